@@ -1,0 +1,3 @@
+from openlifter.cli import main
+
+main()

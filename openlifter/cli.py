@@ -1,0 +1,58 @@
+"""openlifter-server: read the config, start the server, stop gracefully on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import tornado.httpserver
+
+from openlifter.app import make_app
+from openlifter.config import ConfigError, load_config
+from openlifter.logsetup import configure_logging, flush_logs
+
+log = logging.getLogger("openlifter")
+
+CLOSE_GOING_AWAY = 1001
+
+
+async def serve(argv: list[str] | None = None) -> int:
+    try:
+        config = load_config(argv)
+    except ConfigError as error:
+        print(f"openlifter-server: {error}", file=sys.stderr)
+        return 2
+    configure_logging(config.log_level, config.log_format)
+    try:
+        app = make_app(config)
+    except Exception as error:  # storage not usable: one clear line, no traceback
+        log.error("cannot start", extra={"error": str(error)})
+        flush_logs()
+        return 1
+    server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=config.max_message_bytes)
+    try:
+        server.listen(config.port, config.host)
+    except OSError as error:
+        log.error("cannot listen", extra={"host": config.host, "port": config.port, "error": error.strerror})
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("listening", extra={"host": config.host, "port": config.port, "dataDir": str(app.settings["openlifter_registry"].paths.root)})
+    await stop.wait()
+    log.info("shutting down")
+    server.stop()
+    app.settings["openlifter_sockets"].close_all(CLOSE_GOING_AWAY, "server shutting down")
+    await app.settings["openlifter_registry"].close()
+    await asyncio.sleep(0.1)  # let the close frames go out
+    app.settings["openlifter_io"].shutdown()
+    log.info("stopped")
+    flush_logs()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(asyncio.run(serve(argv)))

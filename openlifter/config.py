@@ -1,0 +1,248 @@
+"""Every server option, declared once: default, type, help text and validator.
+
+Precedence (lowest first): defaults < config file (TOML, YAML or JSON, by extension)
+< ``OPENLIFTER_*`` environment variables (and ``PORT`` for Procfile deploys) < command line.
+This is the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+ENV_PREFIX = "OPENLIFTER_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("auto", "json", "text")
+
+
+class ConfigError(ValueError):
+    """A configuration value is unusable; the message names the key and the reason."""
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _non_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "must be between 0 and 65535"
+
+
+def _log_level(value: str) -> str | None:
+    return None if value in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)}"
+
+
+def _log_format(value: str) -> str | None:
+    return None if value in LOG_FORMATS else f"must be one of {', '.join(LOG_FORMATS)}"
+
+
+def _bcrypt_rounds(value: int) -> str | None:
+    return None if 4 <= value <= 31 else "must be between 4 and 31"
+
+
+def _base_url(value: str) -> str | None:
+    if not value.startswith("/") or not value.endswith("/"):
+        return "must start and end with '/'"
+    return None
+
+
+def option(default: Any, help: str, validator: Callable[[Any], str | None] | None = None) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help, "validator": validator})
+
+
+def list_option(default: list[str], help: str) -> Any:
+    return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help, "validator": None})
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    host: str = option("127.0.0.1", "Address to listen on.")
+    port: int = option(8080, "TCP port to listen on (PORT is honoured for Procfile deploys).", _port)
+    data_dir: str = option("./data", "Folder of the embedded file storage (current-meets/, finished-meets/).")
+    base_url: str = option("/", "URL prefix the server is mounted under, e.g. /live/.", _base_url)
+    log_level: str = option("INFO", "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL.", _log_level)
+    log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format)
+    password_min_length: int = option(10, "Minimum meet password length in characters.", _positive)
+    bcrypt_rounds: int = option(12, "bcrypt cost factor for meet passwords (4..31).", _bcrypt_rounds)
+    session_ttl_seconds: int = option(7 * 24 * 3600, "Lifetime of a session token in seconds.", _positive)
+    max_message_bytes: int = option(4 * 1024 * 1024, "Largest WebSocket frame accepted; larger frames close the connection with 1009.", _positive)
+    max_updates_per_batch: int = option(5000, "Most updates in one UPDATE_INIT or RECOVERY_UPDATES message.", _positive)
+    max_key_length: int = option(512, "Longest update key, in characters.", _positive)
+    max_key_index: int = option(100000, "Largest [n] index allowed in an update key.", _positive)
+    max_value_bytes: int = option(1024 * 1024, "Largest encoded updateValue, in bytes.", _positive)
+    max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
+    max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
+    max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
+    pull_page_size: int = option(500, "Most updates in one SERVER_PULL page.", _positive)
+    recovery_wait_seconds: float = option(5.0, "How long the server waits for RECOVERY_UPDATES after losing state.", _non_negative)
+    join_attempts_per_minute: int = option(20, "Failed JOIN_MEET attempts allowed per client address per minute.", _positive)
+    ws_ping_interval: float = option(20.0, "Seconds between WebSocket pings (0 disables).", _non_negative)
+    ws_ping_timeout: float = option(20.0, "Seconds without a pong before a WebSocket is closed (at most ws_ping_interval).", _non_negative)
+    allowed_origins: list[str] = list_option(["*"], "Origins allowed to open WebSockets; '*' allows any (OpenLifter runs from its own site).")
+    storage_threads: int = option(8, "Threads doing file I/O (fsync) so one slow disk never blocks the event loop.", _positive)
+    admin_token: str = option("", "Token for /admin endpoints; empty disables them.")
+    feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    def replace(self, **changes: Any) -> "Config":
+        return build_config({**dataclasses.asdict(self), **changes})
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+# Secrets are never echoed back in error messages or logs.
+SECRET_KEYS = frozenset({"admin_token"})
+
+
+def _field_type(name: str) -> type:
+    annotation = FIELDS[name].type
+    return {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list}[annotation]
+
+
+def _coerce(name: str, value: Any, *, from_text: bool) -> Any:
+    """Convert a raw value to the option's type, or raise ConfigError naming the key."""
+    kind = _field_type(name)
+    shown = "***" if name in SECRET_KEYS else repr(value)
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if from_text and str(value).lower() in ("1", "true", "yes", "on"):
+                return True
+            if from_text and str(value).lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError
+            if isinstance(value, int):
+                return value
+            if from_text:
+                return int(str(value).strip())
+            raise ValueError
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            if isinstance(value, (int, float)):
+                result = float(value)
+            elif from_text:
+                result = float(str(value).strip())
+            else:
+                raise ValueError
+            if result != result or result in (float("inf"), float("-inf")):
+                raise ValueError
+            return result
+        if kind is list:
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return list(value)
+            if from_text and isinstance(value, str):
+                return [part.strip() for part in value.split(",") if part.strip()]
+            raise ValueError
+        if isinstance(value, str):
+            return value
+        raise ValueError
+    except ValueError:
+        raise ConfigError(f"config key {name!r}: {shown} is not a valid {FIELDS[name].type}") from None
+
+
+def build_config(values: Mapping[str, Any], *, from_text: bool = False) -> Config:
+    """Make a validated Config from already-merged raw values."""
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise ConfigError(f"config key {unknown[0]!r}: unknown option")
+    typed = {name: _coerce(name, value, from_text=from_text) for name, value in values.items()}
+    for name, value in typed.items():
+        validator = FIELDS[name].metadata["validator"]
+        problem = validator(value) if validator else None
+        if problem:
+            shown = "***" if name in SECRET_KEYS else repr(value)
+            raise ConfigError(f"config key {name!r}: {shown} {problem}")
+    return Config(**typed)
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a TOML, YAML or JSON file (chosen by extension) into raw option values."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"config file {str(path)!r}: cannot read it ({error.strerror})") from None
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        elif suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise ConfigError(f"config file {str(path)!r}: unknown extension {suffix!r} (use .toml, .yaml, .yml or .json)")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
+        raise ConfigError(f"config file {str(path)!r}: not valid {suffix[1:].upper()} ({error})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(path)!r}: must hold a table of options")
+    return {str(key).replace("-", "_"): value for key, value in data.items()}
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if "PORT" in environ:
+        values["port"] = environ["PORT"]
+    for name in FIELDS:
+        key = ENV_PREFIX + name.upper()
+        if key in environ:
+            values[name] = environ[key]
+    return values
+
+
+def make_argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="openlifter-server",
+        description="OpenLifter Live: the live multi-browser server for OpenLifter meets.",
+        epilog="Precedence: defaults < --config file < OPENLIFTER_* environment < flags.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="Config file (.toml, .yaml, .yml or .json).")
+    for name, field in FIELDS.items():
+        default = "(empty)" if name in SECRET_KEYS else field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            default=None,
+            metavar=name.split("_")[-1].upper(),
+            help=f"{field.metadata['help']} Default: {default}.",
+        )
+    return parser
+
+
+def load_config(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Merge defaults, file, environment and flags; raise ConfigError on any bad value."""
+    environ = os.environ if environ is None else environ
+    args = make_argument_parser().parse_args(argv)
+    config_file = args.config or environ.get(ENV_PREFIX + "CONFIG")
+    file_values = read_config_file(config_file) if config_file else {}
+    env_values = read_environment(environ)
+    flag_values = {name: value for name, value in vars(args).items() if name != "config" and value is not None}
+    # Typed values from the file are checked strictly; text from env and flags is parsed.
+    merged_file = build_config(file_values)
+    text_values = {**env_values, **flag_values}
+    raw = {**dataclasses.asdict(merged_file)}
+    for name, value in text_values.items():
+        raw[name] = _coerce(name, value, from_text=True)
+    return build_config(raw)
+
+
+def log_level_number(level: str) -> int:
+    return logging.getLevelName(level)

@@ -1,0 +1,54 @@
+"""What every handler may reach in the application settings, as typed properties."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from openlifter.config import Config
+from openlifter.meet.registry import MeetRegistry
+
+
+class OpenSockets:
+    """Every open WebSocket, so a shutdown can close them all with 1001."""
+
+    def __init__(self) -> None:
+        self._sockets: set[Any] = set()
+
+    def add(self, socket: Any) -> None:
+        self._sockets.add(socket)
+
+    def discard(self, socket: Any) -> None:
+        self._sockets.discard(socket)
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for socket in list(self._sockets):
+            socket.close(code, reason)
+
+
+class AppContext:
+    """Typed access to what make_app put in the settings (Jupyter's JupyterHandler idea)."""
+
+    settings: dict[str, Any]
+
+    @property
+    def config(self) -> Config:
+        return self.settings["openlifter_config"]
+
+    @property
+    def registry(self) -> MeetRegistry:
+        return self.settings["openlifter_registry"]
+
+    @property
+    def open_sockets(self) -> OpenSockets:
+        return self.settings["openlifter_sockets"]
+
+
+def origin_allowed(origin: str, allowed: list[str], host: str) -> bool:
+    """Same-host pages always; other origins only if listed (or '*')."""
+    if "*" in allowed or origin in allowed:
+        return True
+    return urlsplit(origin).netloc.lower() == host.lower()

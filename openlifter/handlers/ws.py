@@ -1,0 +1,36 @@
+"""The /ws endpoint: Tornado glue around a protocol Connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.websocket
+
+from openlifter.handlers.base import AppContext, origin_allowed
+from openlifter.protocol.commands import COMMANDS
+from openlifter.protocol.connection import Connection
+from openlifter.protocol.outgoing import OutgoingQueue
+from openlifter.protocol.schema import Limits
+
+
+class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
+    def initialize(self, limits: Limits) -> None:
+        self.limits = limits
+
+    def check_origin(self, origin: str) -> bool:
+        return origin_allowed(origin, self.config.allowed_origins, self.request.host)
+
+    def open(self, *args: Any) -> None:
+        self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages)
+        self.connection = Connection(self.registry, self.limits, self.outgoing.send, COMMANDS, self.request.remote_ip or "")
+        self.open_sockets.add(self)
+
+    async def on_message(self, message: str | bytes) -> None:
+        # Tornado reads the next frame only after this returns: messages of one
+        # connection are handled in order. receive() never raises.
+        await self.connection.receive(message)
+
+    def on_close(self) -> None:
+        self.open_sockets.discard(self)
+        self.connection.closed()
+        self.outgoing.shut(1000, "closed")

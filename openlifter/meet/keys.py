@@ -1,0 +1,57 @@
+"""Update keys: dot-separated names with ``[n]`` indices, one segment each.
+
+``registration.entries[3].name`` is ``("registration", "entries", 3, "name")``. Only the
+canonical spelling is accepted (no empty names, no leading zeros), so two keys name the
+same place exactly when their strings are equal.
+"""
+
+from __future__ import annotations
+
+import re
+
+Segment = str | int
+Path = tuple[Segment, ...]
+
+_NAME = r"[A-Za-z0-9_$\-]+"
+_INDEX = r"\[(0|[1-9][0-9]*)\]"
+_KEY = re.compile(rf"^{_NAME}(?:{_INDEX})*(?:\.{_NAME}(?:{_INDEX})*)*$")
+_TOKEN = re.compile(rf"({_NAME})|{_INDEX}")
+
+
+class InvalidKey(ValueError):
+    """The key is not a valid path; the message says why."""
+
+
+def parse_key(key: str, *, max_length: int = 512, max_index: int = 100000) -> Path:
+    if not key:
+        raise InvalidKey("is empty")
+    if len(key) > max_length:
+        raise InvalidKey(f"is longer than {max_length} characters")
+    if not _KEY.match(key):
+        raise InvalidKey("is not a path of names and [n] indices, e.g. registration.entries[3].name")
+    path: list[Segment] = []
+    for name, index in _TOKEN.findall(key):
+        if name:
+            path.append(name)
+        else:
+            number = int(index)
+            if number > max_index:
+                raise InvalidKey(f"has index {number}, above the limit {max_index}")
+            path.append(number)
+    return tuple(path)
+
+
+def format_key(path: Path) -> str:
+    text = ""
+    for segment in path:
+        if isinstance(segment, int):
+            text += f"[{segment}]"
+        else:
+            text += ("." if text else "") + segment
+    return text
+
+
+def overlaps(a: Path, b: Path) -> bool:
+    """Two keys touch the same object when one is a segment-wise prefix of the other."""
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]

@@ -1,0 +1,261 @@
+"""A meet being served: its peers, its write queue and its durability.
+
+All changes of one meet pass through one queue drained under one lock: batches that
+arrive while the disk is busy are judged together, written with one fsync (group
+commit), and only then are their ACK, REJECTED and RELAY frames sent, in seq order,
+before the next round starts. File I/O runs on storage threads, so one meet's slow disk
+never holds up another meet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from typing import Any, Callable, Protocol
+
+from openlifter.meet.meet import BatchOutcome, Meet, Rejection, Update
+from openlifter.meet.recovery import merge_recovered
+from openlifter.protocol import messages as m
+from openlifter.storage.executor import StorageExecutor
+from openlifter.storage.files import StorageError
+from openlifter.storage.meetfiles import LogEntry, MeetFiles
+
+log = logging.getLogger(__name__)
+
+
+class Peer(Protocol):
+    """What a meet needs of a connection: a non-blocking send and who it is."""
+
+    location: str | None  # None for display-only peers
+
+    def send(self, message: dict[str, Any] | str) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetAuth:
+    """What ``auth.json`` holds."""
+
+    meet_id: str
+    password_hash: str
+    endpoints: tuple[tuple[str, int], ...]
+    display_key: str
+    created_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "formatVersion": 1,
+            "meetId": self.meet_id,
+            "passwordHash": self.password_hash,
+            "endpoints": [{"locationName": n, "priority": p} for n, p in self.endpoints],
+            "displayKey": self.display_key,
+            "createdAt": self.created_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "MeetAuth":
+        try:
+            endpoints = tuple((str(e["locationName"]), int(e["priority"])) for e in data["endpoints"])
+            return cls(str(data["meetId"]), str(data["passwordHash"]), endpoints, str(data["displayKey"]), float(data["createdAt"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise StorageError(f"auth.json is incomplete ({error.__class__.__name__})") from None
+
+
+@dataclasses.dataclass
+class _PendingBatch:
+    peer: Peer
+    location: str
+    session_id: str
+    updates: list[Update]
+    done: asyncio.Future[BatchOutcome]
+
+
+ChangeListener = Callable[["LiveMeet", list[LogEntry]], None]
+
+
+class LiveMeet:
+    def __init__(self, meet: Meet, auth: MeetAuth, files: MeetFiles, io: StorageExecutor) -> None:
+        self.meet = meet
+        self.auth = auth
+        self.files = files
+        self.io = io
+        self.peers: set[Peer] = set()
+        self.listeners: list[ChangeListener] = []
+        self.durable_head = meet.head
+        self.lock = asyncio.Lock()
+        self._queue: list[_PendingBatch] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self.on_commit: Callable[[int, float], None] | None = None  # (entries, fsync seconds), for metrics
+        self.recovery_wait_seconds = 5.0
+        self.pull_page_size = 500
+        self._recovery: _Recovery | None = None
+
+    @property
+    def meet_id(self) -> str:
+        return self.meet.meet_id
+
+    @property
+    def published(self) -> bool:
+        return self.meet.published
+
+    def attach(self, peer: Peer) -> None:
+        self.peers.add(peer)
+
+    def detach(self, peer: Peer) -> None:
+        self.peers.discard(peer)
+
+    def updating_peers(self) -> list[Peer]:
+        return [p for p in self.peers if p.location is not None]
+
+    def submit(self, peer: Peer, location: str, session_id: str, updates: list[Update]) -> "asyncio.Future[BatchOutcome]":
+        """Queue a batch in arrival order; the future resolves once its answers are sent."""
+        pending = _PendingBatch(peer, location, session_id, updates, asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.ensure_future(self._drain())
+        return pending.done
+
+    async def _drain(self) -> None:
+        while self._queue:
+            async with self.lock:
+                round_, self._queue = self._queue, []
+                try:
+                    await self._commit(round_)
+                except Exception:  # a bug must not leave callers waiting or unanswered
+                    log.exception("commit failed", extra={"meetId": self.meet_id})
+                    for pending in round_:
+                        if not pending.done.done():
+                            pending.peer.send(m.update_rejected(self._failure(pending, m.INTERNAL_ERROR).rejections))
+                            pending.done.set_result(BatchOutcome())
+
+    async def _commit(self, round_: list[_PendingBatch]) -> None:
+        start_head = self.meet.head
+        now = time.time()
+        try:
+            outcomes = [self.meet.apply_batch(p.location, p.session_id, p.updates, now) for p in round_]
+        except Exception:
+            self.meet.rollback_to(start_head)
+            raise
+        entries = [entry for outcome in outcomes for entry in outcome.accepted]
+        if entries:
+            started = time.perf_counter()
+            try:
+                await self.io.run(self.files.append, entries)
+            except StorageError as error:
+                log.error("could not store updates", extra={"meetId": self.meet_id, "error": str(error)})
+                self.meet.rollback_to(start_head)
+                outcomes = [self._failure(p, m.UPDATE_STORAGE_FAILED) for p in round_]
+                entries = []
+            else:
+                if self.on_commit is not None:
+                    self.on_commit(len(entries), time.perf_counter() - started)
+        self.durable_head = self.meet.head
+        for pending, outcome in zip(round_, outcomes):
+            self._answer(pending.peer, outcome)
+            pending.done.set_result(outcome)
+        if entries:
+            self._notify(entries)
+
+    def _failure(self, pending: _PendingBatch, reason: str) -> BatchOutcome:
+        """Every update of the batch refused, not as a conflict: the client may resend."""
+        return BatchOutcome(
+            rejections=[
+                Rejection(u.local_seq, False, reason, self.meet.value_at(u.path), self.meet.history.latest_overlapping_seq(u.path))
+                for u in pending.updates
+            ]
+        )
+
+    def _answer(self, sender: Peer, outcome: BatchOutcome) -> None:
+        if outcome.acks:
+            sender.send(m.update_ack(outcome.acks))
+        if outcome.rejections:
+            sender.send(m.update_rejected(outcome.rejections))
+        if outcome.accepted:
+            self.broadcast(m.encode(m.update_relay(outcome.accepted)), skip=sender)
+
+    def broadcast(self, frame: str, skip: Peer | None = None) -> None:
+        """Send one encoded frame to every peer but ``skip`` (peers queue, never block)."""
+        for peer in list(self.peers):
+            if peer is not skip:
+                peer.send(frame)
+
+    def _notify(self, entries: list[LogEntry]) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(self, entries)
+            except Exception:
+                log.exception("meet change listener failed", extra={"meetId": self.meet_id})
+
+    def pull(self, after_seq: int, limit: int) -> tuple[list[LogEntry], bool]:
+        """Durable entries after ``after_seq`` (one page) and whether more follow."""
+        entries = self.meet.log[after_seq : min(self.durable_head, after_seq + limit)]
+        return entries, after_seq + len(entries) < self.durable_head
+
+    # ---- recovery of lost server state ------------------------------------------------
+
+    def recover(self, requester: Peer) -> None:
+        """A client is ahead of the server: ask it and every updating peer for their
+        logs after our head. Updates wait until the restored entries are durable."""
+        if self._recovery is None:
+            self._recovery = _Recovery(set(self.updating_peers()) | {requester})
+            log.warning("server behind a client; recovering from clients", extra={"meetId": self.meet_id, "head": self.durable_head, "asked": len(self._recovery.asked)})
+            frame = m.encode(m.recovery_request(self.durable_head))
+            for peer in self._recovery.asked:
+                peer.send(frame)
+            self._recovery.task = asyncio.ensure_future(self._run_recovery(self._recovery))
+        elif requester not in self._recovery.asked:
+            self._recovery.asked.add(requester)
+            requester.send(m.recovery_request(self.durable_head))
+
+    def offer_recovery(self, peer: Peer, location: str, updates: list[Any]) -> None:
+        """Take one RECOVERY_UPDATES answer (ignored when no recovery is running). The
+        answer's rank is its session's location priority, never anything it claims."""
+        recovery = self._recovery
+        if recovery is None or peer in recovery.answered:
+            return
+        recovery.answered.add(peer)
+        recovery.answers.append((self.meet.priority_of(location), len(recovery.answers), updates))
+        if recovery.asked <= recovery.answered:
+            recovery.everyone_answered.set()
+
+    async def _run_recovery(self, recovery: "_Recovery") -> None:
+        try:
+            async with self.lock:
+                try:
+                    await asyncio.wait_for(recovery.everyone_answered.wait(), self.recovery_wait_seconds)
+                except asyncio.TimeoutError:
+                    pass
+                from_seq = self.meet.head
+                ranked = [updates for _, _, updates in sorted(recovery.answers, key=lambda a: (-a[0], a[1]))]
+                restored = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
+                if restored:
+                    await self.io.run(self.files.append, restored)
+                    self.meet.replay(restored)
+                    self.durable_head = self.meet.head
+                log.warning("recovery finished", extra={"meetId": self.meet_id, "answers": len(ranked), "restored": len(restored), "head": self.durable_head})
+                # Bring everyone to the same log: those behind read the restored part,
+                # those ahead see a lower lastServerSeq and rebase on it.
+                for peer in list(self.peers):
+                    if peer.location is not None:
+                        entries, more = self.pull(from_seq, self.pull_page_size)
+                        peer.send(m.server_pull(self.durable_head, entries, more))
+                if restored:
+                    self._notify(restored)
+        except Exception:
+            log.exception("recovery failed", extra={"meetId": self.meet_id})
+        finally:
+            self._recovery = None
+
+    @property
+    def recovering(self) -> bool:
+        return self._recovery is not None
+
+
+@dataclasses.dataclass
+class _Recovery:
+    asked: set[Any]
+    answered: set[Any] = dataclasses.field(default_factory=set)
+    answers: list[tuple[int, int, list[Any]]] = dataclasses.field(default_factory=list)
+    everyone_answered: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    task: "asyncio.Task[None] | None" = None

@@ -1,0 +1,258 @@
+"""The meets this server knows: create, join, sessions, lazy race-free loading, publish.
+
+Owned by the application; one per server, built in ``make_app``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import logging
+import time
+from typing import Any, Callable
+
+from openlifter.auth import passwords
+from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
+from openlifter.auth.sessions import Session, SessionIndex
+from openlifter.config import Config
+from openlifter.meet.live import LiveMeet, MeetAuth
+from openlifter.meet.meet import Endpoint, Meet
+from openlifter.protocol import messages as m
+from openlifter.storage.executor import StorageExecutor
+from openlifter.storage.files import DataPaths, StorageError, move_dir
+from openlifter.storage.meetfiles import MeetFiles
+
+log = logging.getLogger(__name__)
+
+RATE_WINDOW_SECONDS = 60.0
+
+
+class Rejected(Exception):
+    """A create, join or publish is refused; ``reason`` is for the person."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclasses.dataclass(frozen=True)
+class Admission:
+    live: LiveMeet
+    session: Session
+    token: str
+
+
+class MeetRegistry:
+    def __init__(self, config: Config, io: StorageExecutor, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.paths = DataPaths(config.data_path)
+        self.io = io
+        self.clock = clock
+        self.sessions = SessionIndex()
+        self._meets: dict[str, LiveMeet] = {}
+        self._loading: dict[str, asyncio.Future[LiveMeet | None]] = {}
+        self._current_ids: set[str] = set()
+        self._finished_ids: set[str] = set()
+        self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+        self._failed_joins: dict[str, collections.deque[float]] = {}
+        self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
+        self._dummy_hash = ""  # a hash of a random password, set in start()
+        self.replays = 0  # how many logs were read from disk (a load shared by joins counts once)
+
+    # ---- start-up -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Create the data folders and index every meet's sessions (logs load lazily).
+        Runs once before the server listens, so blocking here is fine."""
+        self.paths.ensure()
+        self._current_ids = set(self.paths.meet_ids())
+        self._finished_ids = set(self.paths.meet_ids(finished=True))
+        now = self.clock()
+        for meet_id, finished in [(i, False) for i in self._current_ids] + [(i, True) for i in self._finished_ids]:
+            files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
+            try:
+                self.sessions.add_records(meet_id, files.read_sessions(), now)
+            except StorageError as error:
+                log.error("cannot read sessions", extra={"meetId": meet_id, "error": str(error)})
+        self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
+        log.info("meets indexed", extra={"current": len(self._current_ids), "finished": len(self._finished_ids)})
+
+    # ---- loading --------------------------------------------------------------------
+
+    def loaded(self, meet_id: str) -> LiveMeet | None:
+        return self._meets.get(meet_id)
+
+    def loaded_meets(self) -> list[LiveMeet]:
+        return list(self._meets.values())
+
+    def exists(self, meet_id: str) -> bool:
+        return meet_id in self._current_ids or meet_id in self._finished_ids
+
+    async def get(self, meet_id: str) -> LiveMeet | None:
+        """The meet, loading it from disk once even when many ask at the same time."""
+        live = self._meets.get(meet_id)
+        if live is not None:
+            return live
+        if not self.exists(meet_id):
+            return None
+        pending = self._loading.get(meet_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._load(meet_id))
+            self._loading[meet_id] = pending
+            pending.add_done_callback(lambda _: self._loading.pop(meet_id, None))
+        return await asyncio.shield(pending)
+
+    async def _load(self, meet_id: str) -> LiveMeet | None:
+        finished = meet_id in self._finished_ids
+        files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
+        try:
+            auth = MeetAuth.from_json(await self.io.run(files.read_auth))
+            self.replays += 1
+            replay = await self.io.run(files.replay)
+        except StorageError as error:
+            log.error("cannot load meet", extra={"meetId": meet_id, "error": str(error)})
+            raise Rejected(m.JOIN_MEET_DAMAGED) from error
+        meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished)
+        meet.replay(replay.entries)
+        log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
+        live = LiveMeet(meet, auth, files, self.io)
+        self._register(live)
+        return live
+
+    def _register(self, live: LiveMeet) -> None:
+        live.recovery_wait_seconds = self.config.recovery_wait_seconds
+        live.pull_page_size = self.config.pull_page_size
+        self._meets[live.meet_id] = live
+        for hook in self.on_meet_loaded:
+            hook(live)
+
+    # ---- create and join ------------------------------------------------------------
+
+    async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]]) -> Admission:
+        problem = passwords.password_problem(password, self.config.password_min_length)
+        if problem:
+            raise Rejected(problem)
+        names = [name for name, _ in endpoints]
+        if len(set(names)) != len(names):
+            raise Rejected("location names in endpoints must be unique")
+        if this_location not in names:
+            raise Rejected("thisLocationName must be one of the endpoints")
+        if len(self._current_ids) >= self.config.max_meets:
+            raise Rejected(m.CREATE_SERVER_FULL)
+        meet_id = self._unused_meet_id()
+        self._current_ids.add(meet_id)  # reserve before any await
+        try:
+            password_hash = await asyncio.get_running_loop().run_in_executor(
+                None, passwords.hash_password, password, self.config.bcrypt_rounds
+            )
+            auth = MeetAuth(meet_id, password_hash, tuple(endpoints), new_display_key(), self.clock())
+            files = MeetFiles(self.paths.meet_dir(meet_id))
+            await self.io.run(files.create, auth.to_json())
+        except StorageError as error:
+            self._current_ids.discard(meet_id)
+            log.error("cannot create meet", extra={"meetId": meet_id, "error": str(error)})
+            raise Rejected(m.CREATE_STORAGE_FAILED) from error
+        except BaseException:
+            self._current_ids.discard(meet_id)
+            raise
+        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints]), auth, files, self.io)
+        self._register(live)
+        session, token = await self._new_session(live, this_location)
+        log.info("meet created", extra={"meetId": meet_id, "location": this_location, "endpoints": len(endpoints)})
+        return Admission(live, session, token)
+
+    def _unused_meet_id(self) -> str:
+        while True:
+            meet_id = new_meet_id()
+            if not self.exists(meet_id) and not (self.paths.root / "finished-meets" / meet_id).exists():
+                return meet_id
+
+    async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
+        if self._rate_limited(address):
+            raise Rejected(m.JOIN_RATE_LIMITED)
+        meet_id = normalize_meet_id(meet_id_text)
+        live = await self.get(meet_id) if meet_id else None
+        if live is None:
+            # Spend the same time as a real check so a wrong id is not told apart.
+            await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, self._dummy_hash)
+            self._note_failed_join(address)
+            raise Rejected(m.JOIN_BAD_CREDENTIALS)
+        ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, live.auth.password_hash)
+        if not ok:
+            self._note_failed_join(address)
+            raise Rejected(m.JOIN_BAD_CREDENTIALS)
+        if location not in live.meet.endpoints:
+            raise Rejected(m.JOIN_UNKNOWN_LOCATION)
+        if len(live.peers) >= self.config.max_connections_per_meet:
+            raise Rejected(m.JOIN_TOO_MANY_CONNECTIONS)
+        session, token = await self._new_session(live, location)
+        log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
+        return Admission(live, session, token)
+
+    def _rate_limited(self, address: str) -> bool:
+        attempts = self._failed_joins.get(address)
+        if not attempts:
+            return False
+        cutoff = self.clock() - RATE_WINDOW_SECONDS
+        while attempts and attempts[0] < cutoff:
+            attempts.popleft()
+        if not attempts:
+            del self._failed_joins[address]
+            return False
+        return len(attempts) >= self.config.join_attempts_per_minute
+
+    def _note_failed_join(self, address: str) -> None:
+        self._failed_joins.setdefault(address, collections.deque()).append(self.clock())
+
+    async def _new_session(self, live: LiveMeet, location: str) -> tuple[Session, str]:
+        token = new_session_token()
+        now = self.clock()
+        session = Session(token_hash(token), live.meet_id, location, now, now + self.config.session_ttl_seconds)
+        self.sessions.add(session)
+        await self.save_sessions(live)
+        return session, token
+
+    async def save_sessions(self, live: LiveMeet) -> None:
+        """Write the meet's sessions.json (serialized per meet, so the newest list wins)."""
+        async with self._session_locks[live.meet_id]:
+            now = self.clock()
+            self.sessions.forget_expired(live.meet_id, now)
+            records = [s.to_record() for s in self.sessions.of_meet(live.meet_id, now)]
+            await self.io.run(live.files.write_sessions, records)
+
+    def find_session(self, token: str) -> Session | None:
+        return self.sessions.find(token, self.clock())
+
+    def display_key_matches(self, live: LiveMeet, key: str) -> bool:
+        return keys_match(key, live.auth.display_key)
+
+    # ---- publish --------------------------------------------------------------------
+
+    async def publish(self, live: LiveMeet, opl_csv: str, return_email: str) -> None:
+        """Store the CSV and e-mail, move the meet to finished-meets, refuse updates after."""
+        async with live.lock:
+            if live.published:
+                raise Rejected(m.PUBLISH_ALREADY)
+            target = self.paths.meet_dir(live.meet_id, finished=True)
+            try:
+                await self.io.run(live.files.write_publication, opl_csv, return_email)
+                live.files.close()
+                await self.io.run(move_dir, live.files.directory, target)
+            except StorageError as error:
+                log.error("cannot publish meet", extra={"meetId": live.meet_id, "error": str(error)})
+                raise Rejected(m.PUBLISH_STORAGE_FAILED) from error
+            live.files = MeetFiles(target)
+            live.meet.published = True
+            self._current_ids.discard(live.meet_id)
+            self._finished_ids.add(live.meet_id)
+        log.info("meet published", extra={"meetId": live.meet_id})
+
+    async def close(self) -> None:
+        for live in self._meets.values():
+            async with live.lock:
+                live.files.close()
+
+
+def endpoint_pairs(endpoints: Any) -> list[tuple[str, int]]:
+    return [(e.location_name, e.priority) for e in endpoints]

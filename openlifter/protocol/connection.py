@@ -1,0 +1,123 @@
+"""One client connection on the protocol side: parse, dispatch, translate errors.
+
+Knows nothing of Tornado: it gets a ``send`` callable (tests pass ``sent.append``) and
+is fed text frames. ``receive`` never raises, so the socket stays open after bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+import asyncio
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from openlifter.auth.sessions import Session
+from openlifter.meet.registry import MeetRegistry, Rejected
+from openlifter.protocol import messages as m
+from openlifter.protocol.schema import Limits, Malformed, parse_envelope
+
+if TYPE_CHECKING:
+    from openlifter.meet.live import LiveMeet
+    from openlifter.protocol.commands import Command
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 32
+
+
+class InvalidSession(Exception):
+    def __init__(self, token: str) -> None:
+        super().__init__("invalid session")
+        self.token = token
+
+
+# Which reply a refused request gets, by the msgType that was refused.
+_REJECTION_REPLIES: dict[str, Callable[[str], dict[str, Any]]] = {
+    m.CREATE_MEET: m.create_rejected,
+    m.JOIN_MEET: m.join_rejected,
+    m.PUBLISH_MEET: m.publish_rejected,
+}
+
+
+def translate_error(msg_type: str | None, error: Exception) -> dict[str, Any]:
+    """The one place that turns an exception into the reply the client gets."""
+    if isinstance(error, Malformed):
+        return m.malformed_message(str(error))
+    if isinstance(error, InvalidSession):
+        return m.invalid_session(error.token)
+    if isinstance(error, Rejected) and msg_type in _REJECTION_REPLIES:
+        return _REJECTION_REPLIES[msg_type](error.reason)
+    log.error("unexpected error handling a message", exc_info=error, extra={"msgType": msg_type})
+    return m.malformed_message(m.INTERNAL_ERROR)
+
+
+class Connection:
+    def __init__(
+        self,
+        registry: MeetRegistry,
+        limits: Limits,
+        send: Callable[[dict[str, Any] | str], None],
+        commands: "Mapping[str, Command]",
+        address: str = "",
+        on_message_type: Callable[[str], None] | None = None,
+    ) -> None:
+        self.commands = commands
+        self.registry = registry
+        self.limits = limits
+        self.send = send
+        self.address = address
+        self.live: LiveMeet | None = None
+        self.session: Session | None = None
+        self._in_flight: list[asyncio.Future[Any]] = []
+        self._count_type = on_message_type
+
+    @property
+    def location(self) -> str | None:
+        return self.session.location if self.session else None
+
+    async def receive(self, text: str | bytes) -> None:
+        msg_type: str | None = None
+        try:
+            msg_type, message = parse_envelope(text)
+            command = self.commands.get(msg_type)
+            if self._count_type is not None:
+                self._count_type(msg_type if command else "unknown")
+            if command is None:
+                self.send(m.unknown_message_type(msg_type[:100]))
+                return
+            request = command.parse(message, self.limits)
+            await command.handle(self, request)
+        except Exception as error:
+            self.send(translate_error(msg_type, error))
+
+    async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":
+        """The meet and session of a token; the connection now belongs to that meet."""
+        session = self.registry.find_session(token)
+        live = await self.registry.get(session.meet_id) if session else None
+        if session is None or live is None:
+            raise InvalidSession(token[:200])
+        self.enter(live, session)
+        return live, session
+
+    def enter(self, live: "LiveMeet", session: Session) -> None:
+        if self.live is not live:
+            self.leave()
+            self.live = live
+            live.attach(self)
+        self.session = session
+
+    def leave(self) -> None:
+        if self.live is not None:
+            self.live.detach(self)
+            self.live = None
+        self.session = None
+
+    def closed(self) -> None:
+        self.leave()
+
+    async def track(self, done: "asyncio.Future[Any]") -> None:
+        """Keep at most MAX_IN_FLIGHT of this connection's batches queued in its meet.
+        Below that, reading goes on (a RECOVERY_UPDATES must never wait behind them)."""
+        self._in_flight = [f for f in self._in_flight if not f.done()]
+        self._in_flight.append(done)
+        if len(self._in_flight) > MAX_IN_FLIGHT:
+            await asyncio.shield(self._in_flight[0])

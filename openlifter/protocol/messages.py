@@ -1,0 +1,137 @@
+"""Message type names, reason texts and one builder per server-to-client message.
+
+Handlers never write a literal ``{"msgType": ...}``: every reply shape lives here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from openlifter.storage.meetfiles import LogEntry
+
+# Client to server.
+CREATE_MEET = "CREATE_MEET"
+JOIN_MEET = "JOIN_MEET"
+UPDATE_INIT = "UPDATE_INIT"
+CLIENT_PULL = "CLIENT_PULL"
+PUBLISH_MEET = "PUBLISH_MEET"
+RECOVERY_UPDATES = "RECOVERY_UPDATES"
+
+# Server to client.
+MEET_CREATED = "MEET_CREATED"
+CREATE_REJECTED = "CREATE_REJECTED"
+MEET_JOINED = "MEET_JOINED"
+JOIN_REJECTED = "JOIN_REJECTED"
+UPDATE_ACK = "UPDATE_ACK"
+UPDATE_REJECTED = "UPDATE_REJECTED"
+UPDATE_RELAY = "UPDATE_RELAY"
+SERVER_PULL = "SERVER_PULL"
+RECOVERY_REQUEST = "RECOVERY_REQUEST"
+PUBLISH_ACK = "PUBLISH_ACK"
+PUBLISH_REJECTED = "PUBLISH_REJECTED"
+MALFORMED_MESSAGE = "MALFORMED_MESSAGE"
+UNKNOWN_MESSAGE_TYPE = "UNKNOWN_MESSAGE_TYPE"
+INVALID_SESSION = "INVALID_SESSION"
+
+# Reasons (the text clients show to people).
+JOIN_BAD_CREDENTIALS = "unknown meet id or wrong password"
+JOIN_UNKNOWN_LOCATION = "this meet has no location with that name"
+JOIN_RATE_LIMITED = "too many failed attempts from your address; wait a minute and try again"
+JOIN_MEET_DAMAGED = "this meet's stored data is damaged; ask the server operator"
+JOIN_TOO_MANY_CONNECTIONS = "this meet has too many connections"
+CREATE_SERVER_FULL = "the server holds as many meets as it may; try again later"
+CREATE_STORAGE_FAILED = "the server could not store the meet; try again later"
+PUBLISH_EMPTY_CSV = "the OpenPowerlifting CSV is empty"
+PUBLISH_BAD_EMAIL = "the return e-mail address is not valid"
+PUBLISH_ALREADY = "the meet is already published"
+PUBLISH_STORAGE_FAILED = "the server could not store the publication; try again"
+UPDATE_STORAGE_FAILED = "the server could not store this update; send it again"
+INTERNAL_ERROR = "internal server error; the message was not applied"
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def relay_item(entry: LogEntry) -> dict[str, Any]:
+    return {
+        "updateKey": entry.key,
+        "updateValue": entry.value,
+        "serverSeqNum": entry.server_seq,
+        "locationName": entry.location,
+    }
+
+
+def meet_created(meet_id: str, session_token: str, display_key: str) -> dict[str, Any]:
+    return {"msgType": MEET_CREATED, "meetId": meet_id, "sessionToken": session_token, "displayKey": display_key}
+
+
+def create_rejected(reason: str) -> dict[str, Any]:
+    return {"msgType": CREATE_REJECTED, "reason": reason}
+
+
+def meet_joined(meet_id: str, session_token: str, display_key: str, last_server_seq: int) -> dict[str, Any]:
+    return {
+        "msgType": MEET_JOINED,
+        "meetId": meet_id,
+        "sessionToken": session_token,
+        "displayKey": display_key,
+        "lastServerSeq": last_server_seq,
+    }
+
+
+def join_rejected(reason: str) -> dict[str, Any]:
+    return {"msgType": JOIN_REJECTED, "reason": reason}
+
+
+def update_ack(acks: Iterable[tuple[int, int]]) -> dict[str, Any]:
+    return {"msgType": UPDATE_ACK, "updateAcks": [{"localSeqNum": l, "serverSeqNum": s} for l, s in acks]}
+
+
+def update_rejected(rejections: Iterable[Any]) -> dict[str, Any]:
+    return {
+        "msgType": UPDATE_REJECTED,
+        "updatesRejected": [
+            {
+                "localSeqNum": r.local_seq,
+                "conflict": r.conflict,
+                "reason": r.reason,
+                "serverValue": r.server_value,
+                "serverSeqNum": r.server_seq,
+            }
+            for r in rejections
+        ],
+    }
+
+
+def update_relay(entries: Iterable[LogEntry]) -> dict[str, Any]:
+    return {"msgType": UPDATE_RELAY, "updatesRelayed": [relay_item(e) for e in entries]}
+
+
+def server_pull(head: int, entries: Iterable[LogEntry], more: bool) -> dict[str, Any]:
+    return {"msgType": SERVER_PULL, "lastServerSeq": head, "updates": [relay_item(e) for e in entries], "more": more}
+
+
+def recovery_request(from_server_seq: int) -> dict[str, Any]:
+    return {"msgType": RECOVERY_REQUEST, "fromServerSeq": from_server_seq}
+
+
+def publish_ack(meet_id: str) -> dict[str, Any]:
+    return {"msgType": PUBLISH_ACK, "meetId": meet_id}
+
+
+def publish_rejected(reason: str) -> dict[str, Any]:
+    return {"msgType": PUBLISH_REJECTED, "reason": reason}
+
+
+def malformed_message(err_msg: str) -> dict[str, Any]:
+    return {"msgType": MALFORMED_MESSAGE, "errMsg": err_msg}
+
+
+def unknown_message_type(msg_type: str) -> dict[str, Any]:
+    return {"msgType": UNKNOWN_MESSAGE_TYPE, "unknownMsgType": msg_type}
+
+
+def invalid_session(session_token: str) -> dict[str, Any]:
+    return {"msgType": INVALID_SESSION, "sessionToken": session_token}

@@ -1,0 +1,163 @@
+"""The only place that writes files: atomic replace, durable append, safe paths.
+
+Every write is followed by fsync of the file and, when a name changed, of its folder, so
+that what the server acknowledged survives a power cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+MEET_ID_PATTERN = re.compile(r"^[0-9]{9}$")
+
+
+class StorageError(Exception):
+    """A file operation failed; the message is safe to show and to log."""
+
+
+@contextlib.contextmanager
+def storage_errors(action: str) -> Iterator[None]:
+    """Map OS errors to StorageError with a short reason (Jupyter's perm_to_403 idea)."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except OSError as error:
+        reason = error.strerror or error.__class__.__name__
+        raise StorageError(f"{action}: {reason}") from error
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a whole file so that readers see the old or the new content, never a mix."""
+    with storage_errors(f"writing {path.name}"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)
+            raise
+        fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, value: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(value, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def read_json(path: Path) -> Any:
+    with storage_errors(f"reading {path.name}"):
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+class AppendOnlyFile:
+    """A file opened for appending whose writes are durable once ``append`` returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with storage_errors(f"opening {path.name}"):
+            existed = path.exists()
+            self._file = open(path, "ab", buffering=0)  # noqa: SIM115 (closed by close())
+            if not existed:
+                fsync_dir(path.parent)
+
+    def append(self, data: bytes) -> int:
+        """Append and fsync; return the new size. Called from a storage thread."""
+        with storage_errors(f"appending to {self.path.name}"):
+            view = memoryview(data)
+            while view:
+                written = self._file.write(view)
+                view = view[written:]
+            os.fsync(self._file.fileno())
+            return self._file.tell()
+
+    def truncate(self, size: int) -> None:
+        """Cut the file back to ``size`` bytes (undo a failed group commit)."""
+        with storage_errors(f"truncating {self.path.name}"):
+            os.ftruncate(self._file.fileno(), size)
+            os.fsync(self._file.fileno())
+
+    def size(self) -> int:
+        with storage_errors(f"reading size of {self.path.name}"):
+            return os.fstat(self._file.fileno()).st_size
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+
+
+def truncate_file(path: Path, size: int) -> None:
+    with storage_errors(f"truncating {path.name}"):
+        with open(path, "r+b") as file:
+            file.truncate(size)
+            file.flush()
+            os.fsync(file.fileno())
+
+
+def move_dir(source: Path, target: Path) -> None:
+    """Rename a folder durably (both parents fsynced)."""
+    with storage_errors(f"moving {source.name}"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise StorageError(f"moving {source.name}: target already exists")
+        os.rename(source, target)
+        fsync_dir(target.parent)
+        fsync_dir(source.parent)
+
+
+class DataPaths:
+    """Resolves every path under the data folder and refuses anything outside it."""
+
+    CURRENT = "current-meets"
+    FINISHED = "finished-meets"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def ensure(self) -> None:
+        with storage_errors("creating the data folder"):
+            for name in (self.CURRENT, self.FINISHED):
+                (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    def meet_dir(self, meet_id: str, *, finished: bool = False) -> Path:
+        if not MEET_ID_PATTERN.match(meet_id):
+            raise StorageError("not a meet id")
+        path = (self.root / (self.FINISHED if finished else self.CURRENT) / meet_id).resolve()
+        if path.parent.parent != self.root:
+            raise StorageError("path outside the data folder")
+        return path
+
+    def meet_ids(self, *, finished: bool = False) -> list[str]:
+        folder = self.root / (self.FINISHED if finished else self.CURRENT)
+        with storage_errors("listing meets"):
+            if not folder.exists():
+                return []
+            return sorted(p.name for p in folder.iterdir() if p.is_dir() and MEET_ID_PATTERN.match(p.name))
+
+    def is_writable(self) -> bool:
+        """Probe the data folder by writing and removing a small file."""
+        try:
+            probe = self.root / ".health-probe"
+            atomic_write_bytes(probe, b"ok\n")
+            probe.unlink()
+            return True
+        except (StorageError, OSError):
+            return False

@@ -1,0 +1,221 @@
+"""One meet's folder: ``updates.log``, ``auth.json``, ``sessions.json`` and, once
+published, ``opl.csv`` and ``email.txt`` (SPEC section 3).
+
+Everything here is synchronous and blocking; the server calls it from storage threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+from typing import Any, Iterable
+
+from openlifter.storage.files import (
+    AppendOnlyFile,
+    StorageError,
+    atomic_write_bytes,
+    atomic_write_json,
+    read_json,
+    storage_errors,
+    truncate_file,
+)
+
+log = logging.getLogger(__name__)
+
+LOG_NAME = "updates.log"
+AUTH_NAME = "auth.json"
+SESSIONS_NAME = "sessions.json"
+CSV_NAME = "opl.csv"
+EMAIL_NAME = "email.txt"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One accepted update, as it is stored and relayed."""
+
+    server_seq: int
+    key: str
+    value: Any
+    location: str
+    priority: int
+    local_seq: int | None
+    received_at: float
+    session_id: str | None = None  # non-secret id of the sending session, for resend dedup
+
+    def to_line(self) -> bytes:
+        record = {
+            "serverSeqNum": self.server_seq,
+            "updateKey": self.key,
+            "updateValue": self.value,
+            "locationName": self.location,
+            "priority": self.priority,
+            "localSeqNum": self.local_seq,
+            "receivedAt": self.received_at,
+        }
+        if self.session_id is not None:
+            record["sessionId"] = self.session_id
+        return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_record(cls, record: Any) -> "LogEntry":
+        """Parse a stored record; raise ValueError if any field is missing or mistyped."""
+        if not isinstance(record, dict):
+            raise ValueError("not an object")
+        seq, key, location, priority = (record.get(f) for f in ("serverSeqNum", "updateKey", "locationName", "priority"))
+        local_seq, received_at = record.get("localSeqNum"), record.get("receivedAt", 0.0)
+        session_id = record.get("sessionId")
+        if session_id is not None and not isinstance(session_id, str):
+            raise ValueError("bad sessionId")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise ValueError("bad serverSeqNum")
+        if not isinstance(key, str) or not isinstance(location, str):
+            raise ValueError("bad updateKey or locationName")
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise ValueError("bad priority")
+        if local_seq is not None and (not isinstance(local_seq, int) or isinstance(local_seq, bool)):
+            raise ValueError("bad localSeqNum")
+        if "updateValue" not in record:
+            raise ValueError("missing updateValue")
+        if not isinstance(received_at, (int, float)) or isinstance(received_at, bool):
+            raise ValueError("bad receivedAt")
+        return cls(seq, key, record["updateValue"], location, priority, local_seq, float(received_at), session_id)
+
+
+@dataclasses.dataclass
+class ReplayResult:
+    entries: list[LogEntry]
+    cut_bytes: int  # how much of a torn or corrupt tail was removed
+
+
+class MeetFiles:
+    """Blocking file operations of one meet folder."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._log: AppendOnlyFile | None = None
+
+    @property
+    def meet_id(self) -> str:
+        return self.directory.name
+
+    @property
+    def log_path(self) -> Path:
+        return self.directory / LOG_NAME
+
+    def exists(self) -> bool:
+        return (self.directory / AUTH_NAME).exists()
+
+    def create(self, auth: dict[str, Any]) -> None:
+        """Make the folder with its auth, empty sessions and empty log."""
+        with storage_errors("creating the meet folder"):
+            self.directory.mkdir(parents=True, exist_ok=False)
+        atomic_write_json(self.directory / SESSIONS_NAME, {"sessions": []})
+        atomic_write_bytes(self.log_path, b"")
+        # auth.json last: a folder without it is an unfinished create and is ignored.
+        atomic_write_json(self.directory / AUTH_NAME, auth)
+
+    def read_auth(self) -> dict[str, Any]:
+        auth = read_json(self.directory / AUTH_NAME)
+        if not isinstance(auth, dict):
+            raise StorageError("auth.json is not an object")
+        return auth
+
+    def write_auth(self, auth: dict[str, Any]) -> None:
+        atomic_write_json(self.directory / AUTH_NAME, auth)
+
+    def read_sessions(self) -> list[dict[str, Any]]:
+        path = self.directory / SESSIONS_NAME
+        if not path.exists():
+            return []
+        data = read_json(path)
+        sessions = data.get("sessions") if isinstance(data, dict) else None
+        if not isinstance(sessions, list):
+            raise StorageError("sessions.json has no session list")
+        return [s for s in sessions if isinstance(s, dict)]
+
+    def write_sessions(self, sessions: list[dict[str, Any]]) -> None:
+        atomic_write_json(self.directory / SESSIONS_NAME, {"sessions": sessions})
+
+    def replay(self) -> ReplayResult:
+        """Read the log in order. A torn or corrupt last line is cut off with a warning;
+        damage before the last line is refused, because cutting there would drop
+        acknowledged updates."""
+        self.close()
+        path = self.log_path
+        with storage_errors("reading updates.log"):
+            data = path.read_bytes() if path.exists() else b""
+        entries: list[LogEntry] = []
+        offset = 0
+        good_end = 0
+        lines = data.split(b"\n")
+        for index, raw in enumerate(lines):
+            is_last_piece = index == len(lines) - 1
+            line_end = offset + len(raw) + (0 if is_last_piece else 1)
+            if is_last_piece and raw == b"":
+                break
+            problem = None
+            if is_last_piece:
+                problem = "no line ending (torn write)"
+            else:
+                try:
+                    entry = LogEntry.from_record(json.loads(raw.decode("utf-8")))
+                    if entry.server_seq != len(entries) + 1:
+                        problem = f"serverSeqNum {entry.server_seq} where {len(entries) + 1} was expected"
+                except (ValueError, UnicodeDecodeError) as error:
+                    problem = str(error) or "not JSON"
+            if problem:
+                rest_is_empty = all(not piece.strip() for piece in lines[index + 1 :])
+                if not rest_is_empty:
+                    raise StorageError(f"updates.log line {index + 1} is damaged ({problem}) and is not the last line")
+                log.warning(
+                    "cutting torn or corrupt last line of updates.log",
+                    extra={"meetId": self.meet_id, "line": index + 1, "problem": problem, "bytes": len(data) - good_end},
+                )
+                truncate_file(path, good_end)
+                return ReplayResult(entries, len(data) - good_end)
+            entries.append(entry)
+            offset = line_end
+            good_end = line_end
+        return ReplayResult(entries, 0)
+
+    def _log_file(self) -> AppendOnlyFile:
+        if self._log is None:
+            self._log = AppendOnlyFile(self.log_path)
+        return self._log
+
+    def log_size(self) -> int:
+        return self._log_file().size()
+
+    def append(self, entries: Iterable[LogEntry]) -> None:
+        """Append entries with one fsync (the group commit). If the write or the fsync
+        fails, the log is cut back to where it was so that memory and disk agree."""
+        data = b"".join(entry.to_line() for entry in entries)
+        if not data:
+            return
+        log_file = self._log_file()
+        size_before = log_file.size()
+        try:
+            log_file.append(data)
+        except StorageError:
+            try:
+                log_file.truncate(size_before)
+            except StorageError:
+                log.error("could not cut updates.log back after a failed append", extra={"meetId": self.meet_id})
+            self.close()
+            raise
+
+    def rewrite_log(self, entries: Iterable[LogEntry]) -> None:
+        """Replace the whole log atomically (used when recovery rebuilds it)."""
+        self.close()
+        atomic_write_bytes(self.log_path, b"".join(entry.to_line() for entry in entries))
+
+    def write_publication(self, opl_csv: str, return_email: str) -> None:
+        atomic_write_bytes(self.directory / CSV_NAME, opl_csv.encode("utf-8"))
+        atomic_write_bytes(self.directory / EMAIL_NAME, (return_email + "\n").encode("utf-8"))
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None

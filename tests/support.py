@@ -1,0 +1,200 @@
+"""Test support: a real app on a real port (pytest-tornado's http_server), mounted
+under a non-root base path, and a factory of real WebSocket clients that closes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterator
+
+import pytest
+import tornado.websocket
+
+from openlifter.app import make_app
+from openlifter.config import Config, build_config
+
+BASE_URL = "/a%40b/"
+PASSWORD = "correct horse battery"
+
+
+def test_config(data_dir: Path, **overrides: Any) -> Config:
+    """A config for tests: fast bcrypt, the given data dir, a non-root base path."""
+    values: dict[str, Any] = {"data_dir": str(data_dir), "bcrypt_rounds": 4, "base_url": BASE_URL, "recovery_wait_seconds": 1.0}
+    values.update(overrides)
+    return build_config(values)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    """Override in a test module to change the served config."""
+    return {}
+
+
+@pytest.fixture
+def config(data_dir: Path, config_overrides: dict[str, Any]) -> Config:
+    return test_config(data_dir, **config_overrides)
+
+
+@pytest.fixture
+def app(config: Config):
+    application = make_app(config)
+    yield application
+    application.settings["openlifter_io"].shutdown()
+
+
+class Client:
+    """A real WebSocket client speaking JSON frames."""
+
+    def __init__(self, conn: tornado.websocket.WebSocketClientConnection) -> None:
+        self.conn = conn
+
+    async def send(self, message: Any) -> None:
+        await self.conn.write_message(message if isinstance(message, str) else json.dumps(message))
+
+    async def recv(self, timeout: float = 5.0) -> dict[str, Any] | None:
+        import asyncio
+
+        frame = await asyncio.wait_for(self.conn.read_message(), timeout)
+        return None if frame is None else json.loads(frame)
+
+    async def request(self, message: Any, timeout: float = 5.0) -> dict[str, Any] | None:
+        await self.send(message)
+        return await self.recv(timeout)
+
+    async def expect_silence(self, seconds: float = 0.2) -> None:
+        import asyncio
+
+        try:
+            frame = await asyncio.wait_for(self.conn.read_message(), seconds)
+        except asyncio.TimeoutError:
+            return
+        raise AssertionError(f"expected no frame, got {frame!r}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def ws_connect(http_server, http_port) -> Iterator[Callable[..., Awaitable[Client]]]:
+    """``await ws_connect()`` opens a real WebSocket to the served app's /ws."""
+    clients: list[Client] = []
+
+    async def connect(path: str = "ws", **kwargs: Any) -> Client:
+        url = f"ws://127.0.0.1:{http_port}{BASE_URL}{path}"
+        client = Client(await tornado.websocket.websocket_connect(url, **kwargs))
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        client.close()
+
+
+def endpoints(*pairs: tuple[str, int]) -> list[dict[str, Any]]:
+    return [{"locationName": name, "priority": priority} for name, priority in pairs]
+
+
+def create_message(location: str = "Table", password: str = PASSWORD, pairs=(("Table", 2), ("Weigh-in", 1))) -> dict[str, Any]:
+    return {"msgType": "CREATE_MEET", "thisLocationName": location, "password": password, "endpoints": endpoints(*pairs)}
+
+
+def join_message(meet_id: str, location: str = "Weigh-in", password: str = PASSWORD) -> dict[str, Any]:
+    return {"msgType": "JOIN_MEET", "meetId": meet_id, "password": password, "locationName": location}
+
+
+def update(key: str, value: Any, local: int, after: int = 0) -> dict[str, Any]:
+    return {"updateKey": key, "updateValue": value, "localSeqNum": local, "afterServerSeqNum": after}
+
+
+def update_message(token: str, *updates: dict[str, Any]) -> dict[str, Any]:
+    return {"msgType": "UPDATE_INIT", "sessionToken": token, "updates": list(updates)}
+
+
+def pull_message(token: str, last: int) -> dict[str, Any]:
+    return {"msgType": "CLIENT_PULL", "sessionToken": token, "lastServerSeq": last}
+
+
+# ---- a real server process, for restart and crash tests --------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServerProcess:
+    """The installed command in a subprocess (for restarts, SIGKILL and SIGTERM)."""
+
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.data_dir = data_dir
+        self.extra = extra
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir.parent / f"server-{self.port}.log"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self) -> "ServerProcess":
+        env = {**os.environ, "OPENLIFTER_LOG_FORMAT": "json"}
+        command = [sys.executable, "-m", "openlifter", "--port", str(self.port), "--data-dir", str(self.data_dir), "--bcrypt-rounds", "4", *self.extra]
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.log_file.close()
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(10)
+        self.log_file.close()
+        return code
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def server_process(tmp_path: Path):
+    servers: list[ServerProcess] = []
+
+    def start(*extra: str, data_dir: Path | None = None) -> ServerProcess:
+        server = ServerProcess(data_dir or tmp_path / "data", *extra).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        if server.proc and server.proc.poll() is None:
+            server.kill()
+
+
+async def connect_url(url: str) -> Client:
+    return Client(await tornado.websocket.websocket_connect(url))
