@@ -30,6 +30,9 @@ def test_config(data_dir: Path, **overrides: Any) -> Config:
     return build_config(values)
 
 
+test_config.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
@@ -51,6 +54,7 @@ def app(config: Config):
     application = make_app(config)
     yield application
     application.settings["openlifter_io"].shutdown()
+    application.settings["openlifter_registry"].close_files()
 
 
 class Client:

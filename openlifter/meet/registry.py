@@ -249,9 +249,15 @@ class MeetRegistry:
         log.info("meet published", extra={"meetId": live.meet_id})
 
     async def close(self) -> None:
+        """Wait for each meet's write in progress, then close its files."""
         for live in self._meets.values():
             async with live.lock:
                 live.files.close()
+
+    def close_files(self) -> None:
+        """Close every open log file at once (tests and last-resort shutdown)."""
+        for live in self._meets.values():
+            live.files.close()
 
 
 def endpoint_pairs(endpoints: Any) -> list[tuple[str, int]]:

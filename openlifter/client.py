@@ -1,0 +1,375 @@
+"""A client of the live protocol in Python: what an updating OpenLifter browser does.
+
+``ClientSession`` is the pure state machine: a canonical log (what the server accepted,
+in seq order), a pending log (local edits not yet answered), the canonical state, and the
+frames to send for each event. ``LiveClient`` runs a session over a real WebSocket,
+buffering while offline and resyncing on reconnect. Tests drive the server with it, and
+``openlifter-live-upload`` uses it to make a saved ``.openlifter`` file live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+from typing import Any, Iterable
+
+import tornado.websocket
+
+from openlifter.meet.jsonvalue import copy_json, set_in
+from openlifter.meet.keys import parse_key
+from openlifter.protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+UNLIMITED = 1 << 62
+
+
+@dataclasses.dataclass
+class CanonicalEntry:
+    seq: int
+    key: str
+    value: Any
+    location: str
+
+
+@dataclasses.dataclass
+class PendingEdit:
+    local_seq: int
+    key: str
+    value: Any
+    after_seq: int
+    sent: bool = False
+
+
+@dataclasses.dataclass
+class Answer:
+    """How the server answered one local edit."""
+
+    local_seq: int
+    key: str
+    value: Any
+    after_seq: int
+    accepted: bool
+    server_seq: int | None = None
+    conflict: bool = False
+    reason: str = ""
+    server_value: Any = None
+
+
+class ProtocolError(Exception):
+    """The server refused a create or join, or answered something unexpected."""
+
+
+class ClientSession:
+    """Canonical and pending logs of one updating client (no I/O)."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.meet_id: str | None = None
+        self.token: str | None = None
+        self.display_key: str | None = None
+        self.canonical: list[CanonicalEntry] = []
+        self.state: dict[str, Any] = {}
+        self.pending: dict[int, PendingEdit] = {}
+        self.answers: dict[int, list[Answer]] = {}
+        self._early: dict[int, CanonicalEntry] = {}  # entries beyond a gap, until a pull fills it
+        self._next_local = 1
+        self.pull_complete: asyncio.Event | None = None  # set when a pull reaches the head
+        self.rebases = 0
+
+    @property
+    def head(self) -> int:
+        return len(self.canonical)
+
+    # ---- local edits ----------------------------------------------------------------
+
+    def edit(self, key: str, value: Any) -> PendingEdit:
+        parse_key(key, max_length=UNLIMITED, max_index=UNLIMITED)  # refuse bad keys locally
+        edit = PendingEdit(self._next_local, key, copy_json(value), self.head)
+        self._next_local += 1
+        self.pending[edit.local_seq] = edit
+        return edit
+
+    def view_state(self) -> dict[str, Any]:
+        """What the user sees: the canonical state with pending edits on top."""
+        view = copy_json(self.state)
+        for edit in self.pending.values():
+            set_in(view, parse_key(edit.key, max_length=UNLIMITED, max_index=UNLIMITED), edit.value)
+        return view
+
+    def frames_for_unsent(self, max_batch: int = 5000) -> list[dict[str, Any]]:
+        """UPDATE_INIT frames for every pending edit not yet sent on this connection."""
+        unsent = [e for e in self.pending.values() if not e.sent]
+        frames = []
+        for start in range(0, len(unsent), max_batch):
+            chunk = unsent[start : start + max_batch]
+            for edit in chunk:
+                edit.sent = True
+            frames.append(
+                {
+                    "msgType": m.UPDATE_INIT,
+                    "sessionToken": self.token,
+                    "updates": [
+                        {"updateKey": e.key, "updateValue": e.value, "localSeqNum": e.local_seq, "afterServerSeqNum": e.after_seq}
+                        for e in chunk
+                    ],
+                }
+            )
+        return frames
+
+    def connection_lost(self) -> None:
+        """Unanswered edits are sent again on the next connection."""
+        for edit in self.pending.values():
+            edit.sent = False
+
+    def pull_frame(self) -> dict[str, Any]:
+        return {"msgType": m.CLIENT_PULL, "sessionToken": self.token, "lastServerSeq": self.head}
+
+    # ---- server messages ------------------------------------------------------------
+
+    def handle(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """Apply one server message; return the frames to send in reply."""
+        kind = message.get("msgType")
+        if kind in (m.MEET_CREATED, m.MEET_JOINED):
+            self.meet_id = message["meetId"]
+            self.token = message["sessionToken"]
+            self.display_key = message["displayKey"]
+            return []
+        if kind == m.UPDATE_ACK:
+            for ack in message["updateAcks"]:
+                edit = self.pending.pop(ack["localSeqNum"], None)
+                if edit is None:
+                    continue
+                self._answer(Answer(edit.local_seq, edit.key, edit.value, edit.after_seq, True, ack["serverSeqNum"]))
+                self._receive(CanonicalEntry(ack["serverSeqNum"], edit.key, copy_json(edit.value), self.location))
+            return []
+        if kind == m.UPDATE_REJECTED:
+            for rejection in message["updatesRejected"]:
+                edit = self.pending.pop(rejection["localSeqNum"], None)
+                if edit is None:
+                    continue
+                self._answer(
+                    Answer(
+                        edit.local_seq, edit.key, edit.value, edit.after_seq, False, None,
+                        rejection["conflict"], rejection["reason"], rejection["serverValue"],
+                    )
+                )
+            return []
+        if kind == m.UPDATE_RELAY:
+            for item in message["updatesRelayed"]:
+                self._receive(_entry(item))
+            return [self.pull_frame()] if self._early else []
+        if kind == m.SERVER_PULL:
+            return self._pulled(message)
+        if kind == m.RECOVERY_REQUEST:
+            after = message["fromServerSeq"]
+            return [
+                {
+                    "msgType": m.RECOVERY_UPDATES,
+                    "sessionToken": self.token,
+                    "updates": [
+                        {"serverSeqNum": e.seq, "updateKey": e.key, "updateValue": e.value, "locationName": e.location}
+                        for e in self.canonical[after:]
+                    ],
+                }
+            ]
+        if kind in (m.CREATE_REJECTED, m.JOIN_REJECTED, m.INVALID_SESSION, m.MALFORMED_MESSAGE, m.UNKNOWN_MESSAGE_TYPE):
+            raise ProtocolError(json.dumps(message))
+        return []
+
+    def _pulled(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        server_head = message["lastServerSeq"]
+        if server_head < self.head:
+            self._rebase(server_head)
+        for item in message["updates"]:
+            self._receive(_entry(item))
+        if message["more"]:
+            return [self.pull_frame()]
+        if self.pull_complete is not None:
+            self.pull_complete.set()
+        # Caught up: now send what was buffered offline (or made pending by a rebase).
+        return self.frames_for_unsent()
+
+    def _receive(self, entry: CanonicalEntry) -> None:
+        if entry.seq <= self.head:
+            return
+        self._early[entry.seq] = entry
+        while self.head + 1 in self._early:
+            self._apply(self._early.pop(self.head + 1))
+
+    def _apply(self, entry: CanonicalEntry) -> None:
+        self.canonical.append(entry)
+        set_in(self.state, parse_key(entry.key, max_length=UNLIMITED, max_index=UNLIMITED), entry.value)
+
+    def _rebase(self, server_head: int) -> None:
+        """The server lost entries we hold: keep its log, and make our own lost edits
+        pending again so they are sent as new updates."""
+        lost = self.canonical[server_head:]
+        self.rebases += 1
+        log.warning("server is behind this client; rebasing", extra={"clientHead": self.head, "serverHead": server_head})
+        self.canonical = self.canonical[:server_head]
+        self._early.clear()
+        self.state = {}
+        for entry in self.canonical:
+            set_in(self.state, parse_key(entry.key, max_length=UNLIMITED, max_index=UNLIMITED), entry.value)
+        for entry in lost:
+            if entry.location == self.location:
+                edit = PendingEdit(self._next_local, entry.key, entry.value, server_head)
+                self._next_local += 1
+                self.pending[edit.local_seq] = edit
+
+    def _answer(self, answer: Answer) -> None:
+        self.answers.setdefault(answer.local_seq, []).append(answer)
+
+
+def _entry(item: dict[str, Any]) -> CanonicalEntry:
+    return CanonicalEntry(item["serverSeqNum"], item["updateKey"], item["updateValue"], item["locationName"])
+
+
+class LiveClient:
+    """A ClientSession over a real WebSocket, with offline buffering and resync."""
+
+    def __init__(self, url: str, location: str) -> None:
+        self.url = url
+        self.session = ClientSession(location)
+        self._conn: tornado.websocket.WebSocketClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._waiters: list[tuple[set[str], asyncio.Future[dict[str, Any]]]] = []
+        self._changed = asyncio.Event()
+        self.errors: list[dict[str, Any]] = []
+
+    @property
+    def online(self) -> bool:
+        return self._conn is not None
+
+    @classmethod
+    async def create(cls, url: str, location: str, password: str, endpoints: Iterable[tuple[str, int]]) -> "LiveClient":
+        client = cls(url, location)
+        await client._open()
+        reply = await client._request(
+            {
+                "msgType": m.CREATE_MEET,
+                "thisLocationName": location,
+                "password": password,
+                "endpoints": [{"locationName": n, "priority": p} for n, p in endpoints],
+            },
+            {m.MEET_CREATED, m.CREATE_REJECTED},
+        )
+        if reply["msgType"] != m.MEET_CREATED:
+            await client.close()
+            raise ProtocolError(reply.get("reason", "create refused"))
+        return client
+
+    @classmethod
+    async def join(cls, url: str, meet_id: str, password: str, location: str) -> "LiveClient":
+        client = cls(url, location)
+        await client._open()
+        reply = await client._request(
+            {"msgType": m.JOIN_MEET, "meetId": meet_id, "password": password, "locationName": location},
+            {m.MEET_JOINED, m.JOIN_REJECTED},
+        )
+        if reply["msgType"] != m.MEET_JOINED:
+            await client.close()
+            raise ProtocolError(reply.get("reason", "join refused"))
+        await client.sync()
+        return client
+
+    async def _open(self) -> None:
+        self._conn = await tornado.websocket.websocket_connect(self.url, max_message_size=64 * 1024 * 1024)
+        self._reader = asyncio.ensure_future(self._read(self._conn))
+
+    async def _read(self, conn: tornado.websocket.WebSocketClientConnection) -> None:
+        while True:
+            frame = await conn.read_message()
+            if frame is None:
+                break
+            message = json.loads(frame)
+            for waiter in [w for w in self._waiters if message.get("msgType") in w[0]]:
+                self._waiters.remove(waiter)
+                if not waiter[1].done():
+                    waiter[1].set_result(message)
+            try:
+                replies = self.session.handle(message)
+            except ProtocolError:
+                self.errors.append(message)
+                replies = []
+            for reply in replies:
+                await self._send(reply)
+            self._changed.set()
+        if self._conn is conn:
+            self._conn = None
+            self.session.connection_lost()
+            self._changed.set()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        if self._conn is None:
+            return
+        try:
+            await self._conn.write_message(json.dumps(message))
+        except tornado.websocket.WebSocketClosedError:
+            pass
+
+    async def _request(self, message: dict[str, Any], reply_types: set[str], timeout: float = 10.0) -> dict[str, Any]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiters.append((reply_types, future))
+        await self._send(message)
+        return await asyncio.wait_for(future, timeout)
+
+    # ---- what a user of the client does -----------------------------------------------
+
+    async def edit(self, key: str, value: Any) -> None:
+        """Make a local edit; it is sent now if online, else on reconnect."""
+        self.session.edit(key, value)
+        await self.send_pending()
+
+    async def edit_many(self, edits: Iterable[tuple[str, Any]]) -> None:
+        for key, value in edits:
+            self.session.edit(key, value)
+        await self.send_pending()
+
+    async def send_pending(self) -> None:
+        if self._conn is not None:
+            for frame in self.session.frames_for_unsent():
+                await self._send(frame)
+
+    async def sync(self, timeout: float = 10.0) -> None:
+        """Pull until caught up with the server."""
+        self.session.pull_complete = asyncio.Event()
+        await self._send(self.session.pull_frame())
+        await asyncio.wait_for(self.session.pull_complete.wait(), timeout)
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every pending edit has been answered."""
+        async def answered() -> None:
+            while self.session.pending and self.online:
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(answered(), timeout)
+
+    async def disconnect(self) -> None:
+        """Go offline (as a browser losing Wi-Fi): edits buffer until reconnect."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        self.session.connection_lost()
+
+    async def reconnect(self, url: str | None = None) -> None:
+        """Come back: pull what was missed, then send what was buffered."""
+        self.url = url or self.url
+        await self._open()
+        await self.sync()
+        await self.send_pending()
+
+    async def close(self) -> None:
+        await self.disconnect()
+
+    async def publish(self, return_email: str, opl_csv: str) -> dict[str, Any]:
+        return await self._request(
+            {"msgType": m.PUBLISH_MEET, "sessionToken": self.session.token, "returnEmail": return_email, "oplCsv": opl_csv},
+            {m.PUBLISH_ACK, m.PUBLISH_REJECTED},
+        )

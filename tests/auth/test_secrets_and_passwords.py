@@ -1,0 +1,44 @@
+from openlifter.auth.passwords import check_password, hash_password, password_problem
+from openlifter.auth.secrets import display_meet_id, new_meet_id, new_session_token, normalize_meet_id
+
+
+def test_meet_id_is_nine_digits():
+    for _ in range(100):
+        meet_id = new_meet_id()
+        assert len(meet_id) == 9 and meet_id.isdigit()
+
+
+def test_meet_id_is_accepted_with_spaces_or_dashes():
+    assert normalize_meet_id("123 456 789") == "123456789"
+    assert normalize_meet_id("123-456-789") == "123456789"
+    assert normalize_meet_id(" 123456789 ") == "123456789"
+    assert normalize_meet_id("12345678") is None
+    assert normalize_meet_id("١٢٣٤٥٦٧٨٩") is None  # non-ASCII digits
+
+
+def test_meet_id_is_shown_in_groups_of_three():
+    assert display_meet_id("123456789") == "123 456 789"
+
+
+def test_session_token_carries_256_bits():
+    import base64
+
+    token = new_session_token()
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
+
+
+def test_every_character_of_a_long_password_counts():
+    long = "x" * 100
+    hashed = hash_password(long + "A", 4)
+    assert check_password(long + "A", hashed)
+    assert not check_password(long + "B", hashed)
+
+
+def test_password_with_nul_byte_is_significant():
+    hashed = hash_password("abc\0def-ghijk", 4)
+    assert not check_password("abc\0zzz-ghijk", hashed)
+
+
+def test_short_password_is_refused_with_reason():
+    assert "at least 10" in password_problem("short", 10)
+    assert password_problem("long enough password", 10) is None

@@ -1,0 +1,86 @@
+import asyncio
+
+import pytest
+
+from openlifter.meet.registry import MeetRegistry, Rejected
+from openlifter.storage.executor import StorageExecutor
+from support import PASSWORD, test_config
+
+
+@pytest.fixture
+def io():
+    executor = StorageExecutor(2)
+    executor.registries = []
+    yield executor
+    executor.shutdown()
+    for registry in executor.registries:
+        registry.close_files()
+
+
+def registry_on(data_dir, io, **overrides):
+    registry = MeetRegistry(test_config(data_dir, **overrides), io)
+    registry.start()
+    io.registries.append(registry)
+    return registry
+
+
+@pytest.mark.gen_test
+async def test_concurrent_joins_of_an_unloaded_meet_share_one_replay(tmp_path, io):
+    first = registry_on(tmp_path, io)
+    created = await first.create_meet("Table", PASSWORD, [("Table", 2), ("Weigh-in", 1)])
+    second = registry_on(tmp_path, io)
+    joins = await asyncio.gather(
+        *(second.join_meet(created.live.meet_id, PASSWORD, "Weigh-in", f"10.0.0.{i}") for i in range(5))
+    )
+    assert second.replays == 1
+    assert len({id(j.live) for j in joins}) == 1
+
+
+@pytest.mark.gen_test
+async def test_sessions_survive_a_new_registry(tmp_path, io):
+    first = registry_on(tmp_path, io)
+    created = await first.create_meet("Table", PASSWORD, [("Table", 2)])
+    second = registry_on(tmp_path, io)
+    session = second.find_session(created.token)
+    assert session is not None and session.location == "Table"
+
+
+@pytest.mark.gen_test
+async def test_expired_session_is_not_found(tmp_path, io):
+    clock = [1000.0]
+    registry = MeetRegistry(test_config(tmp_path, session_ttl_seconds=60), io, clock=lambda: clock[0])
+    registry.start()
+    io.registries.append(registry)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    clock[0] += 61
+    assert registry.find_session(created.token) is None
+
+
+@pytest.mark.gen_test
+async def test_token_is_stored_only_as_a_hash(tmp_path, io):
+    registry = registry_on(tmp_path, io)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    folder = created.live.files.directory
+    for path in folder.iterdir():
+        text = path.read_text()
+        assert created.token not in text
+        assert PASSWORD not in text
+
+
+@pytest.mark.gen_test
+async def test_meet_ids_are_not_reused_after_publish(tmp_path, io):
+    registry = registry_on(tmp_path, io)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    await registry.publish(created.live, "a,b\n", "md@example.org")
+    assert registry.exists(created.live.meet_id)
+    fresh = registry_on(tmp_path, io)
+    assert fresh.exists(created.live.meet_id)
+
+
+@pytest.mark.gen_test
+async def test_second_publish_is_refused(tmp_path, io):
+    registry = registry_on(tmp_path, io)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    await registry.publish(created.live, "a,b\n", "md@example.org")
+    with pytest.raises(Rejected, match="already"):
+        await registry.publish(created.live, "a,b\n", "md@example.org")

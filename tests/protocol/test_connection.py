@@ -1,0 +1,89 @@
+"""The protocol side without a socket: a Connection fed text, replies into a list."""
+
+import json
+
+import pytest
+
+from openlifter.meet.registry import MeetRegistry
+from openlifter.protocol import commands
+from openlifter.protocol.connection import Connection
+from openlifter.protocol.schema import Limits
+from openlifter.storage.executor import StorageExecutor
+from support import PASSWORD, create_message, test_config, update, update_message
+
+
+@pytest.fixture
+def registry(tmp_path):
+    io = StorageExecutor(2)
+    registry = MeetRegistry(test_config(tmp_path / "data"), io)
+    registry.start()
+    yield registry
+    io.shutdown()
+    registry.close_files()
+
+
+def connect(registry, sent, table=commands.COMMANDS):
+    return Connection(registry, Limits(), sent.append, table, "10.0.0.1")
+
+
+@pytest.mark.gen_test
+async def test_unknown_type_is_answered_with_its_name(registry):
+    sent = []
+    await connect(registry, sent).receive(json.dumps({"msgType": "NOPE"}))
+    assert sent == [{"msgType": "UNKNOWN_MESSAGE_TYPE", "unknownMsgType": "NOPE"}]
+
+
+@pytest.mark.gen_test
+async def test_missing_field_is_named(registry):
+    sent = []
+    await connect(registry, sent).receive(json.dumps({"msgType": "CLIENT_PULL", "sessionToken": "x"}))
+    assert sent[0]["msgType"] == "MALFORMED_MESSAGE" and "lastServerSeq" in sent[0]["errMsg"]
+
+
+@pytest.mark.gen_test
+async def test_nan_is_not_json(registry):
+    sent = []
+    await connect(registry, sent).receive('{"msgType": "CLIENT_PULL", "sessionToken": "x", "lastServerSeq": NaN}')
+    assert sent[0]["msgType"] == "MALFORMED_MESSAGE"
+
+
+@pytest.mark.gen_test
+async def test_handler_raising_gets_a_reply_and_the_connection_keeps_working(registry):
+    async def explode(conn, request):
+        raise ValueError("boom")
+
+    table = dict(commands.COMMANDS)
+    table["CLIENT_PULL"] = commands.Command(commands.COMMANDS["CLIENT_PULL"].parse, explode)
+    sent = []
+    conn = connect(registry, sent, table)
+    await conn.receive(json.dumps({"msgType": "CLIENT_PULL", "sessionToken": "x", "lastServerSeq": 0}))
+    assert sent[-1]["msgType"] == "MALFORMED_MESSAGE" and "internal" in sent[-1]["errMsg"]
+    await conn.receive(json.dumps(create_message()))
+    assert sent[-1]["msgType"] == "MEET_CREATED"
+
+
+@pytest.mark.gen_test
+async def test_create_then_update_is_acknowledged(registry):
+    sent = []
+    conn = connect(registry, sent)
+    await conn.receive(json.dumps(create_message()))
+    token = sent[0]["sessionToken"]
+    await conn.receive(json.dumps(update_message(token, update("meet.name", "Open", 4))))
+    await conn._in_flight[-1]
+    assert sent[-1] == {"msgType": "UPDATE_ACK", "updateAcks": [{"localSeqNum": 4, "serverSeqNum": 1}]}
+
+
+@pytest.mark.gen_test
+async def test_bad_token_gets_invalid_session(registry):
+    sent = []
+    await connect(registry, sent).receive(json.dumps(update_message("not-a-token", update("a", 1, 1))))
+    assert sent == [{"msgType": "INVALID_SESSION", "sessionToken": "not-a-token"}]
+
+
+@pytest.mark.gen_test
+async def test_no_handler_sends_a_literal_message_dict():
+    import inspect
+
+    source = inspect.getsource(commands)
+    assert '"msgType":' not in source
+    assert set(commands.COMMANDS) == {"CREATE_MEET", "JOIN_MEET", "UPDATE_INIT", "CLIENT_PULL", "PUBLISH_MEET", "RECOVERY_UPDATES"}
