@@ -177,7 +177,11 @@ def field_value(obj: dict[str, Any], where: str, limits: Limits) -> Any:
     value = obj["updateValue"]
     if _depth_exceeds(value, MAX_VALUE_DEPTH):
         raise Malformed(f"field '{label}' is nested deeper than {MAX_VALUE_DEPTH} levels")
-    if len(m.encode(value).encode("utf-8")) > limits.max_value_bytes:
+    try:
+        encoded = m.encode(value)
+    except ValueError:  # a number too large for a float (1e999) is read as infinity
+        raise Malformed(f"field '{label}' holds a number JSON cannot represent") from None
+    if len(encoded.encode("utf-8")) > limits.max_value_bytes:
         raise Malformed(f"field '{label}' is larger than {limits.max_value_bytes} bytes")
     return value
 
