@@ -74,24 +74,35 @@ def js_string_compare(a: str, b: str) -> int:
 # Coercion helpers.
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _as_float(v: Any) -> float | None:
+    """A finite float for a JSON number (bools and too-big ints excluded), else None."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _num(v: Any, default: float) -> float:
-    return float(v) if _is_number(v) else default
-
-
-def _int(v: Any, default: int) -> int:
-    if _is_number(v) and float(v).is_integer():
-        return int(v)
-    return default
+    f = _as_float(v)
+    return default if f is None else f
 
 
 def _opt_int(v: Any) -> int | None:
-    if _is_number(v) and float(v).is_integer():
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
         return int(v)
     return None
+
+
+def _int(v: Any, default: int) -> int:
+    i = _opt_int(v)
+    return default if i is None else i
 
 
 def _str(v: Any, default: str) -> str:
@@ -111,7 +122,7 @@ def _str_tuple(v: Any) -> tuple[str, ...]:
 
 
 def _num_tuple(v: Any) -> tuple[float, ...]:
-    return tuple(float(x) for x in _seq(v) if _is_number(x))
+    return tuple(f for f in (_as_float(x) for x in _seq(v)) if f is not None)
 
 
 def _attempts(v: Any) -> tuple[float, ...]:
@@ -191,9 +202,8 @@ class Entry:
 def _place(v: Any) -> int | float | str | None:
     if isinstance(v, str):
         return v
-    if _is_number(v):
-        return int(v) if float(v).is_integer() else float(v)
-    return None
+    i = _opt_int(v)
+    return i if i is not None else _as_float(v)
 
 
 def entry_from_json(raw: Any, default_id: int = 0) -> Entry:
@@ -249,8 +259,9 @@ def entries_from_state(state: Any) -> list[Entry]:
             entry_id = int(key)
         except (TypeError, ValueError):
             continue
-        if _is_number(index) and float(index).is_integer():
-            id_by_index.setdefault(int(index), entry_id)
+        position = _opt_int(index)
+        if position is not None:
+            id_by_index.setdefault(position, entry_id)
     return [
         entry_from_json(raw, id_by_index.get(i, 0))
         for i, raw in enumerate(raw_entries)
@@ -336,9 +347,10 @@ def _plates(v: Any, in_kg: bool) -> tuple[Plate, ...]:
         return default_plates_kg() if in_kg else default_plates_lbs()
     out = []
     for p in v:
-        if not isinstance(p, Mapping) or not _is_number(p.get("weightKg")):
+        weight = _as_float(p.get("weightKg")) if isinstance(p, Mapping) else None
+        if weight is None:
             continue
-        out.append(Plate(float(p["weightKg"]), _int(p.get("pairCount"), 0), _str(p.get("color"), PLATE_BLACK)))
+        out.append(Plate(weight, _int(p.get("pairCount"), 0), _str(p.get("color"), PLATE_BLACK)))
     return tuple(out)
 
 
@@ -350,7 +362,7 @@ def meet_from_json(raw: Any) -> Meet:
     r = _mapping(raw)
     in_kg = _bool(r.get("inKg"), True)
     bar = DEFAULT_BAR_AND_COLLARS_KG if in_kg else DEFAULT_BAR_AND_COLLARS_LBS_AS_KG
-    platforms = tuple(int(x) for x in _seq(r.get("platformsOnDays")) if _opt_int(x) is not None)
+    platforms = tuple(i for i in (_opt_int(x) for x in _seq(r.get("platformsOnDays"))) if i is not None)
     return Meet(
         name=_str(r.get("name"), ""),
         country=_str(r.get("country"), ""),

@@ -61,9 +61,9 @@ def _sign(value: float) -> str:
 
 def display_weight(weight: float) -> str:
     """``displayWeight`` in the en locale: ≤2 decimals, no grouping, no trailing zeros."""
-    if not math.isfinite(weight):
-        return _non_finite(weight)
-    rounded = _hundredths(weight)
+    rounded = _hundredths(weight) if math.isfinite(weight * 100) else weight * 100
+    if not math.isfinite(rounded):
+        return _non_finite(rounded)
     n = abs(int(rounded))
     whole, frac = divmod(n, 100)
     if frac == 0:
@@ -77,9 +77,9 @@ def display_weight(weight: float) -> str:
 
 def display_weight_one_place(weight: float) -> str:
     """``displayWeightOnePlace``: same rounding, then *truncated* to one decimal."""
-    if not math.isfinite(weight):
-        return _non_finite(weight)
-    rounded = _hundredths(weight)
+    rounded = _hundredths(weight) if math.isfinite(weight * 100) else weight * 100
+    if not math.isfinite(rounded):
+        return _non_finite(rounded)
     tenths = abs(int(rounded)) // 10  # Math.trunc(rounded / 10), magnitude only
     whole, frac = divmod(tenths, 10)
     text = str(whole) if frac == 0 else f"{whole}.{frac}"
