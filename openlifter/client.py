@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import tornado.websocket
 
-from openlifter.meet.jsonvalue import copy_json, set_in
+from openlifter.meet.jsonvalue import copy_json, json_equal, set_in
 from openlifter.meet.keys import parse_key
 from openlifter.protocol import messages as m
 
@@ -180,11 +180,18 @@ class ClientSession:
         return []
 
     def _pulled(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        server_head = message["lastServerSeq"]
-        if server_head < self.head:
-            self._rebase(server_head)
-        for item in message["updates"]:
-            self._receive(_entry(item))
+        """The server's log wins: where it is shorter than ours or differs from ours,
+        rebase on it."""
+        incoming = [_entry(item) for item in message["updates"]]
+        cut = min(message["lastServerSeq"], self.head)
+        for entry in incoming:
+            if entry.seq <= self.head and not _same(self.canonical[entry.seq - 1], entry):
+                cut = min(cut, entry.seq - 1)
+                break
+        if cut < self.head:
+            self._rebase(cut, incoming)
+        for entry in incoming:
+            self._receive(entry)
         if message["more"]:
             return [self.pull_frame()]
         if self.pull_complete is not None:
@@ -203,10 +210,11 @@ class ClientSession:
         self.canonical.append(entry)
         set_in(self.state, parse_key(entry.key, max_length=UNLIMITED, max_index=UNLIMITED), entry.value)
 
-    def _rebase(self, server_head: int) -> None:
-        """The server lost entries we hold: keep its log, and make our own lost edits
-        pending again so they are sent as new updates."""
+    def _rebase(self, server_head: int, incoming: list[CanonicalEntry]) -> None:
+        """The server lost entries we hold: keep its log, and make our own edits that it
+        does not have pending again, so they are sent as new updates."""
         lost = self.canonical[server_head:]
+        kept_by_server = [e for e in incoming if e.seq > server_head]
         self.rebases += 1
         log.warning("server is behind this client; rebasing", extra={"clientHead": self.head, "serverHead": server_head})
         self.canonical = self.canonical[:server_head]
@@ -215,13 +223,17 @@ class ClientSession:
         for entry in self.canonical:
             set_in(self.state, parse_key(entry.key, max_length=UNLIMITED, max_index=UNLIMITED), entry.value)
         for entry in lost:
-            if entry.location == self.location:
+            if entry.location == self.location and not any(_same(entry, other, seq=False) for other in kept_by_server):
                 edit = PendingEdit(self._next_local, entry.key, entry.value, server_head)
                 self._next_local += 1
                 self.pending[edit.local_seq] = edit
 
     def _answer(self, answer: Answer) -> None:
         self.answers.setdefault(answer.local_seq, []).append(answer)
+
+
+def _same(a: CanonicalEntry, b: CanonicalEntry, *, seq: bool = True) -> bool:
+    return (not seq or a.seq == b.seq) and a.key == b.key and a.location == b.location and json_equal(a.value, b.value)
 
 
 def _entry(item: dict[str, Any]) -> CanonicalEntry:
@@ -238,7 +250,9 @@ class LiveClient:
         self._reader: asyncio.Task[None] | None = None
         self._waiters: list[tuple[set[str], asyncio.Future[dict[str, Any]]]] = []
         self._changed = asyncio.Event()
+        self._session_invalid = asyncio.Event()
         self.errors: list[dict[str, Any]] = []
+        self._password: str | None = None  # kept to re-join if the server lost our session
 
     @property
     def online(self) -> bool:
@@ -260,6 +274,7 @@ class LiveClient:
         if reply["msgType"] != m.MEET_CREATED:
             await client.close()
             raise ProtocolError(reply.get("reason", "create refused"))
+        client._password = password
         return client
 
     @classmethod
@@ -273,6 +288,7 @@ class LiveClient:
         if reply["msgType"] != m.MEET_JOINED:
             await client.close()
             raise ProtocolError(reply.get("reason", "join refused"))
+        client._password = password
         await client.sync()
         return client
 
@@ -294,6 +310,8 @@ class LiveClient:
                 replies = self.session.handle(message)
             except ProtocolError:
                 self.errors.append(message)
+                if message.get("msgType") == m.INVALID_SESSION:
+                    self._session_invalid.set()
                 replies = []
             for reply in replies:
                 await self._send(reply)
@@ -334,11 +352,34 @@ class LiveClient:
             for frame in self.session.frames_for_unsent():
                 await self._send(frame)
 
-    async def sync(self, timeout: float = 10.0) -> None:
-        """Pull until caught up with the server."""
-        self.session.pull_complete = asyncio.Event()
-        await self._send(self.session.pull_frame())
-        await asyncio.wait_for(self.session.pull_complete.wait(), timeout)
+    async def sync(self, timeout: float = 15.0) -> None:
+        """Pull until caught up with the server (through a recovery if the server lost
+        state). If the server no longer knows our session (its sessions were lost),
+        join again with the password and pull on the new session."""
+        for _ in range(2):
+            self.session.pull_complete = done = asyncio.Event()
+            self._session_invalid.clear()
+            await self._send(self.session.pull_frame())
+            waits = [asyncio.ensure_future(done.wait()), asyncio.ensure_future(self._session_invalid.wait())]
+            finished, unfinished = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in unfinished:
+                waiter.cancel()
+            if done.is_set():
+                return
+            if not self._session_invalid.is_set() or self._password is None or self.session.meet_id is None:
+                raise ProtocolError("no answer to CLIENT_PULL" if not finished else "session refused")
+            await self._rejoin()
+        raise ProtocolError("session refused after re-joining")
+
+    async def _rejoin(self) -> None:
+        for edit in self.session.pending.values():
+            edit.sent = False
+        reply = await self._request(
+            {"msgType": m.JOIN_MEET, "meetId": self.session.meet_id, "password": self._password, "locationName": self.session.location},
+            {m.MEET_JOINED, m.JOIN_REJECTED},
+        )
+        if reply["msgType"] != m.MEET_JOINED:
+            raise ProtocolError(reply.get("reason", "join refused"))
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until every pending edit has been answered."""

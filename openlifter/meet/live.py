@@ -83,6 +83,9 @@ class LiveMeet:
         self.peers: set[Peer] = set()
         self.listeners: list[ChangeListener] = []
         self.durable_head = meet.head
+        # Entries after this seq were accepted by this process only: after a loss of
+        # state, clients' logs may differ from ours there, so recovery resends from it.
+        self.agreed_head = meet.head
         self.lock = asyncio.Lock()
         self._queue: list[_PendingBatch] = []
         self._drainer: asyncio.Task[None] | None = None
@@ -234,12 +237,14 @@ class LiveMeet:
                     self.meet.replay(restored)
                     self.durable_head = self.meet.head
                 log.warning("recovery finished", extra={"meetId": self.meet_id, "answers": len(ranked), "restored": len(restored), "head": self.durable_head})
-                # Bring everyone to the same log: those behind read the restored part,
-                # those ahead see a lower lastServerSeq and rebase on it.
-                for peer in list(self.peers):
-                    if peer.location is not None:
-                        entries, more = self.pull(from_seq, self.pull_page_size)
-                        peer.send(m.server_pull(self.durable_head, entries, more))
+                # Bring everyone to the same log: send it from the last point all agreed
+                # on; a client whose log differs there (or is longer) rebases on ours.
+                resend_from = min(self.agreed_head, from_seq)
+                entries, more = self.pull(resend_from, self.pull_page_size)
+                frame = m.encode(m.server_pull(self.durable_head, entries, more))
+                for peer in self.updating_peers():
+                    peer.send(frame)
+                self.agreed_head = self.durable_head
                 if restored:
                     self._notify(restored)
         except Exception:
