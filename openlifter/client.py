@@ -316,6 +316,7 @@ class LiveClient:
             for reply in replies:
                 await self._send(reply)
             self._changed.set()
+        conn.close()  # the peer closed; release our side too
         if self._conn is conn:
             self._conn = None
             self.session.connection_lost()
