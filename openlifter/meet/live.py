@@ -145,8 +145,8 @@ class LiveMeet:
             started = time.perf_counter()
             try:
                 await self.io.run(self.files.append, entries)
-            except StorageError as error:
-                log.error("could not store updates", extra={"meetId": self.meet_id, "error": str(error)})
+            except Exception as error:  # memory must never hold what the disk does not
+                log.error("could not store updates", exc_info=not isinstance(error, StorageError), extra={"meetId": self.meet_id, "error": str(error)})
                 self.meet.rollback_to(start_head)
                 outcomes = [self._failure(p, m.UPDATE_STORAGE_FAILED) for p in round_]
                 entries = []

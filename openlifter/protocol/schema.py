@@ -128,7 +128,18 @@ def field_str(obj: dict[str, Any], name: str, where: str = "", *, max_length: in
         raise Malformed(f"field '{label}' must not be empty")
     if len(value) > max_length:
         raise Malformed(f"field '{label}' is longer than {max_length} characters")
+    if not _is_unicode(value):
+        raise Malformed(f"field '{label}' is not valid Unicode text")
     return value
+
+
+def _is_unicode(text: str) -> bool:
+    """False for strings holding lone surrogates (valid in JSON escapes, not in UTF-8)."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def field_int(obj: dict[str, Any], name: str, where: str = "", *, minimum: int = 0) -> int:
@@ -181,6 +192,8 @@ def field_value(obj: dict[str, Any], where: str, limits: Limits) -> Any:
         encoded = m.encode(value)
     except ValueError:  # a number too large for a float (1e999) is read as infinity
         raise Malformed(f"field '{label}' holds a number JSON cannot represent") from None
+    if not _is_unicode(encoded):
+        raise Malformed(f"field '{label}' holds text that is not valid Unicode")
     if len(encoded.encode("utf-8")) > limits.max_value_bytes:
         raise Malformed(f"field '{label}' is larger than {limits.max_value_bytes} bytes")
     return value

@@ -87,3 +87,16 @@ async def test_no_handler_sends_a_literal_message_dict():
     source = inspect.getsource(commands)
     assert '"msgType":' not in source
     assert set(commands.COMMANDS) == {"CREATE_MEET", "JOIN_MEET", "UPDATE_INIT", "CLIENT_PULL", "PUBLISH_MEET", "RECOVERY_UPDATES"}
+
+
+@pytest.mark.gen_test
+async def test_lone_surrogate_text_is_refused_and_nothing_is_stored(registry):
+    sent = []
+    conn = connect(registry, sent)
+    await conn.receive(json.dumps(create_message()))
+    token = sent[0]["sessionToken"]
+    await conn.receive('{"msgType": "UPDATE_INIT", "sessionToken": "%s", "updates": [{"updateKey": "meet.name", "updateValue": "\\ud800", "localSeqNum": 1, "afterServerSeqNum": 0}]}' % token)
+    assert sent[-1]["msgType"] == "MALFORMED_MESSAGE" and "Unicode" in sent[-1]["errMsg"]
+    await conn.receive(json.dumps(update_message(token, update("meet.name", "ok", 2))))
+    await conn._in_flight[-1]
+    assert sent[-1]["updateAcks"] == [{"localSeqNum": 2, "serverSeqNum": 1}]
