@@ -191,10 +191,21 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         else:
             raise ConfigError(f"config file {str(path)!r}: unknown extension {suffix!r} (use .toml, .yaml, .yml or .json)")
     except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
-        raise ConfigError(f"config file {str(path)!r}: not valid {suffix[1:].upper()} ({error})") from None
+        raise ConfigError(f"config file {str(path)!r}: not valid {suffix[1:].upper()} ({_parse_problem(error)})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(path)!r}: must hold a table of options")
     return {str(key).replace("-", "_"): value for key, value in data.items()}
+
+
+def _parse_problem(error: Exception) -> str:
+    """Why a config file did not parse, on one line and without quoting the file: PyYAML's
+    own message spans lines and shows the offending text, which may be the admin token."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{error.problem} at line {mark.line + 1}, column {mark.column + 1}"
+    if isinstance(error, yaml.YAMLError):
+        return error.__class__.__name__
+    return " ".join(str(error).split())
 
 
 def read_environment(environ: Mapping[str, str]) -> dict[str, str]:
