@@ -151,6 +151,27 @@ async def test_the_rate_limit_counts_failures_from_every_socket_of_one_address(w
 
 
 @pytest.mark.gen_test
+@overrides(max_connections_per_meet=2)
+async def test_a_join_beyond_the_connections_per_meet_is_rejected(ws_connect, config_overrides):
+    _, created = await create_meet(ws_connect)
+    await join(ws_connect, created["meetId"])
+    third = await ws_connect()
+    rejected = await third.request(join_message(created["meetId"]))
+    assert rejected["msgType"] == "JOIN_REJECTED"
+    assert "too many connections" in rejected["reason"]
+
+
+@pytest.mark.gen_test
+async def test_every_character_of_a_password_longer_than_72_bytes_counts(ws_connect):
+    long_password = "p" * 80
+    _, created = await create_meet(ws_connect, password=long_password)
+    client = await ws_connect()
+    almost = await client.request(join_message(created["meetId"], password="p" * 79 + "q"))
+    assert almost["msgType"] == "JOIN_REJECTED"
+    assert (await client.request(join_message(created["meetId"], password=long_password)))["msgType"] == "MEET_JOINED"
+
+
+@pytest.mark.gen_test
 async def test_create_with_a_weak_password_is_rejected(ws_connect):
     client = await ws_connect()
     rejected = await client.request(create_message(password="short"))
@@ -511,6 +532,34 @@ async def test_a_bad_token_gets_invalid_session_echoing_it(ws_connect, kind):
     message = update_message(bad, good_update()) if kind == "UPDATE_INIT" else pull_message(bad, 0)
     reply = await client.request(message)
     assert reply == {"msgType": "INVALID_SESSION", "sessionToken": bad}
+    await assert_still_working_and_unchanged(client, token, log)
+
+
+@pytest.mark.gen_test
+@overrides(session_ttl_seconds=1)
+async def test_an_expired_token_gets_invalid_session(ws_connect, config_overrides):
+    client, created = await create_meet(ws_connect)
+    token = created["sessionToken"]
+    assert (await client.request(pull_message(token, 0)))["msgType"] == "SERVER_PULL"
+    await asyncio.sleep(1.05)
+    assert await client.request(update_message(token, update("a", 1, 1))) == {"msgType": "INVALID_SESSION", "sessionToken": token}
+
+
+LIMITS = {
+    "updates per batch": ({"max_updates_per_batch": 3}, [update(f"k{i}", i, i + 2, after=1) for i in range(4)], "'updates'"),
+    "key length": ({"max_key_length": 20}, [update("meet." + "k" * 20, 1, 2, after=1)], "updates[0].updateKey"),
+    "key index": ({"max_key_index": 99}, [update("entries[100].name", 1, 2, after=1)], "updates[0].updateKey"),
+    "value size": ({"max_value_bytes": 100}, [update("meet.name", "x" * 101, 2, after=1)], "updates[0].updateValue"),
+}
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("config_overrides, updates, field_named", LIMITS.values(), ids=LIMITS.keys())
+async def test_a_batch_over_a_configured_limit_gets_malformed_message_naming_the_field(ws_connect, config_overrides, updates, field_named):
+    client, token, log = await meet_with_one_update(ws_connect)
+    reply = await client.request(update_message(token, *updates))
+    assert reply["msgType"] == "MALFORMED_MESSAGE", reply
+    assert field_named in reply["errMsg"]
     await assert_still_working_and_unchanged(client, token, log)
 
 
