@@ -57,6 +57,20 @@ def app(config: Config):
     application.settings["openlifter_registry"].close_files()
 
 
+@pytest.fixture
+def registry(tmp_path: Path):
+    """A started MeetRegistry on a temp data dir, for protocol tests without a socket."""
+    from openlifter.meet.registry import MeetRegistry
+    from openlifter.storage.executor import StorageExecutor
+
+    io = StorageExecutor(2)
+    meets = MeetRegistry(test_config(tmp_path / "data"), io)
+    meets.start()
+    yield meets
+    io.shutdown()
+    meets.close_files()
+
+
 class Client:
     """A real WebSocket client speaking JSON frames."""
 

@@ -5,22 +5,10 @@ import json
 
 import pytest
 
-from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol.commands import COMMANDS
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from openlifter.storage.executor import StorageExecutor
-from support import PASSWORD, create_message, join_message, test_config, update, update_message
-
-
-@pytest.fixture
-def registry(tmp_path):
-    io = StorageExecutor(2)
-    registry = MeetRegistry(test_config(tmp_path / "data"), io)
-    registry.start()
-    yield registry
-    io.shutdown()
-    registry.close_files()
+from support import PASSWORD, create_message, join_message, update, update_message
 
 
 async def joined(registry, meet_id, location="Weigh-in"):
