@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import jinja2
 import tornado.web
 
 from openlifter.config import Config
+from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
+from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, NotFoundHandler
+from openlifter.handlers.pages import PageHandler
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol.schema import Limits
 from openlifter.storage.executor import StorageExecutor
+from openlifter.views.pages import Renderer, static_url_maker
+from openlifter.views.publisher import Publishers
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
 
 access_log = logging.getLogger("openlifter.access")
 
@@ -45,14 +57,42 @@ def limits_from(config: Config) -> Limits:
     )
 
 
+def static_versions(directory: Path) -> dict[str, str]:
+    """A short content hash per static file, read once at start-up (cache busting)."""
+    if not directory.is_dir():
+        return {}
+    return {
+        path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
 def make_app(config: Config) -> tornado.web.Application:
     io = StorageExecutor(config.storage_threads)
     registry = MeetRegistry(config, io)
-    registry.start()
     base = config.base_url
+    templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
+    renderer = Renderer(templates, {"base_url": base, "static_url": static_url_maker(base + "static/", static_versions(STATIC_DIR))})
+    publishers = Publishers(renderer.frame, config.feed_coalesce_seconds)
+    registry.on_meet_loaded.append(publishers.attach)
+    registry.start()
+    display = {"publishers": publishers}
+    pages = {"renderer": renderer, "publishers": publishers}
+    meet = base + r"meets/([^/]+)/"
     routes: list[Any] = [
         (base + "ws", MeetSocket, {"limits": limits_from(config)}),
         (base + "health", HealthHandler),
+        # Display routes: each needs ?key=<displayKey>, else 403.
+        (meet + "feed", DisplayFeed, display),
+        (meet + "api/state", ApiHandler, {"what": "state", **display}),
+        (meet + "api/lifting", ApiHandler, {"what": "lifting", **display}),
+        (meet + "api/standings", ApiHandler, {"what": "standings", **display}),
+        (meet + "api/views", ApiHandler, {"what": "views", **display}),
+        (meet + "scoreboard", PageHandler, {"kind": "scoreboard", **pages}),
+        (meet + "overlay", PageHandler, {"kind": "overlay", **pages}),
+        (base + r"meets/([^/]+)/?", PageHandler, {"kind": "index", **pages}),
+        (base + "static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
         (base + ".*", NotFoundHandler),
     ]
     settings: dict[str, Any] = {
@@ -60,6 +100,7 @@ def make_app(config: Config) -> tornado.web.Application:
         "openlifter_registry": registry,
         "openlifter_io": io,
         "openlifter_sockets": OpenSockets(),
+        "openlifter_publishers": publishers,
         "websocket_max_message_size": config.max_message_bytes,
         "websocket_ping_interval": config.ws_ping_interval or None,
         "websocket_ping_timeout": config.ws_ping_timeout or None,

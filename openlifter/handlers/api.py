@@ -1,0 +1,56 @@
+"""JSON API for custom overlays and integrations: the state, lifting views and standings."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import tornado.web
+
+from openlifter.handlers.display import DisplayAccess
+from openlifter.meet.live import LiveMeet
+from openlifter.views.live import MeetViews
+from openlifter.views.pages import encode
+from openlifter.views.publisher import Publishers
+
+
+def public_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The materialized state minus the fork's streaming API key (a credential)."""
+    streaming = state.get("streaming")
+    if isinstance(streaming, dict) and "apiKey" in streaming:
+        return {**state, "streaming": {k: v for k, v in streaming.items() if k != "apiKey"}}
+    return state
+
+
+class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
+    def initialize(self, what: str, publishers: Publishers) -> None:
+        self.what = what
+        self.publishers = publishers
+
+    async def get(self, meet_id_text: str) -> None:
+        live = await self.display_meet(meet_id_text)
+        views = self.publishers.of(live).views()
+        body = ANSWERS[self.what](self, live, views)
+        self.no_store()
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.write(encode({"meetId": live.meet_id, "seq": views.seq, **body}))
+
+    def lifting(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
+        day, platform = self.get_query_argument("day", None), self.get_query_argument("platform", None)
+        if day is None and platform is None:
+            return {"table": views.to_json()["table"], "platforms": views.to_json()["lifting"]}
+        try:
+            chosen = views.lifting_for(None if day is None else int(day), None if platform is None else int(platform))
+        except ValueError:
+            raise tornado.web.HTTPError(400, "day and platform are whole numbers") from None
+        if chosen is None:
+            raise tornado.web.HTTPError(404, "no such day and platform")
+        return {"lifting": chosen}
+
+
+ANSWERS: dict[str, Callable[[ApiHandler, LiveMeet, MeetViews], dict[str, Any]]] = {
+    "state": lambda handler, live, views: {"seq": live.meet.head, "state": public_state(live.meet.state)},
+    "lifting": ApiHandler.lifting,
+    "standings": lambda handler, live, views: {"standings": views.standings},
+    "views": lambda handler, live, views: {"views": views.to_json()},
+}

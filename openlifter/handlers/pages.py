@@ -1,0 +1,46 @@
+"""Display pages (Jinja): the meet's index, OBS overlays and the venue scoreboard."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import tornado.web
+
+from openlifter.auth.secrets import display_meet_id
+from openlifter.handlers.display import DisplayAccess
+from openlifter.views.pages import Renderer, index_sections, page_context, parse_spec
+from openlifter.views.publisher import Publishers
+
+# Scripts from this server only; inline styles carry the plate colours.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'"
+)
+
+
+class PageHandler(DisplayAccess, tornado.web.RequestHandler):
+    def initialize(self, kind: str, renderer: Renderer, publishers: Publishers) -> None:
+        self.kind = kind
+        self.renderer = renderer
+        self.publishers = publishers
+
+    async def get(self, meet_id_text: str) -> None:
+        live = await self.display_meet(meet_id_text)
+        views = self.publishers.of(live).views()
+        self.no_store()
+        self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if self.kind == "index":
+            page_base = f"{self.request.protocol}://{self.request.host}{self.config.base_url}meets/{live.meet_id}/"
+            key = self.get_query_argument("key")
+            html = self.renderer.render_template(
+                "index.html", meet=views.meet, meet_id_display=display_meet_id(live.meet_id),
+                sections=index_sections(views, page_base, key), feed_path=None,
+            )
+        else:
+            spec = parse_spec(self.kind, self.query_args())
+            feed = {"key": self.get_query_argument("key"), "view": self.kind, **spec.query()}
+            html = self.renderer.render_template(
+                f"{self.kind}.html", **page_context(views, spec), fragments=list(spec.fragments().items()),
+                feed_path=f"{self.config.base_url}meets/{live.meet_id}/feed?{urlencode(feed)}",
+            )
+        self.write(html)

@@ -1,0 +1,595 @@
+"""What the live pages show, derived from a meet's materialized OpenLifter state.
+
+Pure: a state dict in, plain JSON-able dicts out (no Tornado, no I/O). Every fact about
+the lifting order, current and next lifter, totals, places, points and plates comes from
+the OpenLifter rule modules next to this one; this module only chooses what each screen
+needs and formats it in the meet's units. The state is whatever the updating browsers
+have sent so far, so every function accepts a half-filled state ({} included) and never
+raises on odd data.
+
+``compute_views(state, seq)`` does the whole job once per meet change; the feed, the
+pages and the JSON API all read from its result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+from openlifter.views.barload import LoadedPlate, bar_weight_for_lift, left_card_loadings, plate_views, select_plates
+from openlifter.views.lifting_order import (
+    LiftingOrder,
+    entries_in_flight,
+    flights_on_platform,
+    get_lifting_order,
+    use_projected_totals,
+)
+from openlifter.views.model import MAX_ATTEMPTS, Entry, Lifting, Meet, entries_from_state, lifting_from_state, meet_from_state
+from openlifter.views.points import get_points
+from openlifter.views.results import (
+    GUEST_PLACE,
+    CategoryResults,
+    best3_kg,
+    entry_has_lifted,
+    final_event_total_kg,
+    final_total_kg,
+    get_results,
+    lifting_table_place,
+    lifting_table_points,
+    points_text,
+    projected_event_total_kg,
+    projected_total_kg,
+)
+from openlifter.views.units import (
+    display_weight,
+    display_weight_in_units,
+    display_weight_one_place,
+    kg2lbs,
+    weight_class_in_units,
+    wtcls_str_kg2lbs,
+)
+
+LIFTS = ("S", "B", "D")
+LIFT_NAMES = {"S": "Squat", "B": "Bench", "D": "Deadlift"}
+SEX_LABELS = {"M": "Men", "F": "Women", "Mx": "Mx"}
+EVENT_LABELS = {
+    "SBD": "Full Power", "BD": "Push-Pull", "SB": "Squat-Bench", "SD": "Squat-Deadlift",
+    "S": "Squat Only", "B": "Bench Only", "D": "Deadlift Only",
+}
+# Bounds on what a (possibly broken) state may ask the server to enumerate.
+MAX_DAYS = 31
+MAX_PLATFORMS_PER_DAY = 32
+UPCOMING_LIMIT = 10
+_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}")
+_FALLBACK_PLATE_COLOR = "#575757"
+
+
+def _ordinal(n: int) -> str:
+    if 10 <= n % 100 <= 20:
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
+
+
+# ---- units -------------------------------------------------------------------------------
+
+
+def _unit(meet: Meet) -> str:
+    return "kg" if meet.in_kg else "lb"
+
+
+def _alt_unit(meet: Meet) -> str | None:
+    if not meet.show_alternate_units:
+        return None
+    return "lb" if meet.in_kg else "kg"
+
+
+def _table_weight(kg: float, meet: Meet) -> str:
+    """A weight as the lifting table prints it (meet unit, up to two decimals)."""
+    return display_weight_in_units(kg, meet.in_kg)
+
+
+def _big_weight(kg: float, meet: Meet) -> dict[str, Any]:
+    """The attempt weight as the left card prints it: both units truncated to one decimal."""
+    main = kg if meet.in_kg else kg2lbs(kg)
+    alt = kg2lbs(kg) if meet.in_kg else kg
+    return {
+        "kg": kg,
+        "text": display_weight_one_place(main),
+        "unit": _unit(meet),
+        "altText": display_weight_one_place(alt),
+        "altUnit": "lb" if meet.in_kg else "kg",
+        "showAlt": meet.show_alternate_units,
+    }
+
+
+def _class_label(text: str, meet: Meet) -> str:
+    """"−93 kg" for a class limit, "120+ kg" for the open-ended class, "" for none."""
+    if not text:
+        return ""
+    return f"{text} {_unit(meet)}" if text.endswith("+") else f"\u2212{text} {_unit(meet)}"
+
+
+def _weight_class_text(entry: Entry, meet: Meet) -> str:
+    return _class_label(weight_class_in_units(meet.weight_classes_for_sex(entry.sex), entry.bodyweight_kg, meet.in_kg), meet)
+
+
+def _category_class_text(weight_class_str: str, meet: Meet) -> str:
+    if not weight_class_str:
+        return ""
+    return _class_label(weight_class_str if meet.in_kg else wtcls_str_kg2lbs(weight_class_str), meet)
+
+
+# ---- meet and platforms --------------------------------------------------------------------
+
+
+def _meet_info(meet: Meet) -> dict[str, Any]:
+    return {
+        "name": meet.name,
+        "federation": meet.federation,
+        "date": meet.date,
+        "city": meet.city,
+        "state": meet.state,
+        "country": meet.country,
+        "formula": meet.formula,
+        "showPoints": meet.formula != "Total",
+        "inKg": meet.in_kg,
+        "unit": _unit(meet),
+        "altUnit": _alt_unit(meet),
+        "lengthDays": meet.length_days,
+    }
+
+
+def meet_info(state: Any) -> dict[str, Any]:
+    """The meet's name, place, units and formula."""
+    return _meet_info(meet_from_state(state))
+
+
+def _platform_pairs(meet: Meet, entries: Iterable[Entry], lifting: Lifting) -> list[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    days = max(1, min(meet.length_days, MAX_DAYS))
+    for day in range(1, days + 1):
+        count = meet.platforms_on_days[day - 1] if day - 1 < len(meet.platforms_on_days) else 1
+        for platform in range(1, max(1, min(count, MAX_PLATFORMS_PER_DAY)) + 1):
+            pairs.add((day, platform))
+    for entry in entries:
+        if entry.day >= 1 and entry.platform >= 1:
+            pairs.add((entry.day, entry.platform))
+    if lifting.day >= 1 and lifting.platform >= 1:
+        pairs.add((lifting.day, lifting.platform))
+    return sorted(pairs)
+
+
+def _platform_info(day: int, platform: int, lifting: Lifting) -> dict[str, Any]:
+    return {
+        "day": day,
+        "platform": platform,
+        "id": f"{day}-{platform}",
+        "label": f"Day {day} · Platform {platform}",
+        "isTable": (day, platform) == (lifting.day, lifting.platform),
+    }
+
+
+def platforms(state: Any) -> list[dict[str, Any]]:
+    """Every day/platform pair of the meet: those the setup declares, those entries use,
+    and the one the scoring table is on (``isTable``)."""
+    lifting = lifting_from_state(state)
+    pairs = _platform_pairs(meet_from_state(state), entries_from_state(state), lifting)
+    return [_platform_info(d, p, lifting) for d, p in pairs]
+
+
+# ---- which group a platform is lifting ------------------------------------------------------
+
+
+def _judged(entry: Entry, lift: str) -> list[int]:
+    weights, statuses = entry.weights(lift), entry.statuses(lift)
+    return [i + 1 for i in range(MAX_ATTEMPTS) if weights[i] != 0 and statuses[i] != 0]
+
+
+def _pending(entry: Entry, lift: str) -> bool:
+    weights, statuses = entry.weights(lift), entry.statuses(lift)
+    return any(weights[i] != 0 and statuses[i] == 0 for i in range(MAX_ATTEMPTS))
+
+
+def _inferred_group(entries: Sequence[Entry], day: int, platform: int) -> tuple[str, str]:
+    """(flight, lift) a platform is most likely on, for a platform the shared ``lifting``
+    slice does not describe (a meet has one lifting slice; each platform's table has its
+    own). Groups go lift by lift, flight by flight; a group is under way once one of its
+    attempts is judged and until its third attempts are done; else the next one with
+    openers declared; else the last one that lifted."""
+    on_platform = [e for e in entries if e.day == day and e.platform == platform]
+    flights = flights_on_platform(on_platform, day, platform) or ["A"]
+    groups = [(flight, lift) for lift in LIFTS for flight in flights]
+    last_started: tuple[str, str] | None = None
+    first_waiting: tuple[str, str] | None = None
+    for flight, lift in groups:
+        members = [e for e in on_platform if e.flight == flight]
+        judged = [n for e in members for n in _judged(e, lift)]
+        pending = any(_pending(e, lift) for e in members)
+        if judged:
+            last_started = (flight, lift)
+            if pending or max(judged) < 3:
+                return flight, lift
+        elif pending and first_waiting is None:
+            first_waiting = (flight, lift)
+    return first_waiting or last_started or (flights[0], "S")
+
+
+# ---- lifters ---------------------------------------------------------------------------------
+
+
+def _attempt_cells(entry: Entry, lift: str, count: int, meet: Meet) -> list[dict[str, Any]]:
+    weights, statuses = entry.weights(lift), entry.statuses(lift)
+    cells = []
+    for i in range(count):
+        kg, status = weights[i], statuses[i]
+        if status > 0:
+            result = "good"
+        elif status < 0:
+            result = "fail"
+        else:
+            result = "pending" if kg != 0 else "none"
+        cells.append({"attempt": i + 1, "kg": kg, "text": _table_weight(kg, meet) if kg != 0 else "", "result": result})
+    return cells
+
+
+def _best_cell(entry: Entry, lift: str, meet: Meet) -> dict[str, Any]:
+    """The Best column: the best good lift of attempts 1-3, else the lightest miss (red)."""
+    best = best3_kg(entry, lift)
+    if best > 0:
+        return {"kg": best, "text": _table_weight(best, meet), "result": "good"}
+    weights, statuses = entry.weights(lift), entry.statuses(lift)
+    misses = [weights[i] for i in range(3) if statuses[i] < 0 and weights[i] != 0]
+    if misses:
+        return {"kg": min(misses), "text": _table_weight(min(misses), meet), "result": "fail"}
+    return {"kg": 0.0, "text": "", "result": "none"}
+
+
+def _lifter(entry: Entry, meet: Meet) -> dict[str, Any]:
+    """Who a lifter is, as the graphics print it."""
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "team": entry.team,
+        "instagram": entry.instagram,
+        "country": entry.country,
+        "state": entry.state,
+        "sex": entry.sex,
+        "sexLabel": SEX_LABELS.get(entry.sex, entry.sex),
+        "equipment": entry.equipment,
+        "divisions": list(entry.divisions),
+        "division": entry.divisions[0] if entry.divisions else "",
+        "events": list(entry.events),
+        "lot": entry.lot,
+        "guest": entry.guest,
+        "flight": entry.flight,
+        "bodyweightKg": entry.bodyweight_kg,
+        "bodyweightText": _table_weight(entry.bodyweight_kg, meet) if entry.bodyweight_kg else "",
+        "weightClassText": _weight_class_text(entry, meet),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scoring:
+    """Totals, points and places of the lifting table, for one projected/final mode."""
+
+    projected: bool
+    results: list[CategoryResults]
+
+    def facts(self, entry: Entry, meet: Meet) -> dict[str, Any]:
+        total = projected_total_kg(entry) if self.projected else final_total_kg(entry)
+        points = lifting_table_points(entry, meet, self.projected)
+        return {
+            "totalKg": total,
+            "totalText": _table_weight(total, meet) if total else "",
+            "points": points,
+            "pointsText": points_text(points, meet.formula),
+            "place": lifting_table_place(entry, self.results),
+        }
+
+
+def _rack_text(entry: Entry, lift: str) -> str:
+    if lift == "S":
+        return entry.squat_rack_info.strip()
+    if lift == "B":
+        return entry.bench_rack_info.strip()
+    return ""
+
+
+def _safe_color(color: str) -> str:
+    return color if _COLOR.fullmatch(color) else _FALLBACK_PLATE_COLOR
+
+
+def _plates(loading: Sequence[LoadedPlate], meet: Meet) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": view.label,
+            "counter": view.counter,
+            "isError": view.is_error,
+            "heightPct": round(view.height_pct, 3),
+            "relativeHeightPct": round(view.relative_height_pct, 3),
+            "widthFactor": view.width_factor,
+            "background": _safe_color(view.background),
+            "textColor": _safe_color(view.text_color),
+            "border": view.border,
+            "opacity": view.opacity,
+            "alreadyLoaded": view.opacity is not None,
+        }
+        for view in plate_views(loading, meet.in_kg)
+    ]
+
+
+def _bar_load(meet: Meet, lift: str, kg: float, loading: Sequence[LoadedPlate], rack: str) -> dict[str, Any]:
+    bar_kg = bar_weight_for_lift(meet, lift)
+    per_side = [p.weight_any for p in loading if p.weight_any > 0]
+    return {
+        **_big_weight(kg, meet),
+        "lift": lift,
+        "barKg": bar_kg,
+        "barText": f"{_table_weight(bar_kg, meet)} {_unit(meet)}",
+        "plates": _plates(loading, meet),
+        "perSideText": " + ".join(display_weight(w) for w in per_side),
+        "loadable": all(p.weight_any > 0 for p in loading),
+        "belowBar": 0 < kg < bar_kg,
+        "rack": rack,
+    }
+
+
+def bar_load(state: Any, lift: str, weight_kg: float, rack: str = "") -> dict[str, Any]:
+    """The plates for one side of the bar at ``weight_kg`` with the meet's plates and bar."""
+    meet = meet_from_state(state)
+    loading = select_plates(weight_kg, bar_weight_for_lift(meet, lift), meet.plates, meet.in_kg)
+    return _bar_load(meet, lift, weight_kg, loading, rack)
+
+
+# ---- the lifting view of one platform ----------------------------------------------------------
+
+
+def _upcoming(order: LiftingOrder, lift: str) -> list[tuple[Entry, int]]:
+    """Lifters after the current one, in the order they will be called as far as the
+    declared weights tell: the rest of this attempt, then those who already declared the
+    next attempt (OpenLifter's next-lifter rule, continued)."""
+    ordered = list(order.ordered_entries)
+    attempt = order.attempt_one_indexed
+    index = next((i for i, e in enumerate(ordered) if e.id == order.current_entry_id), -1)
+    if index < 0:
+        return []
+
+    def pending(entry: Entry, n: int) -> bool:
+        return 1 <= n <= MAX_ATTEMPTS and entry.weights(lift)[n - 1] != 0 and entry.statuses(lift)[n - 1] == 0
+
+    out = [(e, attempt) for e in ordered[index + 1:] if pending(e, attempt)]
+    out += [(e, attempt + 1) for e in ordered[:index] if pending(e, attempt + 1)]
+    return out[:UPCOMING_LIMIT]
+
+
+def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
+    """3 attempt columns, 4 or 5 when a record attempt is declared or being taken."""
+    declared = max((i + 1 for e in entries for i in range(3, MAX_ATTEMPTS) if e.weights(lift)[i] != 0), default=3)
+    return max(3, min(MAX_ATTEMPTS, max(declared, active if active <= MAX_ATTEMPTS else 3)))
+
+
+def _lifting_view(
+    meet: Meet, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: dict[bool, _Scoring],
+    flight: str | None = None, lift: str | None = None,
+) -> dict[str, Any]:
+    follows_table = (day, platform) == (table.day, table.platform) and flight is None and lift is None
+    if follows_table:
+        lifting = table
+    else:
+        guess_flight, guess_lift = _inferred_group(entries, day, platform)
+        lifting = Lifting(day=day, platform=platform, flight=flight or guess_flight, lift=lift if lift in LIFTS else guess_lift)
+    group = entries_in_flight(entries, lifting)
+    order = get_lifting_order(group, lifting)
+    attempt = order.attempt_one_indexed
+    lift_ = lifting.lift
+    projected = use_projected_totals(lift_, attempt)
+    score = scoring[projected]
+    by_id = {e.id: e for e in group}
+    current = by_id.get(order.current_entry_id) if order.current_entry_id is not None else None
+    nxt = by_id.get(order.next_entry_id) if order.next_entry_id is not None else None
+    columns = {lift: _attempt_columns(group, lift, attempt if lift == lift_ else 0) for lift in LIFTS}
+
+    def card(entry: Entry, n: int) -> dict[str, Any]:
+        kg = entry.weights(lift_)[n - 1] if 1 <= n <= MAX_ATTEMPTS else 0.0
+        earlier = [lift for lift in LIFTS[: LIFTS.index(lift_)] if best3_kg(entry, lift) > 0]
+        subtotal = sum(best3_kg(entry, lift) for lift in earlier)
+        return {
+            **_lifter(entry, meet),
+            **score.facts(entry, meet),
+            "lift": lift_,
+            "liftName": LIFT_NAMES[lift_],
+            "attempt": n,
+            "attemptLabel": f"{_ordinal(n)} attempt",
+            "weight": _big_weight(kg, meet),
+            "rack": _rack_text(entry, lift_),
+            "attempts": _attempt_cells(entry, lift_, columns[lift_], meet),
+            "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS},
+            # Best lifts banked before this lift, for "Squat 200 · Bench 130 · Subtotal 330".
+            "banked": [{"lift": lift, "name": LIFT_NAMES[lift], "text": _table_weight(best3_kg(entry, lift), meet)} for lift in earlier],
+            "subtotalText": _table_weight(subtotal, meet) if len(earlier) > 1 else "",
+        }
+
+    current_kg = current.weights(lift_)[attempt - 1] if current is not None and 1 <= attempt <= MAX_ATTEMPTS else 0.0
+    next_attempt = order.next_attempt_one_indexed or 0
+    next_kg = nxt.weights(lift_)[next_attempt - 1] if nxt is not None and 1 <= next_attempt <= MAX_ATTEMPTS else 0.0
+    current_loading, next_loading = left_card_loadings(meet, lift_, current_kg, next_kg)
+    upcoming = _upcoming(order, lift_)
+
+    rows = []
+    for entry in order.ordered_entries:
+        rows.append({
+            **_lifter(entry, meet),
+            **score.facts(entry, meet),
+            "isCurrent": current is not None and entry.id == current.id,
+            "isNext": nxt is not None and entry.id == nxt.id,
+            "attempts": {lift: _attempt_cells(entry, lift, columns[lift], meet) for lift in LIFTS},
+            "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS},
+        })
+    return {
+        **_platform_info(day, platform, table),
+        "followsTable": follows_table,
+        "flight": lifting.flight,
+        "flights": flights_on_platform(entries, day, platform),
+        "lift": lift_,
+        "liftName": LIFT_NAMES[lift_],
+        "attempt": attempt,
+        "attemptLabel": f"{_ordinal(attempt)} attempt" if attempt >= 1 else "",
+        "projected": projected,
+        "attemptColumns": columns,
+        "flightComplete": current is None,
+        "hasLifters": bool(group),
+        "current": card(current, attempt) if current is not None else None,
+        "next": card(nxt, next_attempt) if nxt is not None else None,
+        "upcoming": [card(e, n) for e, n in upcoming],
+        "barLoad": _bar_load(meet, lift_, current_kg, current_loading, _rack_text(current, lift_)) if current else None,
+        "nextBarLoad": _bar_load(meet, lift_, next_kg, next_loading, _rack_text(nxt, lift_)) if nxt else None,
+        "order": rows,
+    }
+
+
+def _scoring(entries: Sequence[Entry], meet: Meet) -> dict[bool, _Scoring]:
+    return {p: _Scoring(p, get_results(entries, meet, projected=p)) for p in (True, False)}
+
+
+def lifting_view(state: Any, day: int | None = None, platform: int | None = None, *,
+                 flight: str | None = None, lift: str | None = None) -> dict[str, Any]:
+    """One platform's lifting view: flight order with every attempt, current lifter, next
+    lifters, attempt, weight (meet unit and alternate unit), bar load and rack info.
+
+    ``day``/``platform`` default to the scoring table's. A platform other than the table's
+    is shown on the group it is most likely lifting, unless ``flight``/``lift`` say which.
+    """
+    meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
+    return _lifting_view(
+        meet, entries, table, table.day if day is None else day, table.platform if platform is None else platform,
+        _scoring(entries, meet), flight, lift,
+    )
+
+
+# ---- standings ------------------------------------------------------------------------------
+
+
+def category_key(sex: str, event: str, equipment: str, division: str, weight_class: str) -> str:
+    return "|".join((sex, event, equipment, division, weight_class))
+
+
+def _standings(entries: Sequence[Entry], meet: Meet, projected: bool, results: list[CategoryResults]) -> dict[str, Any]:
+    categories = []
+    for result in results:
+        c = result.category
+        rows = []
+        for placed in result.placed:
+            entry = placed.entry
+            total = projected_event_total_kg(entry, c.event) if projected else final_event_total_kg(entry, c.event)
+            if total == 0 or (not projected and not entry_has_lifted(entry)):
+                continue  # no total yet, bombed out or no-show: not listed (OpenLifter's results page)
+            points = get_points(meet.formula, entry.sex, entry.equipment, c.event, entry.bodyweight_kg, total, meet.in_kg)
+            rows.append({
+                **_lifter(entry, meet),
+                "place": GUEST_PLACE if entry.guest else str(placed.place),
+                "totalKg": total,
+                "totalText": _table_weight(total, meet),
+                "points": points,
+                "pointsText": points_text(points, meet.formula),
+                "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS if lift in c.event},
+            })
+        class_text = _category_class_text(c.weight_class_str, meet)
+        sex_label = SEX_LABELS.get(c.sex, c.sex)
+        categories.append({
+            "key": category_key(c.sex, c.event, c.equipment, c.division, c.weight_class_str),
+            "sex": c.sex,
+            "sexLabel": sex_label,
+            "event": c.event,
+            "eventLabel": EVENT_LABELS.get(c.event, c.event),
+            "equipment": c.equipment,
+            "division": c.division,
+            "weightClass": c.weight_class_str,
+            "weightClassText": class_text,
+            "title": " · ".join(x for x in (c.division, f"{sex_label} {class_text}".strip()) if x),
+            "subtitle": " · ".join(x for x in (c.equipment, EVENT_LABELS.get(c.event, c.event)) if x),
+            "entryIds": [p.entry.id for p in result.placed],
+            "rows": rows,
+        })
+    return {"projected": projected, "formula": meet.formula, "showPoints": meet.formula != "Total", "categories": categories}
+
+
+def _table_projected(entries: Sequence[Entry], table: Lifting) -> bool:
+    order = get_lifting_order(entries_in_flight(entries, table), table)
+    return use_projected_totals(table.lift, order.attempt_one_indexed)
+
+
+def standings(state: Any, projected: bool | None = None) -> dict[str, Any]:
+    """Every category (sex x event x equipment x division x class) in OpenLifter's order,
+    with places, totals and points of the meet's formula. Totals are projected (openers
+    not yet taken count) like the lifting table's until the scoring table reaches 2nd
+    deadlifts, unless ``projected`` says otherwise. Lifters without a total are left out."""
+    meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
+    if projected is None:
+        projected = _table_projected(entries, table)
+    return _standings(entries, meet, projected, get_results(entries, meet, projected=projected))
+
+
+# ---- everything at once -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetViews:
+    """Everything the pages, the feed and the API show, computed once per meet change."""
+
+    seq: int
+    meet: dict[str, Any]
+    platforms: list[dict[str, Any]]
+    table: tuple[int, int]
+    lifting: Mapping[tuple[int, int], dict[str, Any]]
+    standings: dict[str, Any]
+
+    def lifting_for(self, day: int | None = None, platform: int | None = None) -> dict[str, Any] | None:
+        """A platform's view (the scoring table's when not given); None if it does not exist."""
+        if day is None and platform is None:
+            day, platform = self.table
+        elif day is None or platform is None:
+            day = self.table[0] if day is None else day
+            platform = 1 if platform is None else platform
+        return self.lifting.get((day, platform))
+
+    def category(self, key: str) -> dict[str, Any] | None:
+        return next((c for c in self.standings["categories"] if c["key"] == key), None)
+
+    def category_of(self, entry_id: int | None, division: str = "") -> dict[str, Any] | None:
+        """The first category (in presentation order) of a lifter, in ``division`` if given."""
+        if entry_id is None:
+            return None
+        for wanted in ([division] if division else []) + [None]:
+            for category in self.standings["categories"]:
+                if entry_id in category["entryIds"] and (wanted is None or category["division"] == wanted):
+                    return category
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "meet": self.meet,
+            "platforms": self.platforms,
+            "table": {"day": self.table[0], "platform": self.table[1]},
+            "lifting": [self.lifting[pair] for pair in sorted(self.lifting)],
+            "standings": self.standings,
+        }
+
+
+def compute_views(state: Any, seq: int = 0) -> MeetViews:
+    """Parse the state once and derive every platform's lifting view and the standings."""
+    meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
+    scoring = _scoring(entries, meet)
+    pairs = _platform_pairs(meet, entries, table)
+    lifting = {(d, p): _lifting_view(meet, entries, table, d, p, scoring) for d, p in pairs}
+    table_view = lifting.get((table.day, table.platform))
+    projected = table_view["projected"] if table_view is not None else _table_projected(entries, table)
+    return MeetViews(
+        seq=seq,
+        meet=_meet_info(meet),
+        platforms=[_platform_info(d, p, table) for d, p in pairs],
+        table=(table.day, table.platform),
+        lifting=lifting,
+        standings=_standings(entries, meet, projected, scoring[projected].results),
+    )
