@@ -21,6 +21,9 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         return origin_allowed(origin, self.config.allowed_origins, self.request.host)
 
     def open(self, *args: Any) -> None:
+        # Small frames go out at once: with Nagle on, a second frame waits for the
+        # client's delayed TCP ACK (about 40 ms), stalling ACKs and relays.
+        self.set_nodelay(True)
         self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages)
         self.connection = Connection(self.registry, self.limits, self.outgoing.send, COMMANDS, self.request.remote_ip or "")
         self.open_sockets.add(self)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import statistics
+import time
 from typing import Any
 
 import pytest
@@ -309,6 +311,21 @@ async def test_two_concurrent_batches_get_gapless_seqs_in_the_same_order_on_ever
     assert seen_a == seen_b == seen_listener  # the same key at each seq for everyone
     pulled, _ = await pull_all(listener, joined["sessionToken"])
     assert [(u["serverSeqNum"], u["updateKey"]) for u in pulled] == seen_a
+
+
+@pytest.mark.gen_test
+async def test_several_answers_to_one_batch_arrive_without_a_delayed_ack_stall(ws_connect):
+    # Two frames written back to back (UPDATE_ACK, UPDATE_REJECTED): with Nagle's
+    # algorithm on the server socket the second waits ~40 ms for the client's TCP ACK.
+    client, created = await create_meet(ws_connect)
+    token = created["sessionToken"]
+    took = []
+    for r in range(1, 11):
+        started = time.perf_counter()
+        await client.send(update_message(token, update(f"k{r}", r, r, after=r - 1), update("ahead", 1, 100 + r, after=10**6)))
+        assert [(await client.recv())["msgType"] for _ in range(2)] == ["UPDATE_ACK", "UPDATE_REJECTED"]
+        took.append(time.perf_counter() - started)
+    assert statistics.median(took) < 0.02, took
 
 
 @pytest.mark.gen_test
