@@ -101,6 +101,7 @@ def make_app(config: Config) -> tornado.web.Application:
         "openlifter_io": io,
         "openlifter_sockets": OpenSockets(),
         "openlifter_publishers": publishers,
+        "openlifter_renderer": renderer,
         "websocket_max_message_size": config.max_message_bytes,
         "websocket_ping_interval": config.ws_ping_interval or None,
         "websocket_ping_timeout": config.ws_ping_timeout or None,
