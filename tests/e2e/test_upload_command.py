@@ -12,9 +12,7 @@ import pytest
 from openlifter.client import LiveClient
 from support import PASSWORD
 
-FIXTURE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "sample.openlifter"
-if not FIXTURE.exists():  # the repo may sit elsewhere than /work/main
-    FIXTURE = Path("/work/shared/fixtures/sample.openlifter")
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.openlifter"
 
 
 def run_upload(server, *args):
@@ -25,7 +23,6 @@ def run_upload(server, *args):
     )
 
 
-@pytest.mark.skipif(not FIXTURE.exists(), reason="needs the shared OpenLifter fixture")
 @pytest.mark.gen_test(timeout=40)
 async def test_upload_creates_a_live_meet_with_the_files_slices(server_process):
     server = server_process()

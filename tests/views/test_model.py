@@ -19,7 +19,7 @@ from openlifter.views.model import (
     meet_from_state,
 )
 
-SAMPLE = Path("/work/shared/fixtures/sample.openlifter")
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.openlifter"
 
 
 def test_sample_fixture_loads_without_error():
