@@ -106,4 +106,48 @@ def declare(state: dict[str, Any], entry_id: int, lift: str, attempt: int, kg: f
 
 
 def whole_state_updates(state: dict[str, Any]) -> list[tuple[str, Any]]:
-    return [(key, state[key]) for key in ("versions", "language", "meet", "registration", "lifting")]
+    return list(state.items())
+
+
+# ---- a live meet on a test server --------------------------------------------------------
+
+
+class LiveMeetHandle:
+    """A meet created through /ws holding ``state``; ``change`` sends updates as the table."""
+
+    def __init__(self, client: Any, meet_id: str, display_key: str, token: str, head: int) -> None:
+        self.client = client
+        self.meet_id = meet_id
+        self.display_key = display_key
+        self.token = token
+        self.head = head
+        self.local = head
+
+    def path(self, page: str, **params: str) -> str:
+        from urllib.parse import urlencode
+
+        return f"meets/{self.meet_id}/{page}?{urlencode({'key': self.display_key, **params})}"
+
+    async def change(self, *updates: tuple[str, Any], wait: bool = True) -> None:
+        from support import update, update_message
+
+        batch = []
+        for key, value in updates:
+            self.local += 1
+            batch.append(update(key, value, self.local, self.head))
+        await self.client.send(update_message(self.token, *batch))
+        if wait:
+            ack = await self.client.recv()
+            assert ack["msgType"] == "UPDATE_ACK", ack
+            self.head = max(a["serverSeqNum"] for a in ack["updateAcks"])
+
+
+async def create_live_meet(client: Any, state: dict[str, Any] | None = None) -> LiveMeetHandle:
+    from support import create_message, update, update_message
+
+    created = await client.request(create_message())
+    assert created["msgType"] == "MEET_CREATED", created
+    updates = [update(k, v, i + 1) for i, (k, v) in enumerate(whole_state_updates(state if state is not None else demo_state()))]
+    ack = await client.request(update_message(created["sessionToken"], *updates))
+    assert ack["msgType"] == "UPDATE_ACK", ack
+    return LiveMeetHandle(client, created["meetId"], created["displayKey"], created["sessionToken"], len(updates))

@@ -1,0 +1,167 @@
+"""The display feed on a real server: snapshot on connect, one push per burst of updates,
+resync on reconnect, dead displays dropped, 403 before the upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import tornado.httpclient
+
+from display_states import create_live_meet, declare, demo_state, mark
+
+ERIK, OSKAR, PIETER = 5007, 5004, 5002
+
+
+@pytest.fixture
+def config_overrides():
+    return {"feed_coalesce_seconds": 0.2, "max_connections_per_meet": 6}
+
+
+def publisher_of(app, meet):
+    live = app.settings["openlifter_registry"].loaded(meet.meet_id)
+    return app.settings["openlifter_publishers"].of(live)
+
+
+async def frames_within(client, seconds):
+    frames = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        try:
+            frames.append(await client.recv(left))
+        except asyncio.TimeoutError:
+            break
+    return frames
+
+
+@pytest.mark.gen_test
+async def test_a_display_gets_the_snapshot_on_connect(ws_connect):
+    meet = await create_live_meet(await ws_connect())
+    display = await ws_connect(meet.path("feed", view="overlay", parts="lowerthird,next"))
+    frame = await display.recv()
+    assert frame["msgType"] == "VIEW_UPDATE" and frame["view"] == "overlay" and frame["seq"] == meet.head
+    assert list(frame["fragments"]) == ["next", "lowerthird"]
+    assert "Erik Sandberg" in frame["fragments"]["lowerthird"]
+
+
+@pytest.mark.gen_test
+async def test_a_marked_attempt_reaches_the_display(ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    display = await ws_connect(meet.path("feed", view="scoreboard"))
+    await display.recv()
+    await meet.change(mark(state, ERIK, "S", 1, True))
+    frame = await display.recv(2)
+    assert frame["seq"] == meet.head
+    assert set(frame["fragments"]) == {"header", "current", "order", "standings"}
+    assert "Oskar Lindqvist" in frame["fragments"]["current"] and "2nd attempt" in frame["fragments"]["header"]
+
+
+@pytest.mark.gen_test
+async def test_a_burst_of_updates_is_pushed_once(app, ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    displays = [await ws_connect(meet.path("feed", view="overlay")) for _ in range(3)]
+    for display in displays:
+        await display.recv()
+    changes = [mark(state, ERIK, "S", 1, True), declare(state, ERIK, "S", 2, 240),
+               mark(state, OSKAR, "S", 2, False), mark(state, PIETER, "S", 2, True)]
+    for change in changes:  # four messages, four commits
+        await meet.change(change, wait=False)
+    for _ in changes:
+        ack = await meet.client.recv()
+        meet.head = max(meet.head, *(a["serverSeqNum"] for a in ack["updateAcks"]))
+    for display in displays:
+        frames = await frames_within(display, 0.6)
+        assert [f["seq"] for f in frames] == [meet.head]
+    assert publisher_of(app, meet).pushes == 1
+
+
+@pytest.mark.gen_test
+async def test_views_are_rendered_once_per_change_not_per_display(app, ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    displays = [await ws_connect(meet.path("feed", view="overlay")) for _ in range(4)]
+    for display in displays:
+        await display.recv()
+    publisher = publisher_of(app, meet)
+    before = publisher.computes
+    await meet.change(mark(state, ERIK, "S", 1, True))
+    for display in displays:
+        await display.recv(2)
+    assert publisher.computes == before + 1 and publisher.pushes == 1
+
+
+@pytest.mark.gen_test
+async def test_an_update_during_connect_is_seen_exactly_once(ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    display, _ = await asyncio.gather(
+        ws_connect(meet.path("feed", view="overlay")), meet.change(mark(state, ERIK, "S", 1, True)))
+    frames = await frames_within(display, 0.6)
+    seqs = [f["seq"] for f in frames]
+    assert seqs[-1] == meet.head and seqs == sorted(set(seqs))
+    assert "Oskar Lindqvist" in frames[-1]["fragments"]["lowerthird"]
+
+
+@pytest.mark.gen_test
+async def test_a_reconnecting_display_catches_up(ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    display = await ws_connect(meet.path("feed", view="overlay"))
+    assert "Erik Sandberg" in (await display.recv())["fragments"]["lowerthird"]
+    display.close()
+    await meet.change(mark(state, ERIK, "S", 1, True))
+    await meet.change(mark(state, OSKAR, "S", 2, True))
+    again = await ws_connect(meet.path("feed", view="overlay"))
+    frame = await again.recv()
+    assert frame["seq"] == meet.head and "Pieter van den Berg" in frame["fragments"]["lowerthird"]
+
+
+@pytest.mark.gen_test
+async def test_a_killed_display_is_dropped_by_the_next_broadcast(app, ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    alive = await ws_connect(meet.path("feed", view="overlay"))
+    killed = await ws_connect(meet.path("feed", view="overlay"))
+    await alive.recv()
+    await killed.recv()
+    publisher = publisher_of(app, meet)
+    assert len(publisher) == 2
+    killed.conn.protocol.stream.close()  # gone without a close frame
+    await meet.change(mark(state, ERIK, "S", 1, True))
+    assert (await alive.recv(2))["seq"] == meet.head
+    assert len(publisher) == 1
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("query", ["key=wrong", "", "key=", "FOREIGN", "UNKNOWN"])
+async def test_the_feed_refuses_a_bad_key_before_the_upgrade(ws_connect, query):
+    meet = await create_live_meet(await ws_connect())
+    other = await create_live_meet(await ws_connect())
+    meet_id = "999999999" if query == "UNKNOWN" else meet.meet_id
+    query = {"FOREIGN": f"key={other.display_key}", "UNKNOWN": f"key={meet.display_key}"}.get(query, query)
+    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
+        await ws_connect(f"meets/{meet_id}/feed?{query}&view=overlay")
+    assert refused.value.code == 403
+
+
+@pytest.mark.gen_test
+async def test_too_many_displays_are_refused(ws_connect):
+    meet = await create_live_meet(await ws_connect())
+    for _ in range(6):
+        await (await ws_connect(meet.path("feed"))).recv()
+    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
+        await ws_connect(meet.path("feed"))
+    assert refused.value.code == 503
+
+
+@pytest.mark.gen_test
+async def test_shutdown_closes_displays(app, ws_connect):
+    meet = await create_live_meet(await ws_connect())
+    display = await ws_connect(meet.path("feed"))
+    await display.recv()
+    app.settings["openlifter_sockets"].close_all(1001, "server shutting down")
+    assert await display.recv(2) is None
+    assert display.conn.close_code == 1001
