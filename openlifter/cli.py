@@ -31,7 +31,7 @@ async def serve(argv: list[str] | None = None) -> int:
         log.error("cannot start", extra={"error": str(error)})
         flush_logs()
         return 1
-    server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=config.max_message_bytes)
+    server = tornado.httpserver.HTTPServer(app, xheaders=config.trust_proxy_headers, max_body_size=config.max_message_bytes)
     try:
         server.listen(config.port, config.host)
     except OSError as error:

@@ -91,6 +91,7 @@ class Config:
     ws_ping_timeout: float = option(20.0, "Seconds without a pong before a WebSocket is closed (at most ws_ping_interval).", _non_negative)
     allowed_origins: list[str] = list_option(["*"], "Origins allowed to open WebSockets; '*' allows any (OpenLifter runs from its own site).")
     storage_threads: int = option(8, "Threads doing file I/O (fsync) so one slow disk never blocks the event loop.", _positive)
+    trust_proxy_headers: bool = option(False, "Take client addresses from X-Real-Ip/X-Forwarded-For (only behind a proxy that sets them; else clients could pick the address the join rate limit counts).")
     admin_token: str = option("", "Token for /admin endpoints; empty disables them.")
     feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
 
