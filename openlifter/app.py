@@ -73,7 +73,8 @@ def make_app(config: Config) -> tornado.web.Application:
     registry = MeetRegistry(config, io)
     base = config.base_url
     templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
-    renderer = Renderer(templates, {"base_url": base, "static_url": static_url_maker(base + "static/", static_versions(STATIC_DIR))})
+    static_url = static_url_maker(base + "static/", static_versions(STATIC_DIR))
+    renderer = Renderer(templates, {"base_url": base, "static_url": static_url})
     publishers = Publishers(renderer.frame, config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
     registry.start()

@@ -406,7 +406,9 @@ def _lifting_view(
             "attempts": _attempt_cells(entry, lift_, columns[lift_], meet),
             "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS},
             # Best lifts banked before this lift, for "Squat 200 · Bench 130 · Subtotal 330".
-            "banked": [{"lift": lift, "name": LIFT_NAMES[lift], "text": _table_weight(best3_kg(entry, lift), meet)} for lift in earlier],
+            "banked": [
+                {"lift": lift, "name": LIFT_NAMES[lift], "text": _table_weight(best3_kg(entry, lift), meet)} for lift in earlier
+            ],
             "subtotalText": _table_weight(subtotal, meet) if len(earlier) > 1 else "",
         }
 

@@ -297,7 +297,8 @@ def index_sections(views: MeetViews, page_base: str, key: str) -> list[dict[str,
         links = [{"title": "Venue scoreboard", "url": _url(page_base, "scoreboard", key, where)}]
         links.append({"title": "Overlay: all parts", "url": _url(page_base, "overlay", key, {**where, "parts": all_parts})})
         for part in ("lowerthird", "next", "bar", "standings"):
-            links.append({"title": f"Overlay: {OVERLAY_PART_TITLES[part].lower()}", "url": _url(page_base, "overlay", key, {**where, "parts": part})})
+            label = f"Overlay: {OVERLAY_PART_TITLES[part].lower()}"
+            links.append({"title": label, "url": _url(page_base, "overlay", key, {**where, "parts": part})})
         sections.append({"title": title, "note": note, "links": links})
     api = [
         {"title": "Materialized state", "url": _url(page_base, "api/state", key, {})},
@@ -305,5 +306,6 @@ def index_sections(views: MeetViews, page_base: str, key: str) -> list[dict[str,
         {"title": "Standings", "url": _url(page_base, "api/standings", key, {})},
         {"title": "Everything (as the feed)", "url": _url(page_base, "api/views", key, {})},
     ]
-    sections.append({"title": "JSON API", "note": "For custom overlays and integrations; the display feed at feed?key=… pushes the same views live.", "links": api})
+    note = "For custom overlays and integrations; the display feed at feed?key=… pushes the same views live."
+    sections.append({"title": "JSON API", "note": note, "links": api})
     return sections

@@ -265,7 +265,8 @@ def test_final_standings_list_only_lifters_with_a_total():
     state = demo_state()
     assert all(c["rows"] == [] for c in standings(state, projected=False)["categories"])
     entry = state["registration"]["entries"][0]
-    entry.update(benchKg=[160, 0, 0, 0, 0], benchStatus=[1, 0, 0, 0, 0], deadliftKg=[290, 0, 0, 0, 0], deadliftStatus=[1, 0, 0, 0, 0])
+    entry.update(benchKg=[160, 0, 0, 0, 0], benchStatus=[1, 0, 0, 0, 0])
+    entry.update(deadliftKg=[290, 0, 0, 0, 0], deadliftStatus=[1, 0, 0, 0, 0])
     rows = [r for c in standings(state, projected=False)["categories"] for r in c["rows"]]
     assert [(r["name"], r["totalText"]) for r in rows] == [("Magnus Halvorsen", "690")]
 
@@ -317,7 +318,8 @@ json_values = st.recursive(
 )
 entry_values = st.fixed_dictionaries({}, optional={
     "id": json_values | st.integers(0, 20), "day": st.integers(-1, 3) | json_values, "platform": st.integers(-1, 3),
-    "flight": st.sampled_from(["A", "B", ""]) | json_values, "name": st.text(max_size=8), "sex": st.sampled_from(["M", "F", "Mx", "?"]),
+    "flight": st.sampled_from(["A", "B", ""]) | json_values, "name": st.text(max_size=8),
+    "sex": st.sampled_from(["M", "F", "Mx", "?"]),
     "divisions": st.lists(st.sampled_from(["Open", "", "J"]), max_size=2) | json_values,
     "events": st.lists(st.sampled_from(["SBD", "B", "SD", "X"]), max_size=2),
     "bodyweightKg": st.floats(-10, 300) | json_values, "lot": st.integers(-2, 5), "guest": st.booleans(),
@@ -339,7 +341,9 @@ states = st.fixed_dictionaries({}, optional={
                                                   "color": st.text(max_size=8)}), max_size=4) | json_values,
         "squatBarAndCollarsWeightKg": st.floats(-5, 400) | json_values,
     }) | json_values,
-    "registration": st.fixed_dictionaries({"entries": st.lists(entry_values, max_size=6)}, optional={"lookup": json_values}) | json_values,
+    "registration": (
+        st.fixed_dictionaries({"entries": st.lists(entry_values, max_size=6)}, optional={"lookup": json_values}) | json_values
+    ),
     "lifting": st.fixed_dictionaries({}, optional={
         "day": st.integers(0, 3) | json_values, "platform": st.integers(0, 3), "flight": st.sampled_from(["A", "B"]),
         "lift": st.sampled_from(["S", "B", "D", "X"]), "overrideAttempt": st.integers(-1, 7) | st.none(),

@@ -27,7 +27,8 @@ def test_a_spec_takes_defaults_for_anything_unusable():
 
 
 def test_a_spec_keeps_parts_in_page_order_and_round_trips():
-    spec = parse_spec(OVERLAY, {"parts": "lower-third, BAR,standings", "day": "1", "platform": "2", "class": "93", "preview": "1"})
+    args = {"parts": "lower-third, BAR,standings", "day": "1", "platform": "2", "class": "93", "preview": "1"}
+    spec = parse_spec(OVERLAY, args)
     assert spec.parts == ("standings", "bar", "lowerthird")
     assert parse_spec(OVERLAY, spec.query()) == spec
     assert list(spec.fragments()) == ["standings", "bar", "lowerthird"]
@@ -84,8 +85,10 @@ def test_a_page_on_a_missing_platform_renders_empty_parts(app):
 def test_each_fragment_is_the_partial_the_full_page_includes(app):
     renderer = app.settings["openlifter_renderer"]
     views = compute_views(demo_state(), 7)
-    for kind, spec in ((OVERLAY, PageSpec(OVERLAY, parts=("lowerthird", "next", "bar", "standings"))), (SCOREBOARD, PageSpec(SCOREBOARD))):
-        page = renderer.render_template(f"{kind}.html", **page_context(views, spec), fragments=list(spec.fragments().items()), feed_path="/f")
+    every_part = PageSpec(OVERLAY, parts=("lowerthird", "next", "bar", "standings"))
+    for kind, spec in ((OVERLAY, every_part), (SCOREBOARD, PageSpec(SCOREBOARD))):
+        fragments = list(spec.fragments().items())
+        page = renderer.render_template(f"{kind}.html", **page_context(views, spec), fragments=fragments, feed_path="/f")
         for name, html in renderer.fragments(spec, views).items():
             assert html.strip(), name
             assert f'data-fragment="{name}">{html}</' in page, name
@@ -131,7 +134,8 @@ def test_encode_turns_non_finite_numbers_into_null():
 def test_index_lists_every_view_with_the_key():
     views = compute_views(demo_state())
     sections = index_sections(views, "http://host/live/meets/123456789/", "K3y")
-    assert [s["title"] for s in sections] == ["Follow the scoring table", "Day 1 · Platform 1", "Day 1 · Platform 2", "JSON API"]
+    titles = ["Follow the scoring table", "Day 1 · Platform 1", "Day 1 · Platform 2", "JSON API"]
+    assert [s["title"] for s in sections] == titles
     urls = [link["url"] for s in sections for link in s["links"]]
     assert all(u.startswith("http://host/live/meets/123456789/") and "key=K3y" in u for u in urls)
     assert "http://host/live/meets/123456789/overlay?day=1&platform=2&parts=bar&key=K3y" in urls
