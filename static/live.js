@@ -15,7 +15,7 @@
 
   function identity(el) {
     var root = el.firstElementChild;
-    return root ? (root.getAttribute("data-entry") || "") + "/" + (root.getAttribute("data-attempt") || "") : "";
+    return root ? root.getAttribute("data-key") || "" : "";
   }
 
   function swap(name, html) {
@@ -26,7 +26,7 @@
       var el = targets[i];
       var before = identity(el);
       el.innerHTML = html;
-      // Entry animations play when the lifter or attempt changes, not on every refresh.
+      // Entry animations play when the lifter, attempt or category changes, not on every refresh.
       if (before && before === identity(el)) {
         var animated = el.querySelectorAll(".lt, .panel");
         for (var j = 0; j < animated.length; j++) animated[j].classList.add("is-same");
@@ -37,6 +37,8 @@
 
   function apply(message) {
     if (message.msgType !== "VIEW_UPDATE") return;
+    // The page was rendered at this seq already (the snapshot sent on connect): keep it.
+    if (String(message.seq) === body.getAttribute("data-seq")) return;
     var fragments = message.fragments || {};
     for (var name in fragments) {
       if (Object.prototype.hasOwnProperty.call(fragments, name)) swap(name, fragments[name]);
