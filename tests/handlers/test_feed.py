@@ -165,3 +165,31 @@ async def test_shutdown_closes_displays(app, ws_connect):
     app.settings["openlifter_sockets"].close_all(1001, "server shutting down")
     assert await display.recv(2) is None
     assert display.conn.close_code == 1001
+
+
+@pytest.mark.gen_test
+async def test_a_display_that_cannot_keep_up_is_closed():
+    from openlifter.handlers.feed import DISPLAY_QUEUE_CAP, _Display
+    from openlifter.protocol.outgoing import OutgoingQueue
+
+    stuck = asyncio.get_running_loop().create_future()  # a write that never completes
+    closed: list[int] = []
+
+    class Connection:
+        def is_closing(self) -> bool:
+            return False
+
+    class Socket:
+        ws_connection = Connection()
+
+    display = _Display(OutgoingQueue(lambda frame: stuck, lambda code, reason: closed.append(code), DISPLAY_QUEUE_CAP), Socket())
+    display.send("first")
+    await asyncio.sleep(0)  # the writer takes it and waits on the socket
+    for _ in range(DISPLAY_QUEUE_CAP):
+        display.send("queued")
+    assert not display.closed
+    display.send("one too many")
+    assert closed == [1008] and display.closed
+    with pytest.raises(ConnectionError):
+        display.send("after")
+    stuck.set_result(None)
