@@ -72,7 +72,8 @@ class MeetPublisher:
             log.exception("computing the live views failed", extra={"meetId": live.meet_id, "seq": head})
             views = self._views if self._views is not None else self.compute({}, head)
         self.computes += 1
-        self._views = views
+        if live.meet.head == head:
+            self._views = views  # only a durable picture is kept (a failed fsync rolls back)
         return views
 
     def frame(self, variant: Hashable) -> tuple[int, str]:
@@ -88,7 +89,8 @@ class MeetPublisher:
             if cached is not None:
                 return cached
             raise
-        self._frames[variant] = made
+        if views is self._views:
+            self._frames[variant] = made
         return made
 
     # ---- subscribers ------------------------------------------------------------------

@@ -152,6 +152,15 @@ def test_views_stay_at_the_durable_picture_while_a_batch_waits_for_the_disk():
     assert pub.views().seq == 2 and pub.computes == 2
 
 
+def test_a_first_picture_taken_mid_batch_is_not_kept():
+    live = FakeLive()
+    pub = publisher(live)
+    live.meet.head += 1  # applied in memory, not yet fsynced: it may still roll back
+    first = pub.views()
+    live.meet.head -= 1  # the fsync failed
+    assert pub.views() is not first and pub.computes == 2
+
+
 def test_a_failing_computation_keeps_the_last_views(caplog):
     live = FakeLive()
     calls = []
