@@ -38,7 +38,8 @@ class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
     def lifting(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
         day, platform = self.get_query_argument("day", None), self.get_query_argument("platform", None)
         if day is None and platform is None:
-            return {"table": views.to_json()["table"], "platforms": views.to_json()["lifting"]}
+            every = views.to_json()
+            return {"table": every["table"], "platforms": every["lifting"]}
         try:
             chosen = views.lifting_for(None if day is None else int(day), None if platform is None else int(platform))
         except ValueError:
