@@ -58,8 +58,8 @@ EVENT_LABELS = {
     "S": "Squat Only", "B": "Bench Only", "D": "Deadlift Only",
 }
 # Bounds on what a (possibly broken) state may ask the server to enumerate.
-MAX_DAYS = 31
-MAX_PLATFORMS_PER_DAY = 32
+MAX_DAYS = 14
+MAX_PLATFORMS_PER_DAY = 16
 UPCOMING_LIMIT = 10
 _COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}")
 _FALLBACK_PLATE_COLOR = "#575757"
@@ -153,7 +153,7 @@ def _platform_pairs(meet: Meet, entries: Iterable[Entry], lifting: Lifting) -> l
         for platform in range(1, max(1, min(count, MAX_PLATFORMS_PER_DAY)) + 1):
             pairs.add((day, platform))
     for entry in entries:
-        if entry.day >= 1 and entry.platform >= 1:
+        if 1 <= entry.day <= MAX_DAYS and 1 <= entry.platform <= MAX_PLATFORMS_PER_DAY:
             pairs.add((entry.day, entry.platform))
     if lifting.day >= 1 and lifting.platform >= 1:
         pairs.add((lifting.day, lifting.platform))
@@ -584,7 +584,10 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
     scoring = _scoring(entries, meet)
     pairs = _platform_pairs(meet, entries, table)
-    lifting = {(d, p): _lifting_view(meet, entries, table, d, p, scoring) for d, p in pairs}
+    by_pair: dict[tuple[int, int], list[Entry]] = {}
+    for entry in entries:
+        by_pair.setdefault((entry.day, entry.platform), []).append(entry)
+    lifting = {(d, p): _lifting_view(meet, by_pair.get((d, p), []), table, d, p, scoring) for d, p in pairs}
     table_view = lifting.get((table.day, table.platform))
     projected = table_view["projected"] if table_view is not None else _table_projected(entries, table)
     return MeetViews(

@@ -39,7 +39,7 @@ def test_odd_and_empty_states_give_complete_json(state):
     views = compute_views(state, 4)
     text = json.dumps(views.to_json(), allow_nan=False)
     assert views.seq == 4 and "lifting" in json.loads(text)
-    assert len(views.platforms) <= 31 * 32 + 2
+    assert len(views.platforms) <= 14 * 16 + 1
     assert lifting_view(state)["day"] >= 1 or lifting_view(state)["day"] <= 1
     standings(state)
 
