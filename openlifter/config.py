@@ -84,6 +84,7 @@ class Config:
     max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
     max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
+    max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard) before it is closed; each frame is a whole snapshot, so a lagging display reconnects and resyncs.", _positive)
     pull_page_size: int = option(500, "Most updates in one SERVER_PULL page.", _positive)
     recovery_wait_seconds: float = option(5.0, "How long the server waits for RECOVERY_UPDATES after losing state.", _non_negative)
     join_attempts_per_minute: int = option(20, "Failed JOIN_MEET attempts allowed per client address per minute.", _positive)

@@ -28,8 +28,10 @@ class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
 
     async def get(self, meet_id_text: str) -> None:
         live = await self.display_meet(meet_id_text)
-        views = self.publishers.of(live).views()
-        body = ANSWERS[self.what](self, live, views)
+        # Under the meet's lock no commit is half done: only durable state is served.
+        async with live.lock:
+            views = self.publishers.of(live).views()
+            body = ANSWERS[self.what](self, live, views)
         self.no_store()
         self.set_header("Access-Control-Allow-Origin", "*")
         self.set_header("Content-Type", "application/json; charset=utf-8")

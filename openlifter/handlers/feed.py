@@ -17,11 +17,6 @@ from openlifter.protocol.outgoing import OutgoingQueue
 from openlifter.views.pages import parse_spec
 from openlifter.views.publisher import MeetPublisher, Publishers
 
-# Every frame is a whole snapshot, so a display this many behind is better off
-# reconnecting (it resyncs at once) than being fed stale pictures.
-DISPLAY_QUEUE_CAP = 16
-
-
 class _Display:
     """The publisher's view of one socket: a bounded queue that raises once closed."""
 
@@ -60,7 +55,7 @@ class DisplayFeed(DisplayAccess, tornado.websocket.WebSocketHandler):
 
     def open(self, *args: Any) -> None:
         assert self.publisher is not None
-        cap = min(self.config.max_pending_messages, DISPLAY_QUEUE_CAP)
+        cap = self.config.max_pending_display_frames
         self.display = _Display(OutgoingQueue(self.write_message, self.close, cap), self)
         self.open_sockets.add(self)
         if not self.publisher.subscribe(self.display, self.spec):

@@ -169,8 +169,11 @@ async def test_shutdown_closes_displays(app, ws_connect):
 
 @pytest.mark.gen_test
 async def test_a_display_that_cannot_keep_up_is_closed():
-    from openlifter.handlers.feed import DISPLAY_QUEUE_CAP, _Display
+    from openlifter.config import Config
+    from openlifter.handlers.feed import _Display
     from openlifter.protocol.outgoing import OutgoingQueue
+
+    cap = Config().max_pending_display_frames
 
     stuck = asyncio.get_running_loop().create_future()  # a write that never completes
     closed: list[int] = []
@@ -182,10 +185,10 @@ async def test_a_display_that_cannot_keep_up_is_closed():
     class Socket:
         ws_connection = Connection()
 
-    display = _Display(OutgoingQueue(lambda frame: stuck, lambda code, reason: closed.append(code), DISPLAY_QUEUE_CAP), Socket())
+    display = _Display(OutgoingQueue(lambda frame: stuck, lambda code, reason: closed.append(code), cap), Socket())
     display.send("first")
     await asyncio.sleep(0)  # the writer takes it and waits on the socket
-    for _ in range(DISPLAY_QUEUE_CAP):
+    for _ in range(cap):
         display.send("queued")
     assert not display.closed
     display.send("one too many")
