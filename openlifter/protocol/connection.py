@@ -44,8 +44,10 @@ def translate_error(msg_type: str | None, error: Exception) -> dict[str, Any]:
         return m.malformed_message(str(error))
     if isinstance(error, InvalidSession):
         return m.invalid_session(error.token)
-    if isinstance(error, Rejected) and msg_type in _REJECTION_REPLIES:
-        return _REJECTION_REPLIES[msg_type](error.reason)
+    if isinstance(error, Rejected):
+        # e.g. a damaged meet reached through a session token: say why, keep the socket.
+        reply = _REJECTION_REPLIES.get(msg_type or "", m.malformed_message)
+        return reply(error.reason)
     log.error("unexpected error handling a message", exc_info=error, extra={"msgType": msg_type})
     return m.malformed_message(m.INTERNAL_ERROR)
 

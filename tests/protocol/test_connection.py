@@ -88,3 +88,20 @@ async def test_lone_surrogate_text_is_refused_and_nothing_is_stored(registry):
     await conn.receive(json.dumps(update_message(token, update("meet.name", "ok", 2))))
     await conn._in_flight[-1]
     assert sent[-1]["updateAcks"] == [{"localSeqNum": 2, "serverSeqNum": 1}]
+
+
+@pytest.mark.gen_test
+async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_path):
+    from openlifter.meet.registry import MeetRegistry
+
+    sent = []
+    await connect(registry, sent).receive(json.dumps(create_message()))
+    token, meet_id = sent[0]["sessionToken"], sent[0]["meetId"]
+    registry.close_files()
+    log_path = registry.paths.meet_dir(meet_id) / "updates.log"
+    log_path.write_bytes(b"garbage\n" + b'{"serverSeqNum": 1}\n')
+    restarted = MeetRegistry(registry.config, registry.io)
+    restarted.start()
+    sent = []
+    await connect(restarted, sent).receive(json.dumps(update_message(token, update("a", 1, 1))))
+    assert sent == [{"msgType": "MALFORMED_MESSAGE", "errMsg": "this meet's stored data is damaged; ask the server operator"}]
