@@ -16,9 +16,11 @@ from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, NotFoundHandler
+from openlifter.handlers.ops import LogLevelHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
+from openlifter.metrics import ServerMetrics
 from openlifter.protocol.schema import Limits
 from openlifter.storage.executor import StorageExecutor
 from openlifter.views.pages import Renderer, static_url_maker
@@ -70,7 +72,10 @@ def static_versions(directory: Path) -> dict[str, str]:
 
 def make_app(config: Config) -> tornado.web.Application:
     io = StorageExecutor(config.storage_threads)
-    registry = MeetRegistry(config, io)
+    metrics = ServerMetrics()
+    registry = MeetRegistry(config, io, observer=metrics)
+    sockets = OpenSockets()
+    metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
     templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
     static_url = static_url_maker(base + "static/", static_versions(STATIC_DIR))
@@ -82,8 +87,10 @@ def make_app(config: Config) -> tornado.web.Application:
     pages = {"renderer": renderer, "publishers": publishers}
     meet = base + r"meets/([^/]+)/"
     routes: list[Any] = [
-        (base + "ws", MeetSocket, {"limits": limits_from(config)}),
+        (base + "ws", MeetSocket, {"limits": limits_from(config), "count_message": metrics.message}),
         (base + "health", HealthHandler),
+        (base + "metrics", MetricsHandler, {"metrics": metrics}),
+        (base + "admin/log-level", LogLevelHandler),
         # Display routes: each needs ?key=<displayKey>, else 403.
         (meet + "feed", DisplayFeed, display),
         (meet + "api/state", ApiHandler, {"what": "state", **display}),
@@ -100,7 +107,8 @@ def make_app(config: Config) -> tornado.web.Application:
         "openlifter_config": config,
         "openlifter_registry": registry,
         "openlifter_io": io,
-        "openlifter_sockets": OpenSockets(),
+        "openlifter_sockets": sockets,
+        "openlifter_metrics": metrics,
         "openlifter_publishers": publishers,
         "openlifter_renderer": renderer,
         "websocket_max_message_size": config.max_message_bytes,

@@ -25,6 +25,14 @@ from openlifter.storage.meetfiles import LogEntry, MeetFiles
 log = logging.getLogger(__name__)
 
 
+class MeetObserver(Protocol):
+    """What the meet reports for metrics."""
+
+    def committed(self, updates: int, fsync_seconds: float) -> None: ...
+
+    def answered(self, outcome: BatchOutcome, latency_seconds: float) -> None: ...
+
+
 class Peer(Protocol):
     """What a meet needs of a connection: a non-blocking send and who it is."""
 
@@ -69,6 +77,7 @@ class _PendingBatch:
     session_id: str
     updates: list[Update]
     done: asyncio.Future[BatchOutcome]
+    arrived: float = dataclasses.field(default_factory=time.perf_counter)
 
 
 ChangeListener = Callable[["LiveMeet", list[LogEntry]], None]
@@ -89,7 +98,7 @@ class LiveMeet:
         self.lock = asyncio.Lock()
         self._queue: list[_PendingBatch] = []
         self._drainer: asyncio.Task[None] | None = None
-        self.on_commit: Callable[[int, float], None] | None = None  # (entries, fsync seconds), for metrics
+        self.observer: MeetObserver | None = None
         self.recovery_wait_seconds = 5.0
         self.pull_page_size = 500
         self._recovery: _Recovery | None = None
@@ -151,11 +160,13 @@ class LiveMeet:
                 outcomes = [self._failure(p, m.UPDATE_STORAGE_FAILED) for p in round_]
                 entries = []
             else:
-                if self.on_commit is not None:
-                    self.on_commit(len(entries), time.perf_counter() - started)
+                if self.observer is not None:
+                    self.observer.committed(len(entries), time.perf_counter() - started)
         self.durable_head = self.meet.head
         for pending, outcome in zip(round_, outcomes):
             self._answer(pending.peer, outcome)
+            if self.observer is not None:
+                self.observer.answered(outcome, time.perf_counter() - pending.arrived)
             pending.done.set_result(outcome)
         if entries:
             self._notify(entries)

@@ -16,7 +16,7 @@ from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
-from openlifter.meet.live import LiveMeet, MeetAuth
+from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
 from openlifter.meet.meet import Endpoint, Meet
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
@@ -44,8 +44,15 @@ class Admission:
 
 
 class MeetRegistry:
-    def __init__(self, config: Config, io: StorageExecutor, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: Config,
+        io: StorageExecutor,
+        clock: Callable[[], float] = time.time,
+        observer: MeetObserver | None = None,
+    ) -> None:
         self.config = config
+        self.observer = observer
         self.paths = DataPaths(config.data_path)
         self.io = io
         self.clock = clock
@@ -123,6 +130,7 @@ class MeetRegistry:
     def _register(self, live: LiveMeet) -> None:
         live.recovery_wait_seconds = self.config.recovery_wait_seconds
         live.pull_page_size = self.config.pull_page_size
+        live.observer = self.observer
         self._meets[live.meet_id] = live
         for hook in self.on_meet_loaded:
             hook(live)

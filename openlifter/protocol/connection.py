@@ -89,6 +89,8 @@ class Connection:
             request = command.parse(message, self.limits)
             await command.handle(self, request)
         except Exception as error:
+            if msg_type is None and self._count_type is not None:
+                self._count_type("malformed")
             self.send(translate_error(msg_type, error))
 
     async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":

@@ -25,7 +25,15 @@ async def test_batches_arriving_together_share_one_fsync(registry):
     await creator.receive(json.dumps(create_message()))
     token, live = sent[0]["sessionToken"], creator.live
     commits = []
-    live.on_commit = lambda count, seconds: commits.append(count)
+
+    class Observer:
+        def committed(self, count, seconds):
+            commits.append(count)
+
+        def answered(self, outcome, seconds):
+            pass
+
+    live.observer = Observer()
     await asyncio.gather(*(creator.receive(json.dumps(update_message(token, update("meet.name", i, i)))) for i in range(10)))
     await asyncio.gather(*creator._in_flight)
     assert commits == [10]

@@ -1,0 +1,87 @@
+"""/metrics and /admin/log-level on a real server."""
+
+import json
+import logging
+
+import pytest
+
+from support import BASE_URL, create_message, join_message, update, update_message
+
+ADMIN_TOKEN = "admin-token-for-tests-123"
+
+
+def metric(text, name, labels=""):
+    for line in text.splitlines():
+        if line.startswith(name + labels + " ") or (not labels and line.startswith(name + " ")):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+@pytest.mark.gen_test
+async def test_metrics_count_messages_updates_and_conflicts(http_client, base_url, ws_connect):
+    director = await ws_connect()
+    created = await director.request(create_message(pairs=(("Director", 10), ("Announcer", 1)), location="Director"))
+    announcer = await ws_connect()
+    joined = await announcer.request(join_message(created["meetId"], location="Announcer"))
+    await director.request(update_message(created["sessionToken"], update("lifting.flight", "B", 1)))
+    assert (await announcer.recv())["msgType"] == "UPDATE_RELAY"
+    rejected = await announcer.request(update_message(joined["sessionToken"], update("lifting.flight", "C", 1, 0)))
+    assert rejected["msgType"] == "UPDATE_REJECTED"
+    await announcer.request("{not json")
+
+    response = await http_client.fetch(base_url + BASE_URL + "metrics")
+    text = response.body.decode()
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert metric(text, "openlifter_messages_total", '{msg_type="UPDATE_INIT"}') == 2
+    assert metric(text, "openlifter_messages_total", '{msg_type="malformed"}') == 1
+    assert metric(text, "openlifter_updates_total", '{outcome="accepted"}') == 1
+    assert metric(text, "openlifter_updates_total", '{outcome="rejected"}') == 1
+    assert metric(text, "openlifter_update_conflicts_total", '{resolution="rejected"}') == 1
+    assert metric(text, "openlifter_fsync_seconds_count") == 1
+    assert metric(text, "openlifter_relay_latency_seconds_count") == 2
+    assert metric(text, "openlifter_connections") == 2
+    assert metric(text, "openlifter_meets_loaded") == 1
+
+
+@pytest.mark.gen_test
+async def test_admin_log_level_is_off_without_a_configured_token(http_client, base_url):
+    response = await http_client.fetch(
+        base_url + BASE_URL + "admin/log-level", method="POST", body='{"level": "DEBUG"}', raise_error=False
+    )
+    assert response.code == 404
+
+
+class TestWithAdminToken:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"admin_token": ADMIN_TOKEN}
+
+    @pytest.mark.gen_test
+    async def test_wrong_token_is_refused(self, http_client, base_url):
+        response = await http_client.fetch(
+            base_url + BASE_URL + "admin/log-level", method="POST", body='{"level": "DEBUG"}',
+            headers={"Authorization": "Bearer wrong"}, raise_error=False,
+        )
+        assert response.code == 403
+
+    @pytest.mark.gen_test
+    async def test_right_token_changes_the_log_level(self, http_client, base_url):
+        root = logging.getLogger()
+        before = root.level
+        try:
+            response = await http_client.fetch(
+                base_url + BASE_URL + "admin/log-level", method="POST", body='{"level": "debug"}',
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            )
+            assert json.loads(response.body) == {"level": "DEBUG"}
+            assert root.level == logging.DEBUG
+        finally:
+            root.setLevel(before)
+
+    @pytest.mark.gen_test
+    async def test_unknown_level_is_a_clear_error(self, http_client, base_url):
+        response = await http_client.fetch(
+            base_url + BASE_URL + "admin/log-level", method="POST", body='{"level": "LOUD"}',
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, raise_error=False,
+        )
+        assert response.code == 400 and b"DEBUG" in response.body
