@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import logging
 import os
 import tomllib
 from pathlib import Path
@@ -256,6 +255,3 @@ def load_config(argv: list[str] | None = None, environ: Mapping[str, str] | None
         raw[name] = _coerce(name, value, from_text=True)
     return build_config(raw)
 
-
-def log_level_number(level: str) -> int:
-    return logging.getLevelName(level)

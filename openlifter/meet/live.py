@@ -263,11 +263,6 @@ class LiveMeet:
         finally:
             self._recovery = None
 
-    @property
-    def recovering(self) -> bool:
-        return self._recovery is not None
-
-
 @dataclasses.dataclass
 class _Recovery:
     asked: set[Any]

@@ -126,9 +126,6 @@ class Meet:
             self.history.latest_overlapping_seq(update.path),
         )
 
-    def entries_after(self, seq: int, limit: int) -> list[LogEntry]:
-        return self.log[max(seq, 0) : max(seq, 0) + limit]
-
     def rollback_to(self, head: int) -> None:
         """Forget entries after ``head`` (a group commit that did not reach the disk)."""
         kept = self.log[:head]

@@ -104,9 +104,6 @@ class MeetFiles:
     def log_path(self) -> Path:
         return self.directory / LOG_NAME
 
-    def exists(self) -> bool:
-        return (self.directory / AUTH_NAME).exists()
-
     def create(self, auth: dict[str, Any]) -> None:
         """Make the folder with its auth, empty sessions and empty log."""
         with storage_errors("creating the meet folder"):
@@ -121,9 +118,6 @@ class MeetFiles:
         if not isinstance(auth, dict):
             raise StorageError("auth.json is not an object")
         return auth
-
-    def write_auth(self, auth: dict[str, Any]) -> None:
-        atomic_write_json(self.directory / AUTH_NAME, auth)
 
     def read_sessions(self) -> list[dict[str, Any]]:
         path = self.directory / SESSIONS_NAME
@@ -185,9 +179,6 @@ class MeetFiles:
             self._log = AppendOnlyFile(self.log_path)
         return self._log
 
-    def log_size(self) -> int:
-        return self._log_file().size()
-
     def append(self, entries: Iterable[LogEntry]) -> None:
         """Append entries with one fsync (the group commit). If the write or the fsync
         fails, the log is cut back to where it was so that memory and disk agree."""
@@ -205,11 +196,6 @@ class MeetFiles:
                 log.error("could not cut updates.log back after a failed append", extra={"meetId": self.meet_id})
             self.close()
             raise
-
-    def rewrite_log(self, entries: Iterable[LogEntry]) -> None:
-        """Replace the whole log atomically (used when recovery rebuilds it)."""
-        self.close()
-        atomic_write_bytes(self.log_path, b"".join(entry.to_line() for entry in entries))
 
     def write_publication(self, opl_csv: str, return_email: str) -> None:
         atomic_write_bytes(self.directory / CSV_NAME, opl_csv.encode("utf-8"))
