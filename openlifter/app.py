@@ -71,6 +71,9 @@ def static_versions(directory: Path) -> dict[str, str]:
 
 
 def make_app(config: Config) -> tornado.web.Application:
+    for folder in (TEMPLATES_DIR, STATIC_DIR):
+        if not folder.is_dir():  # a non-editable install leaves them behind in the checkout
+            raise RuntimeError(f"{folder} is missing: run the server from a checkout (pip install -e .)")
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
     registry = MeetRegistry(config, io, observer=metrics)
