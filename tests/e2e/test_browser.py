@@ -62,7 +62,8 @@ async def entry_shown(page, selector: str) -> str | None:
 
 async def shoot(page, name: str, **options) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)
+    # Entrance animations are fast-forwarded, so the picture shows the settled page.
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", **options)
 
 
 def test_scoreboard_and_lower_third_follow_a_marked_attempt(server_process):
