@@ -85,6 +85,8 @@ def make_app(config: Config) -> tornado.web.Application:
     renderer = Renderer(templates, {"base_url": base, "static_url": static_url})
     publishers = Publishers(renderer.frame, config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
+    registry.on_meet_unloaded.append(publishers.detach)
+    registry.in_use.append(publishers.watched)
     registry.start()
     display = {"publishers": publishers}
     pages = {"renderer": renderer, "publishers": publishers}

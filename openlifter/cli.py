@@ -8,6 +8,8 @@ import signal
 import sys
 
 import tornado.httpserver
+import tornado.ioloop
+import tornado.web
 
 from openlifter.app import make_app
 from openlifter.config import ConfigError, load_config
@@ -16,6 +18,17 @@ from openlifter.logsetup import configure_logging, flush_logs
 log = logging.getLogger("openlifter")
 
 CLOSE_GOING_AWAY = 1001
+
+
+def start_idle_unloading(app: tornado.web.Application, idle_seconds: float) -> tornado.ioloop.PeriodicCallback | None:
+    """Check now and then for meets nobody uses, and drop them from memory."""
+    if idle_seconds <= 0:
+        return None
+    registry = app.settings["openlifter_registry"]
+    every_ms = 1000 * min(60.0, max(1.0, idle_seconds / 4))
+    unloader = tornado.ioloop.PeriodicCallback(lambda: registry.unload_idle(idle_seconds), every_ms)
+    unloader.start()
+    return unloader
 
 
 async def serve(argv: list[str] | None = None) -> int:
@@ -37,6 +50,7 @@ async def serve(argv: list[str] | None = None) -> int:
     except OSError as error:
         log.error("cannot listen", extra={"host": config.host, "port": config.port, "error": error.strerror})
         return 1
+    unloader = start_idle_unloading(app, config.meet_idle_unload_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -45,6 +59,8 @@ async def serve(argv: list[str] | None = None) -> int:
     await stop.wait()
     log.info("shutting down")
     server.stop()
+    if unloader is not None:
+        unloader.stop()
     app.settings["openlifter_sockets"].close_all(CLOSE_GOING_AWAY, "server shutting down")
     await app.settings["openlifter_registry"].close()
     await asyncio.sleep(0.1)  # let the close frames go out

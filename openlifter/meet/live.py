@@ -99,6 +99,7 @@ class LiveMeet:
         self._queue: list[_PendingBatch] = []
         self._drainer: asyncio.Task[None] | None = None
         self.observer: MeetObserver | None = None
+        self.last_active = time.monotonic()  # for unloading meets nobody uses
         self.recovery_wait_seconds = 5.0
         self.pull_page_size = 500
         self._recovery: _Recovery | None = None
@@ -113,9 +114,18 @@ class LiveMeet:
 
     def attach(self, peer: Peer) -> None:
         self.peers.add(peer)
+        self.touch()
 
     def detach(self, peer: Peer) -> None:
         self.peers.discard(peer)
+        self.touch()
+
+    def touch(self) -> None:
+        self.last_active = time.monotonic()
+
+    def is_idle(self) -> bool:
+        """Nothing in flight and nobody attached: safe to drop from memory."""
+        return not self.peers and not self._queue and not self.lock.locked() and self._recovery is None
 
     def updating_peers(self) -> list[Peer]:
         return [p for p in self.peers if p.location is not None]
@@ -124,6 +134,7 @@ class LiveMeet:
         """Queue a batch in arrival order; the future resolves once its answers are sent."""
         pending = _PendingBatch(peer, location, session_id, updates, asyncio.get_running_loop().create_future())
         self._queue.append(pending)
+        self.touch()
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.ensure_future(self._drain())
         return pending.done
@@ -203,6 +214,7 @@ class LiveMeet:
 
     def pull(self, after_seq: int, limit: int) -> tuple[list[LogEntry], bool]:
         """Durable entries after ``after_seq`` (one page) and whether more follow."""
+        self.touch()
         entries = self.meet.log[after_seq : min(self.durable_head, after_seq + limit)]
         return entries, after_seq + len(entries) < self.durable_head
 

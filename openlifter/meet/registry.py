@@ -64,6 +64,9 @@ class MeetRegistry:
         self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
         self._failed_joins: dict[str, collections.deque[float]] = {}
         self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
+        self.on_meet_unloaded: list[Callable[[LiveMeet], None]] = []
+        # Other holders of a meet (display feeds) say here whether it is still in use.
+        self.in_use: list[Callable[[LiveMeet], bool]] = []
         self._dummy_hash = ""  # a hash of a random password, set in start()
         self.replays = 0  # how many logs were read from disk (a load shared by joins counts once)
 
@@ -255,6 +258,25 @@ class MeetRegistry:
             self._current_ids.discard(live.meet_id)
             self._finished_ids.add(live.meet_id)
         log.info("meet published", extra={"meetId": live.meet_id})
+
+    def unload_idle(self, idle_seconds: float, now: float | None = None) -> list[str]:
+        """Drop meets nobody has used for ``idle_seconds`` (no connection, display, write
+        or recovery); the next use loads them again from disk. Returns their ids."""
+        now = time.monotonic() if now is None else now
+        unloaded = []
+        for meet_id, live in list(self._meets.items()):
+            if meet_id in self._loading or not live.is_idle() or now - live.last_active < idle_seconds:
+                continue
+            if any(holder(live) for holder in self.in_use):
+                continue
+            live.files.close()
+            del self._meets[meet_id]
+            for hook in self.on_meet_unloaded:
+                hook(live)
+            unloaded.append(meet_id)
+        if unloaded:
+            log.info("idle meets unloaded", extra={"count": len(unloaded), "loaded": len(self._meets)})
+        return unloaded
 
     async def close(self) -> None:
         """Wait for each meet's write in progress, then close its files."""

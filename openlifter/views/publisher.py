@@ -180,6 +180,18 @@ class Publishers:
     def of(self, live: "LiveMeet") -> MeetPublisher:
         return self.attach(live)
 
+    def watched(self, live: "LiveMeet") -> bool:
+        """Whether any display follows this meet (a registry ``in_use`` check)."""
+        publisher = self._by_meet.get(live.meet_id)
+        return publisher is not None and len(publisher) > 0
+
+    def detach(self, live: "LiveMeet") -> None:
+        """Forget an unloaded meet's publisher (a registry ``on_meet_unloaded`` hook)."""
+        publisher = self._by_meet.get(live.meet_id)
+        if publisher is not None and publisher.live is live:
+            publisher.close()
+            del self._by_meet[live.meet_id]
+
     def close(self) -> None:
         for publisher in self._by_meet.values():
             publisher.close()

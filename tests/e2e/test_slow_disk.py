@@ -51,3 +51,4 @@ async def test_a_stuck_meet_does_not_stall_another_and_its_failed_write_is_refus
     assert again["updateAcks"] == [{"localSeqNum": 3, "serverSeqNum": 2}]
     pulled = await stuck_client.request(pull_message(stuck["sessionToken"], 0))
     assert [u["updateValue"] for u in pulled["updates"]] == ["Before", "During"]
+

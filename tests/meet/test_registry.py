@@ -84,3 +84,37 @@ async def test_second_publish_is_refused(tmp_path, io):
     await registry.publish(created.live, "a,b\n", "md@example.org")
     with pytest.raises(Rejected, match="already"):
         await registry.publish(created.live, "a,b\n", "md@example.org")
+
+
+@pytest.mark.gen_test
+async def test_idle_meet_is_unloaded_and_loads_again_on_next_use(tmp_path, io):
+    registry = registry_on(tmp_path, io)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    live = created.live
+    assert registry.unload_idle(60, now=live.last_active + 30) == []
+    assert registry.unload_idle(60, now=live.last_active + 61) == [live.meet_id]
+    assert registry.loaded(live.meet_id) is None
+    again = await registry.get(live.meet_id)
+    assert again is not live and again.auth.display_key == live.auth.display_key
+
+
+@pytest.mark.gen_test
+async def test_meet_with_a_connection_or_a_display_stays_loaded(tmp_path, io):
+    registry = registry_on(tmp_path, io)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    live = created.live
+
+    class Peer:
+        location = "Table"
+
+        def send(self, message):
+            pass
+
+    peer = Peer()
+    live.attach(peer)
+    assert registry.unload_idle(0, now=live.last_active + 10_000) == []
+    live.detach(peer)
+    registry.in_use.append(lambda meet: meet is live)
+    assert registry.unload_idle(0, now=live.last_active + 10_000) == []
+    registry.in_use.clear()
+    assert registry.unload_idle(0, now=live.last_active + 10_000) == [live.meet_id]
