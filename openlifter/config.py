@@ -46,6 +46,11 @@ def _log_format(value: str) -> str | None:
     return None if value in LOG_FORMATS else f"must be one of {', '.join(LOG_FORMATS)}"
 
 
+def _unload_after(value: float) -> str | None:
+    # Callers hold a meet across short awaits (a bcrypt check); a minute is far longer.
+    return None if value == 0 or value >= 60 else "must be 0 (never) or at least 60 seconds"
+
+
 def _bcrypt_rounds(value: int) -> str | None:
     return None if 4 <= value <= 31 else "must be between 4 and 31"
 
@@ -85,7 +90,7 @@ class Config:
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
     max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard) before it is closed; each frame is a whole snapshot, so a lagging display reconnects and resyncs.", _positive)
     pull_page_size: int = option(500, "Most updates in one SERVER_PULL page.", _positive)
-    meet_idle_unload_seconds: float = option(3600.0, "A meet nobody has used for this long is dropped from memory (it loads again on next use); 0 keeps every meet loaded.", _non_negative)
+    meet_idle_unload_seconds: float = option(3600.0, "A meet nobody has used for this long is dropped from memory (it loads again on next use); 0 keeps every meet loaded.", _unload_after)
     recovery_wait_seconds: float = option(5.0, "How long the server waits for RECOVERY_UPDATES after losing state.", _non_negative)
     join_attempts_per_minute: int = option(20, "Failed JOIN_MEET attempts allowed per client address per minute.", _positive)
     ws_ping_interval: float = option(20.0, "Seconds between WebSocket pings (0 disables).", _non_negative)

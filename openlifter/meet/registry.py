@@ -103,6 +103,7 @@ class MeetRegistry:
         """The meet, loading it from disk once even when many ask at the same time."""
         live = self._meets.get(meet_id)
         if live is not None:
+            live.touch()  # whoever asked may hold it across an await: not idle now
             return live
         if not self.exists(meet_id):
             return None
