@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import json
 import logging
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import tornado.websocket
 
@@ -132,52 +132,56 @@ class ClientSession:
     def handle(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """Apply one server message; return the frames to send in reply."""
         kind = message.get("msgType")
-        if kind in (m.MEET_CREATED, m.MEET_JOINED):
-            self.meet_id = message["meetId"]
-            self.token = message["sessionToken"]
-            self.display_key = message["displayKey"]
-            return []
-        if kind == m.UPDATE_ACK:
-            for ack in message["updateAcks"]:
-                edit = self.pending.pop(ack["localSeqNum"], None)
-                if edit is None:
-                    continue
-                self._answer(Answer(edit.local_seq, edit.key, edit.value, edit.after_seq, True, ack["serverSeqNum"]))
-                self._receive(CanonicalEntry(ack["serverSeqNum"], edit.key, copy_json(edit.value), self.location))
-            return []
-        if kind == m.UPDATE_REJECTED:
-            for rejection in message["updatesRejected"]:
-                edit = self.pending.pop(rejection["localSeqNum"], None)
-                if edit is None:
-                    continue
-                self._answer(
-                    Answer(
-                        edit.local_seq, edit.key, edit.value, edit.after_seq, False, None,
-                        rejection["conflict"], rejection["reason"], rejection["serverValue"],
-                    )
-                )
-            return []
-        if kind == m.UPDATE_RELAY:
-            for item in message["updatesRelayed"]:
-                self._receive(_entry(item))
-            return [self.pull_frame()] if self._early else []
-        if kind == m.SERVER_PULL:
-            return self._pulled(message)
-        if kind == m.RECOVERY_REQUEST:
-            after = message["fromServerSeq"]
-            return [
-                {
-                    "msgType": m.RECOVERY_UPDATES,
-                    "sessionToken": self.token,
-                    "updates": [
-                        {"serverSeqNum": e.seq, "updateKey": e.key, "updateValue": e.value, "locationName": e.location}
-                        for e in self.canonical[after:]
-                    ],
-                }
-            ]
-        if kind in (m.CREATE_REJECTED, m.JOIN_REJECTED, m.INVALID_SESSION, m.MALFORMED_MESSAGE, m.UNKNOWN_MESSAGE_TYPE):
+        if kind in _REFUSALS:
             raise ProtocolError(json.dumps(message))
+        handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
+        return handler(self, message) if handler else []
+
+    def _admitted(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        self.meet_id = message["meetId"]
+        self.token = message["sessionToken"]
+        self.display_key = message["displayKey"]
         return []
+
+    def _acked(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        for ack in message["updateAcks"]:
+            edit = self.pending.pop(ack["localSeqNum"], None)
+            if edit is None:
+                continue
+            self._answer(Answer(edit.local_seq, edit.key, edit.value, edit.after_seq, True, ack["serverSeqNum"]))
+            self._receive(CanonicalEntry(ack["serverSeqNum"], edit.key, copy_json(edit.value), self.location))
+        return []
+
+    def _rejected(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        for rejection in message["updatesRejected"]:
+            edit = self.pending.pop(rejection["localSeqNum"], None)
+            if edit is None:
+                continue
+            self._answer(
+                Answer(
+                    edit.local_seq, edit.key, edit.value, edit.after_seq, False, None,
+                    rejection["conflict"], rejection["reason"], rejection["serverValue"],
+                )
+            )
+        return []
+
+    def _relayed(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        for item in message["updatesRelayed"]:
+            self._receive(_entry(item))
+        return [self.pull_frame()] if self._early else []
+
+    def _recovery_asked(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        after = message["fromServerSeq"]
+        return [
+            {
+                "msgType": m.RECOVERY_UPDATES,
+                "sessionToken": self.token,
+                "updates": [
+                    {"serverSeqNum": e.seq, "updateKey": e.key, "updateValue": e.value, "locationName": e.location}
+                    for e in self.canonical[after:]
+                ],
+            }
+        ]
 
     def _pulled(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """The server's log wins: where it is shorter than ours or differs from ours,
@@ -230,6 +234,19 @@ class ClientSession:
 
     def _answer(self, answer: Answer) -> None:
         self.answers.setdefault(answer.local_seq, []).append(answer)
+
+
+# Server messages the session reacts to, one method each.
+_HANDLERS: dict[str, Callable[[ClientSession, dict[str, Any]], list[dict[str, Any]]]] = {
+    m.MEET_CREATED: ClientSession._admitted,
+    m.MEET_JOINED: ClientSession._admitted,
+    m.UPDATE_ACK: ClientSession._acked,
+    m.UPDATE_REJECTED: ClientSession._rejected,
+    m.UPDATE_RELAY: ClientSession._relayed,
+    m.SERVER_PULL: ClientSession._pulled,
+    m.RECOVERY_REQUEST: ClientSession._recovery_asked,
+}
+_REFUSALS = frozenset({m.CREATE_REJECTED, m.JOIN_REJECTED, m.INVALID_SESSION, m.MALFORMED_MESSAGE, m.UNKNOWN_MESSAGE_TYPE})
 
 
 def _same(a: CanonicalEntry, b: CanonicalEntry, *, seq: bool = True) -> bool:

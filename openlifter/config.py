@@ -245,6 +245,11 @@ def make_argument_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def environment_value(name: str) -> str | None:
+    """One environment variable, for the command-line tools (e.g. a meet password)."""
+    return os.environ.get(name)
+
+
 def load_config(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Merge defaults, file, environment and flags; raise ConfigError on any bad value."""
     environ = os.environ if environ is None else environ

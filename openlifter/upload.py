@@ -10,13 +10,13 @@ import argparse
 import asyncio
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from openlifter.auth.secrets import display_meet_id
 from openlifter.client import LiveClient, ProtocolError
+from openlifter.config import environment_value
 
 UPLOADED_SLICES = ("meet", "registration", "lifting")
 REQUIRED_SLICES = ("language", "meet", "registration", "lifting")
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--password-env", default="OPENLIFTER_MEET_PASSWORD",
                         help="environment variable holding the meet password (else it is asked for)")
     args = parser.parse_args(argv)
-    password = os.environ.get(args.password_env) or getpass.getpass("Meet password: ")
+    password = environment_value(args.password_env) or getpass.getpass("Meet password: ")
     try:
         client = asyncio.run(_run(args, password))
     except (UploadError, ProtocolError, OSError, asyncio.TimeoutError) as error:
