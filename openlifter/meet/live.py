@@ -119,6 +119,11 @@ class LiveMeet:
     def detach(self, peer: Peer) -> None:
         self.peers.discard(peer)
         self.touch()
+        recovery = self._recovery
+        if recovery is not None and peer in recovery.asked and peer not in recovery.answered:
+            recovery.asked.discard(peer)  # gone: do not wait the full time for it
+            if recovery.asked <= recovery.answered:
+                recovery.everyone_answered.set()
 
     def touch(self) -> None:
         self.last_active = time.monotonic()
@@ -274,6 +279,7 @@ class LiveMeet:
             log.exception("recovery failed", extra={"meetId": self.meet_id})
         finally:
             self._recovery = None
+
 
 @dataclasses.dataclass
 class _Recovery:

@@ -194,3 +194,29 @@ async def test_client_ahead_of_a_server_that_recovered_less_rebases_its_own_edit
     assert director.session.state["meet"] == {"name": "Open", "city": "Oslo"}
     await director.close()
     await platform.close()
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_recovery_does_not_wait_for_a_client_that_left(server_process):
+    import time
+
+    server = server_process()
+    director, platform = await meet_with_history(server)
+    meet_id = director.session.meet_id
+    await director.close()
+    await platform.close()
+    server.terminate()
+    cut_log(server.data_dir, meet_id, 0)
+
+    server = server_process("--recovery-wait-seconds", "30", data_dir=server.data_dir)
+    raw_director, raw_platform = await connect_url(server.ws_url), await connect_url(server.ws_url)
+    await raw_platform.request(pull_message(platform.session.token, 0))  # joins the meet's peers
+    started = time.monotonic()
+    await raw_director.send(pull_message(director.session.token, 12))
+    assert (await raw_director.recv())["msgType"] == "RECOVERY_REQUEST"
+    assert (await raw_platform.recv())["msgType"] == "RECOVERY_REQUEST"
+    raw_platform.close()  # leaves without answering
+    await raw_director.send(recovery_answer(director.session.token, director.session.canonical))
+    brought = await raw_director.recv(timeout=10)
+    assert brought["lastServerSeq"] == 12 and time.monotonic() - started < 10
+    raw_director.close()
