@@ -16,7 +16,7 @@ from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, NotFoundHandler
-from openlifter.handlers.ops import LogLevelHandler, MetricsHandler
+from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
@@ -96,6 +96,7 @@ def make_app(config: Config) -> tornado.web.Application:
         (base + "health", HealthHandler),
         (base + "metrics", MetricsHandler, {"metrics": metrics}),
         (base + "admin/log-level", LogLevelHandler),
+        (base + r"admin/meets/([^/]+)/display-key", DisplayKeyHandler, {"publishers": publishers}),
         # Display routes: each needs ?key=<displayKey>, else 403.
         (meet + "feed", DisplayFeed, display),
         (meet + "api/state", ApiHandler, {"what": "state", **display}),

@@ -34,6 +34,9 @@ class _Display:
             raise ConnectionError("display socket closed")
         self.outgoing.send(frame)
 
+    def disconnect(self, code: int, reason: str) -> None:
+        self.outgoing.shut(code, reason)
+
 
 class DisplayFeed(DisplayAccess, tornado.websocket.WebSocketHandler):
     def initialize(self, publishers: Publishers) -> None:

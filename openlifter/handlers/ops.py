@@ -7,12 +7,15 @@ import logging
 
 import tornado.web
 
-from openlifter.auth.secrets import keys_match
+from openlifter.auth.secrets import keys_match, normalize_meet_id
 from openlifter.config import LOG_LEVELS
 from openlifter.handlers.base import AppContext
 from openlifter.metrics import CONTENT_TYPE, ServerMetrics
+from openlifter.views.publisher import Publishers
 
 log = logging.getLogger(__name__)
+
+CLOSE_KEY_ROTATED = 4003  # application close code: come back with the new key
 
 
 class MetricsHandler(AppContext, tornado.web.RequestHandler):
@@ -25,19 +28,22 @@ class MetricsHandler(AppContext, tornado.web.RequestHandler):
         self.write(self.metrics.render())
 
 
-class LogLevelHandler(AppContext, tornado.web.RequestHandler):
-    """POST {"level": "DEBUG"} with ``Authorization: Bearer <admin_token>``."""
+class AdminHandler(AppContext, tornado.web.RequestHandler):
+    """Admin endpoints answer only to ``Authorization: Bearer <admin_token>``."""
 
-    def check_xsrf_cookie(self) -> None:
-        pass  # token-authenticated API, no cookies
-
-    def post(self) -> None:
+    def prepare(self) -> None:
         token = self.config.admin_token
         given = self.request.headers.get("Authorization", "")
         if not token:
             raise tornado.web.HTTPError(404)  # admin endpoints are off without a token
         if not given.startswith("Bearer ") or not keys_match(given[len("Bearer ") :], token):
             raise tornado.web.HTTPError(403)
+
+
+class LogLevelHandler(AdminHandler):
+    """POST {"level": "DEBUG"}: change the running server's log level."""
+
+    def post(self) -> None:
         try:
             level = json.loads(self.request.body or b"{}").get("level")
         except (ValueError, AttributeError):
@@ -49,3 +55,20 @@ class LogLevelHandler(AppContext, tornado.web.RequestHandler):
         logging.getLogger().setLevel(level.upper())
         log.warning("log level changed", extra={"level": level.upper()})
         self.write({"level": level.upper()})
+
+
+class DisplayKeyHandler(AdminHandler):
+    """POST: give a meet a new display key and close its displays (a leaked overlay URL)."""
+
+    def initialize(self, publishers: Publishers) -> None:
+        self.publishers = publishers
+
+    async def post(self, meet_id_text: str) -> None:
+        meet_id = normalize_meet_id(meet_id_text)
+        live = await self.registry.get(meet_id) if meet_id else None
+        if live is None:
+            raise tornado.web.HTTPError(404)
+        key = await self.registry.rotate_display_key(live)
+        self.publishers.of(live).disconnect_all(CLOSE_KEY_ROTATED, "display key rotated")
+        self.set_header("Cache-Control", "no-store")
+        self.write({"meetId": live.meet_id, "displayKey": key})

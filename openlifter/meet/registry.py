@@ -239,6 +239,16 @@ class MeetRegistry:
     def display_key_matches(self, live: LiveMeet, key: str) -> bool:
         return keys_match(key, live.auth.display_key)
 
+    async def rotate_display_key(self, live: LiveMeet) -> str:
+        """Give the meet a new display key (a leaked overlay URL stops working). Stored
+        before it is handed out; joiners get the new key from then on."""
+        async with live.lock:
+            rotated = dataclasses.replace(live.auth, display_key=new_display_key())
+            await self.io.run(live.files.write_auth, rotated.to_json())
+            live.auth = rotated
+        log.warning("display key rotated", extra={"meetId": live.meet_id})
+        return rotated.display_key
+
     # ---- publish --------------------------------------------------------------------
 
     async def publish(self, live: LiveMeet, opl_csv: str, return_email: str) -> None:

@@ -119,6 +119,9 @@ class MeetFiles:
             raise StorageError("auth.json is not an object")
         return auth
 
+    def write_auth(self, auth: dict[str, Any]) -> None:
+        atomic_write_json(self.directory / AUTH_NAME, auth)
+
     def read_sessions(self) -> list[dict[str, Any]]:
         path = self.directory / SESSIONS_NAME
         if not path.exists():

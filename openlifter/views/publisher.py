@@ -117,6 +117,14 @@ class MeetPublisher:
     def __len__(self) -> int:
         return len(self._subscribers)
 
+    def disconnect_all(self, code: int, reason: str) -> None:
+        """Close every display (e.g. its key was rotated): they must come back with a key."""
+        for subscriber in list(self._subscribers):
+            self.unsubscribe(subscriber)
+            disconnect = getattr(subscriber, "disconnect", None)
+            if disconnect is not None:
+                disconnect(code, reason)
+
     # ---- changes ----------------------------------------------------------------------
 
     def on_change(self, live: "LiveMeet", entries: "list[LogEntry]") -> None:

@@ -85,3 +85,46 @@ class TestWithAdminToken:
             headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, raise_error=False,
         )
         assert response.code == 400 and b"DEBUG" in response.body
+
+
+class TestDisplayKeyRotation:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"admin_token": ADMIN_TOKEN}
+
+    async def rotate(self, http_client, base_url, meet_id, token=ADMIN_TOKEN):
+        return await http_client.fetch(
+            base_url + BASE_URL + f"admin/meets/{meet_id}/display-key", method="POST", body="",
+            headers={"Authorization": f"Bearer {token}"}, raise_error=False,
+        )
+
+    async def api_status(self, http_client, base_url, meet_id, key):
+        response = await http_client.fetch(base_url + BASE_URL + f"meets/{meet_id}/api/state?key={key}", raise_error=False)
+        return response.code
+
+    @pytest.mark.gen_test
+    async def test_rotation_needs_the_admin_token(self, http_client, base_url, ws_connect):
+        created = await (await ws_connect()).request(create_message())
+        assert (await self.rotate(http_client, base_url, created["meetId"], token="wrong")).code == 403
+
+    @pytest.mark.gen_test
+    async def test_old_key_stops_working_and_the_new_one_is_handed_to_joiners(self, http_client, base_url, ws_connect, data_dir):
+        created = await (await ws_connect()).request(create_message())
+        meet_id, old_key = created["meetId"], created["displayKey"]
+        display = await ws_connect(f"meets/{meet_id}/feed?key={old_key}")
+        assert (await display.recv())["msgType"] == "MEET_VIEWS"
+
+        response = await self.rotate(http_client, base_url, meet_id)
+        new_key = json.loads(response.body)["displayKey"]
+        assert response.code == 200 and new_key != old_key
+        assert await display.recv() is None and display.conn.close_code == 4003
+        assert await self.api_status(http_client, base_url, meet_id, old_key) == 403
+        assert await self.api_status(http_client, base_url, meet_id, new_key) == 200
+        joined = await (await ws_connect()).request(join_message(meet_id))
+        assert joined["displayKey"] == new_key
+        stored = json.loads((data_dir / "current-meets" / meet_id / "auth.json").read_text())
+        assert stored["displayKey"] == new_key
+
+    @pytest.mark.gen_test
+    async def test_unknown_meet_is_not_found(self, http_client, base_url):
+        assert (await self.rotate(http_client, base_url, "123456789")).code == 404
