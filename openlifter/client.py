@@ -18,12 +18,11 @@ from typing import Any, Callable, Iterable
 import tornado.websocket
 
 from openlifter.meet.jsonvalue import copy_json, json_equal, set_in
-from openlifter.meet.keys import parse_key
+from openlifter.meet.keys import parse_accepted_key
 from openlifter.protocol import messages as m
 
 log = logging.getLogger(__name__)
 
-UNLIMITED = 1 << 62
 
 
 @dataclasses.dataclass
@@ -86,7 +85,7 @@ class ClientSession:
     # ---- local edits ----------------------------------------------------------------
 
     def edit(self, key: str, value: Any) -> PendingEdit:
-        parse_key(key, max_length=UNLIMITED, max_index=UNLIMITED)  # refuse bad keys locally
+        parse_accepted_key(key)  # refuse bad keys locally
         edit = PendingEdit(self._next_local, key, copy_json(value), self.head)
         self._next_local += 1
         self.pending[edit.local_seq] = edit
@@ -96,7 +95,7 @@ class ClientSession:
         """What the user sees: the canonical state with pending edits on top."""
         view = copy_json(self.state)
         for edit in self.pending.values():
-            set_in(view, parse_key(edit.key, max_length=UNLIMITED, max_index=UNLIMITED), edit.value)
+            set_in(view, parse_accepted_key(edit.key), edit.value)
         return view
 
     def frames_for_unsent(self, max_batch: int = 5000) -> list[dict[str, Any]]:
@@ -212,7 +211,7 @@ class ClientSession:
 
     def _apply(self, entry: CanonicalEntry) -> None:
         self.canonical.append(entry)
-        set_in(self.state, parse_key(entry.key, max_length=UNLIMITED, max_index=UNLIMITED), entry.value)
+        set_in(self.state, parse_accepted_key(entry.key), entry.value)
 
     def _rebase(self, server_head: int, incoming: list[CanonicalEntry]) -> None:
         """The server lost entries we hold: keep its log, and make our own edits that it
@@ -225,7 +224,7 @@ class ClientSession:
         self._early.clear()
         self.state = {}
         for entry in self.canonical:
-            set_in(self.state, parse_key(entry.key, max_length=UNLIMITED, max_index=UNLIMITED), entry.value)
+            set_in(self.state, parse_accepted_key(entry.key), entry.value)
         for entry in lost:
             if entry.location == self.location and not any(_same(entry, other, seq=False) for other in kept_by_server):
                 edit = PendingEdit(self._next_local, entry.key, entry.value, server_head)

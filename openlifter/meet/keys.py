@@ -41,6 +41,12 @@ def parse_key(key: str, *, max_length: int = 512, max_index: int = 100000) -> Pa
     return tuple(path)
 
 
+def parse_accepted_key(key: str) -> Path:
+    """Parse a key that was validated when it was first accepted (a stored log line, a
+    relayed update): the grammar still applies, the configured limits do not."""
+    return parse_key(key, max_length=len(key), max_index=1 << 62)
+
+
 def format_key(path: Path) -> str:
     text = ""
     for segment in path:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from openlifter.meet.conflicts import judge_update
 from openlifter.meet.history import KeyHistory
 from openlifter.meet.jsonvalue import MISSING, get_in, set_in
-from openlifter.meet.keys import Path, parse_key
+from openlifter.meet.keys import Path, parse_accepted_key
 from openlifter.storage.meetfiles import LogEntry
 
 REASON_CONFLICT = "a location of equal or higher priority changed this after you last synced"
@@ -77,10 +77,9 @@ class Meet:
     def replay(self, entries: Iterable[LogEntry]) -> None:
         """Rebuild from stored entries (already checked to be gapless)."""
         for entry in entries:
-            self._append(entry)
+            self._append(entry, parse_accepted_key(entry.key))
 
-    def _append(self, entry: LogEntry) -> None:
-        path = parse_key(entry.key, max_length=1 << 30, max_index=1 << 62)
+    def _append(self, entry: LogEntry, path: Path) -> None:
         self.log.append(entry)
         set_in(self.state, path, entry.value)
         self.history.add(path, entry)
@@ -111,7 +110,7 @@ class Meet:
             entry = LogEntry(
                 self.head + 1, update.key, update.value, location, priority, update.local_seq, now, session_id
             )
-            self._append(entry)
+            self._append(entry, update.path)
             outcome.accepted.append(entry)
             outcome.acks.append((update.local_seq, entry.server_seq))
             outcome.overruled += verdict.overrules

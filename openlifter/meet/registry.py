@@ -10,7 +10,7 @@ import collections
 import dataclasses
 import logging
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
@@ -177,7 +177,7 @@ class MeetRegistry:
     def _unused_meet_id(self) -> str:
         while True:
             meet_id = new_meet_id()
-            if not self.exists(meet_id) and not (self.paths.root / "finished-meets" / meet_id).exists():
+            if not self.exists(meet_id) and not self.paths.meet_dir(meet_id, finished=True).exists():
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
@@ -299,7 +299,3 @@ class MeetRegistry:
         """Close every open log file at once (tests and last-resort shutdown)."""
         for live in self._meets.values():
             live.files.close()
-
-
-def endpoint_pairs(endpoints: Any) -> list[tuple[str, int]]:
-    return [(e.location_name, e.priority) for e in endpoints]

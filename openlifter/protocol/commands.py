@@ -6,7 +6,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from openlifter.meet.registry import Rejected, endpoint_pairs
+from openlifter.meet.registry import Rejected
 from openlifter.protocol import messages as m
 from openlifter.protocol import schema
 
@@ -23,7 +23,7 @@ class Command:
 
 
 async def create_meet(conn: "Connection", request: schema.CreateMeet) -> None:
-    admission = await conn.registry.create_meet(request.this_location_name, request.password, endpoint_pairs(request.endpoints))
+    admission = await conn.registry.create_meet(request.this_location_name, request.password, [(e.location_name, e.priority) for e in request.endpoints])
     conn.enter(admission.live, admission.session)
     conn.send(m.meet_created(admission.live.meet_id, admission.token, admission.live.auth.display_key))
 

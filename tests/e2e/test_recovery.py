@@ -36,15 +36,20 @@ async def meet_with_history(server):
     return director, platform
 
 
-@pytest.mark.gen_test(timeout=40)
-async def test_log_tail_cut_while_stopped_is_restored_from_clients(server_process, tmp_path):
+async def stopped_after_history(server_process):
+    """A meet with 12 updates from two clients, both offline, the server stopped."""
     server = server_process()
     director, platform = await meet_with_history(server)
-    meet_id = director.session.meet_id
-    before = stored_log(server.data_dir, meet_id)
     await director.disconnect()
     await platform.disconnect()
     server.terminate()
+    return server, director, platform, director.session.meet_id
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_log_tail_cut_while_stopped_is_restored_from_clients(server_process, tmp_path):
+    server, director, platform, meet_id = await stopped_after_history(server_process)
+    before = stored_log(server.data_dir, meet_id)
     cut_log(server.data_dir, meet_id, 5)
 
     server = server_process(data_dir=server.data_dir)
@@ -64,13 +69,8 @@ async def test_log_tail_cut_while_stopped_is_restored_from_clients(server_proces
 
 @pytest.mark.gen_test(timeout=40)
 async def test_whole_log_lost_is_restored_from_clients(server_process):
-    server = server_process()
-    director, platform = await meet_with_history(server)
-    meet_id = director.session.meet_id
+    server, director, platform, meet_id = await stopped_after_history(server_process)
     expected_state = director.session.state
-    await director.disconnect()
-    await platform.disconnect()
-    server.terminate()
     (server.data_dir / "current-meets" / meet_id / "updates.log").unlink()
 
     server = server_process(data_dir=server.data_dir)
@@ -95,14 +95,9 @@ def recovery_answer(token, entries):
 
 @pytest.mark.gen_test(timeout=40)
 async def test_recovery_asks_every_connected_updating_client_and_prefers_higher_priority(server_process):
-    server = server_process()
-    director, platform = await meet_with_history(server)
-    meet_id = director.session.meet_id
+    server, director, platform, meet_id = await stopped_after_history(server_process)
     director_log, platform_log = director.session.canonical, platform.session.canonical[:8]
     platform_log.append(type(platform_log[0])(9, "meet.name", "stale", "Platform 1"))
-    await director.close()
-    await platform.close()
-    server.terminate()
     cut_log(server.data_dir, meet_id, 0)
 
     server = server_process(data_dir=server.data_dir)
@@ -126,13 +121,8 @@ async def test_recovery_asks_every_connected_updating_client_and_prefers_higher_
 
 @pytest.mark.gen_test(timeout=40)
 async def test_recovery_entries_naming_unknown_locations_are_ignored(server_process):
-    server = server_process()
-    director, platform = await meet_with_history(server)
-    meet_id = director.session.meet_id
+    server, director, platform, meet_id = await stopped_after_history(server_process)
     forged = [type(e)(e.seq, e.key, e.value, "Intruder") for e in director.session.canonical]
-    await director.close()
-    await platform.close()
-    server.terminate()
     cut_log(server.data_dir, meet_id, 0)
 
     server = server_process("--recovery-wait-seconds", "0.5", data_dir=server.data_dir)
@@ -146,12 +136,7 @@ async def test_recovery_entries_naming_unknown_locations_are_ignored(server_proc
 
 @pytest.mark.gen_test(timeout=40)
 async def test_lost_sessions_are_replaced_by_joining_again(server_process):
-    server = server_process()
-    director, platform = await meet_with_history(server)
-    meet_id = director.session.meet_id
-    await director.disconnect()
-    await platform.disconnect()
-    server.terminate()
+    server, director, platform, meet_id = await stopped_after_history(server_process)
     (server.data_dir / "current-meets" / meet_id / "sessions.json").unlink()
     cut_log(server.data_dir, meet_id, 3)
 
@@ -166,12 +151,7 @@ async def test_lost_sessions_are_replaced_by_joining_again(server_process):
 
 @pytest.mark.gen_test(timeout=40)
 async def test_client_ahead_of_a_server_that_recovered_less_rebases_its_own_edits(server_process):
-    server = server_process()
-    director, platform = await meet_with_history(server)
-    meet_id = director.session.meet_id
-    await director.disconnect()
-    await platform.close()
-    server.terminate()
+    server, director, platform, meet_id = await stopped_after_history(server_process)
     cut_log(server.data_dir, meet_id, 6)  # only the director's names survive
 
     server = server_process("--recovery-wait-seconds", "0.5", data_dir=server.data_dir)
@@ -200,12 +180,7 @@ async def test_client_ahead_of_a_server_that_recovered_less_rebases_its_own_edit
 async def test_recovery_does_not_wait_for_a_client_that_left(server_process):
     import time
 
-    server = server_process()
-    director, platform = await meet_with_history(server)
-    meet_id = director.session.meet_id
-    await director.close()
-    await platform.close()
-    server.terminate()
+    server, director, platform, meet_id = await stopped_after_history(server_process)
     cut_log(server.data_dir, meet_id, 0)
 
     server = server_process("--recovery-wait-seconds", "30", data_dir=server.data_dir)
