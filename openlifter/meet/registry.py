@@ -10,7 +10,7 @@ import collections
 import dataclasses
 import logging
 import time
-from typing import Callable
+from typing import Callable, TypeVar
 
 from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
@@ -18,14 +18,16 @@ from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
 from openlifter.meet.meet import Endpoint, Meet
+from openlifter.meet.ratelimit import AddressLimit
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DataPaths, StorageError, move_dir
+from openlifter.storage.files import DamagedFile, DataPaths, StorageError, move_dir
 from openlifter.storage.meetfiles import MeetFiles
 
 log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60.0
+T = TypeVar("T")
 
 
 class Rejected(Exception):
@@ -62,7 +64,11 @@ class MeetRegistry:
         self._current_ids: set[str] = set()
         self._finished_ids: set[str] = set()
         self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
-        self._failed_joins: dict[str, collections.deque[float]] = {}
+        # Join attempts count from the moment they arrive; a right password gives its back.
+        self.failed_joins = AddressLimit(config.join_attempts_per_minute, RATE_WINDOW_SECONDS, clock)
+        # Meets with a damaged file: refused with the reason until the operator fixes the
+        # file and restarts (meet id -> the reason clients get).
+        self._out_of_service: dict[str, str] = {}
         self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
         self.on_meet_unloaded: list[Callable[[LiveMeet], None]] = []
         # Other holders of a meet (display feeds) say here whether it is still in use.
@@ -83,12 +89,29 @@ class MeetRegistry:
             files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
             try:
                 self.sessions.add_records(meet_id, files.read_sessions(), now)
-            except StorageError as error:
-                log.error("cannot read sessions", extra={"meetId": meet_id, "error": str(error)})
+            except DamagedFile as error:
+                self._take_out_of_service(meet_id, error)
+            except StorageError as error:  # unreadable: serving it would overwrite its sessions
+                self._out_of_service[meet_id] = m.JOIN_MEET_UNREADABLE
+                log.error(
+                    "meet out of service: cannot read its sessions",
+                    extra={"meetId": meet_id, "file": str(files.sessions_path.relative_to(self.paths.root)), "error": str(error)},
+                )
         self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
         log.info("meets indexed", extra={"current": len(self._current_ids), "finished": len(self._finished_ids)})
 
     # ---- loading --------------------------------------------------------------------
+
+    def _take_out_of_service(self, meet_id: str, error: DamagedFile) -> None:
+        self._out_of_service[meet_id] = m.JOIN_MEET_DAMAGED
+        log.warning(
+            "meet out of service: damaged file",
+            extra={"meetId": meet_id, "file": str(error.path.relative_to(self.paths.root)), "error": str(error)},
+        )
+
+    def out_of_service(self, meet_id: str) -> str | None:
+        """Why the meet is refused (a damaged or unreadable file), or None."""
+        return self._out_of_service.get(meet_id)
 
     def loaded(self, meet_id: str) -> LiveMeet | None:
         return self._meets.get(meet_id)
@@ -107,6 +130,8 @@ class MeetRegistry:
             return live
         if not self.exists(meet_id):
             return None
+        if meet_id in self._out_of_service:
+            raise Rejected(self._out_of_service[meet_id])
         pending = self._loading.get(meet_id)
         if pending is None:
             pending = asyncio.ensure_future(self._load(meet_id))
@@ -114,16 +139,30 @@ class MeetRegistry:
             pending.add_done_callback(lambda _: self._loading.pop(meet_id, None))
         return await asyncio.shield(pending)
 
+    def _files(self, meet_id: str) -> MeetFiles:
+        return MeetFiles(self.paths.meet_dir(meet_id, finished=meet_id in self._finished_ids))
+
+    async def _read(self, meet_id: str, read: Callable[[], T]) -> T:
+        """Read a meet's file on a storage thread. A damaged file takes the meet out of
+        service; any other storage error is refused this time only (it may pass)."""
+        try:
+            return await self.io.run(read)
+        except DamagedFile as error:
+            self._take_out_of_service(meet_id, error)
+            raise Rejected(m.JOIN_MEET_DAMAGED) from error
+        except StorageError as error:
+            log.error("cannot read meet files", extra={"meetId": meet_id, "error": str(error)})
+            raise Rejected(m.MEET_STORAGE_BUSY) from error
+
+    async def _read_auth(self, meet_id: str, files: MeetFiles) -> MeetAuth:
+        return await self._read(meet_id, lambda: MeetAuth.from_json(files.read_auth(), files.auth_path))
+
     async def _load(self, meet_id: str) -> LiveMeet | None:
         finished = meet_id in self._finished_ids
-        files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
-        try:
-            auth = MeetAuth.from_json(await self.io.run(files.read_auth))
-            self.replays += 1
-            replay = await self.io.run(files.replay)
-        except StorageError as error:
-            log.error("cannot load meet", extra={"meetId": meet_id, "error": str(error)})
-            raise Rejected(m.JOIN_MEET_DAMAGED) from error
+        files = self._files(meet_id)
+        auth = await self._read_auth(meet_id, files)
+        self.replays += 1
+        replay = await self._read(meet_id, files.replay)
         meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished)
         meet.replay(replay.entries)
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
@@ -181,19 +220,16 @@ class MeetRegistry:
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
-        if self._rate_limited(address):
+        attempt = self.failed_joins.take(address)  # counted now, not when bcrypt is done
+        if attempt is None:
             raise Rejected(m.JOIN_RATE_LIMITED)
         meet_id = normalize_meet_id(meet_id_text)
-        live = await self.get(meet_id) if meet_id else None
+        password_hash = await self._password_hash(meet_id)
+        ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, password_hash)
+        live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
-            # Spend the same time as a real check so a wrong id is not told apart.
-            await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, self._dummy_hash)
-            self._note_failed_join(address)
             raise Rejected(m.JOIN_BAD_CREDENTIALS)
-        ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, live.auth.password_hash)
-        if not ok:
-            self._note_failed_join(address)
-            raise Rejected(m.JOIN_BAD_CREDENTIALS)
+        self.failed_joins.give_back(attempt)
         if location not in live.meet.endpoints:
             raise Rejected(m.JOIN_UNKNOWN_LOCATION)
         if len(live.peers) >= self.config.max_connections_per_meet:
@@ -202,27 +238,29 @@ class MeetRegistry:
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
         return Admission(live, session, token)
 
-    def _rate_limited(self, address: str) -> bool:
-        attempts = self._failed_joins.get(address)
-        if not attempts:
-            return False
-        cutoff = self.clock() - RATE_WINDOW_SECONDS
-        while attempts and attempts[0] < cutoff:
-            attempts.popleft()
-        if not attempts:
-            del self._failed_joins[address]
-            return False
-        return len(attempts) >= self.config.join_attempts_per_minute
-
-    def _note_failed_join(self, address: str) -> None:
-        self._failed_joins.setdefault(address, collections.deque()).append(self.clock())
+    async def _password_hash(self, meet_id: str | None) -> str:
+        """The hash a join's password is checked against. An unknown id gets a dummy
+        hash and an unloaded meet only its auth.json read (not its log), so a wrong
+        password costs one bcrypt check either way: the time tells nothing of the id."""
+        if meet_id is None or not self.exists(meet_id):
+            return self._dummy_hash
+        if meet_id in self._out_of_service:
+            raise Rejected(self._out_of_service[meet_id])
+        live = self._meets.get(meet_id)
+        if live is not None:
+            return live.auth.password_hash
+        return (await self._read_auth(meet_id, self._files(meet_id))).password_hash
 
     async def _new_session(self, live: LiveMeet, location: str) -> tuple[Session, str]:
         token = new_session_token()
         now = self.clock()
         session = Session(token_hash(token), live.meet_id, location, now, now + self.config.session_ttl_seconds)
         self.sessions.add(session)
-        await self.save_sessions(live)
+        try:
+            await self.save_sessions(live)
+        except StorageError:
+            self.sessions.discard(session)  # not on disk: it would not survive a restart
+            raise
         return session, token
 
     async def save_sessions(self, live: LiveMeet) -> None:
