@@ -146,3 +146,25 @@ async def test_a_wrong_password_costs_the_same_for_an_unknown_id_and_an_unloaded
         unloaded.append(await timed_wrong_password_join(registry, meet_id, f"10.0.2.{index}"))
     assert registry.replays == 0 and all(registry.loaded(meet_id) is None for meet_id in meet_ids)
     assert statistics.median(unloaded) < 1.5 * statistics.median(unknown) + 0.005, (unloaded, unknown)
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_failed_joins_are_limited_from_the_moment_they_arrive(tmp_path, io):
+    registry = registry_on(tmp_path, io, join_attempts_per_minute=20)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    attempts = [registry.join_meet(created.live.meet_id, f"wrong password {i}", "Table", "10.0.0.9") for i in range(300)]
+    outcomes = await asyncio.gather(*attempts, return_exceptions=True)
+    reasons = [outcome.reason for outcome in outcomes if isinstance(outcome, Rejected)]
+    assert len(reasons) == 300
+    assert reasons.count("unknown meet id or wrong password") == 20  # only these reached bcrypt
+    assert all("too many failed attempts" in reason for reason in reasons if "wrong password" not in reason)
+
+
+@pytest.mark.gen_test
+async def test_a_right_password_does_not_count_against_its_address(tmp_path, io):
+    registry = registry_on(tmp_path, io, join_attempts_per_minute=2)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    for _ in range(5):
+        await registry.join_meet(created.live.meet_id, PASSWORD, "Table", "10.0.0.9")
+    with pytest.raises(Rejected, match="wrong password"):
+        await registry.join_meet(created.live.meet_id, "not the password", "Table", "10.0.0.9")
