@@ -20,6 +20,7 @@ import yaml
 ENV_PREFIX = "OPENLIFTER_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("auto", "json", "text")
+PROXY_CLIENT_HEADERS = ("x-forwarded-for", "x-real-ip")
 
 
 class ConfigError(ValueError):
@@ -61,6 +62,10 @@ def _base_url(value: str) -> str | None:
     return None
 
 
+def _proxy_client_header(value: str) -> str | None:
+    return None if value.lower() in PROXY_CLIENT_HEADERS else "must be X-Forwarded-For or X-Real-Ip"
+
+
 def option(default: Any, help: str, validator: Callable[[Any], str | None] | None = None) -> Any:
     return dataclasses.field(default=default, metadata={"help": help, "validator": validator})
 
@@ -97,7 +102,12 @@ class Config:
     ws_ping_timeout: float = option(20.0, "Seconds without a pong before a WebSocket is closed (at most ws_ping_interval).", _non_negative)
     allowed_origins: list[str] = list_option(["*"], "Origins allowed to open WebSockets; '*' allows any (OpenLifter runs from its own site).")
     storage_threads: int = option(8, "Threads doing file I/O (fsync) so one slow disk never blocks the event loop.", _positive)
-    trust_proxy_headers: bool = option(False, "Take client addresses from X-Real-Ip/X-Forwarded-For (only behind a proxy that sets them; else clients could pick the address the join rate limit counts).")
+    trust_proxy_headers: bool = option(False, "Take client addresses from the header named by proxy_client_header (only behind a proxy that sets it; else clients could pick the address the join rate limit counts).")
+    proxy_client_header: str = option("X-Forwarded-For", "With trust_proxy_headers: X-Forwarded-For (its last hop, which the proxy appends) or X-Real-Ip (only if the proxy overwrites it); the other header is ignored.", _proxy_client_header)
+    max_connections: int = option(10000, "Most open HTTP and WebSocket connections; at the cap the connection waiting longest for its request headers is closed, or the new one gets 503. Lowered at start-up to fit the open-file limit.", _positive)
+    reserved_file_descriptors: int = option(256, "File descriptors kept free of connections for meet files when max_connections must be lowered to fit the open-file limit.", _non_negative)
+    http_header_timeout_seconds: float = option(10.0, "Seconds a connection may take to send a request's headers (also how long an idle keep-alive connection stays open).", _positive)
+    http_body_timeout_seconds: float = option(60.0, "Seconds a request may take to send its body.", _positive)
     admin_token: str = option("", "Token for /admin endpoints; empty disables them.")
     feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
 
