@@ -27,6 +27,7 @@ from typing import Any, Awaitable, Callable, Iterable
 import tornado.httpserver
 import tornado.httputil
 import tornado.ioloop
+import tornado.iostream
 import tornado.web
 
 from openlifter.config import Config
@@ -123,8 +124,10 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
         self.max_connections = max_connections
         self.drop_headers = drop_headers
         self._open: "weakref.WeakSet[socket.socket]" = weakref.WeakSet()
-        # Connections waiting for a request's headers, oldest first (dicts keep order).
-        self._waiting: dict[Any, None] = {}
+        # Streams waiting for a request's headers, oldest first (dicts keep order). A
+        # stream is waiting from the moment it is accepted: Tornado starts reading its
+        # request only on a later turn of the loop.
+        self._waiting: dict[tornado.iostream.IOStream, None] = {}
         self._pruned_at = 0.0
         self._resume: dict[int, Any] = {}
         self._warn_out_of_files = _WarnNowAndThen("out of file descriptors: accepting paused")
@@ -203,10 +206,9 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
 
     def _evict_oldest_waiting(self) -> bool:
         while self._waiting:
-            server_conn = next(iter(self._waiting))
-            del self._waiting[server_conn]
-            stream = getattr(server_conn, "stream", None)
-            if stream is not None and not stream.closed():
+            stream = next(iter(self._waiting))
+            del self._waiting[stream]
+            if not stream.closed():
                 stream.close()
                 self._warn_evicted(openConnections=len(self._open))
                 return True
@@ -223,13 +225,18 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
 
     # ---- requests ----------------------------------------------------------------------
 
+    def handle_stream(self, stream: tornado.iostream.IOStream, address: tuple[Any, ...]) -> None:
+        self._waiting[stream] = None
+        super().handle_stream(stream, address)
+
     def start_request(self, server_conn: object, request_conn: tornado.httputil.HTTPConnection) -> tornado.httputil.HTTPMessageDelegate:
-        self._waiting[server_conn] = None
+        stream = server_conn.stream  # type: ignore[attr-defined]
+        self._waiting.setdefault(stream, None)  # the next request of a kept-alive connection
         delegate = super().start_request(server_conn, request_conn)
-        return _WatchHeaders(delegate, lambda: self._waiting.pop(server_conn, None), self.drop_headers)
+        return _WatchHeaders(delegate, lambda: self._waiting.pop(stream, None), self.drop_headers)
 
     def on_close(self, server_conn: object) -> None:
-        self._waiting.pop(server_conn, None)
+        self._waiting.pop(server_conn.stream, None)  # type: ignore[attr-defined]
         super().on_close(server_conn)
 
 
