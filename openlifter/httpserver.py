@@ -34,7 +34,7 @@ from openlifter.config import Config
 
 log = logging.getLogger("openlifter.http")
 
-ACCEPT_BATCH = 128  # connections accepted per wake-up, as in Tornado's accept handler
+ACCEPT_BATCH = 16  # connections accepted per wake-up: few, so other sockets get their turn in between
 OUT_OF_FILES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 ACCEPT_PAUSE_SECONDS = 0.25
 WARN_EVERY_SECONDS = 10.0
