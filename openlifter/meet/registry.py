@@ -13,28 +13,19 @@ import time
 from typing import Callable
 
 from openlifter.auth import passwords
+from openlifter.auth.ratelimit import AddressRateLimit
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
+from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
-from openlifter.meet.meet import Endpoint, Meet
+from openlifter.meet.meet import Endpoint, Meet, MeetLimits
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DataPaths, StorageError, move_dir
+from openlifter.storage.files import DataPaths, StorageError, move_dir, remove_dir
 from openlifter.storage.meetfiles import MeetFiles
 
 log = logging.getLogger(__name__)
-
-RATE_WINDOW_SECONDS = 60.0
-
-
-class Rejected(Exception):
-    """A create, join or publish is refused; ``reason`` is for the person."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
 
 @dataclasses.dataclass(frozen=True)
 class Admission:
@@ -62,7 +53,16 @@ class MeetRegistry:
         self._current_ids: set[str] = set()
         self._finished_ids: set[str] = set()
         self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
-        self._failed_joins: dict[str, collections.deque[float]] = {}
+        self._failed_joins = AddressRateLimit(config.join_attempts_per_minute, clock)
+        self._creates = AddressRateLimit(config.creates_per_minute, clock)
+        self.meet_limits = MeetLimits(
+            max_padding_per_update=config.max_padding_per_update,
+            max_log_bytes=config.max_meet_log_bytes,
+            max_state_bytes=config.max_meet_state_bytes,
+            max_server_value_bytes=config.max_server_value_bytes,
+            max_rejection_values_bytes=config.max_rejection_values_bytes,
+            conflict_check_steps=config.conflict_check_steps,
+        )
         self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
         self.on_meet_unloaded: list[Callable[[LiveMeet], None]] = []
         # Other holders of a meet (display feeds) say here whether it is still in use.
@@ -76,7 +76,7 @@ class MeetRegistry:
         """Create the data folders and index every meet's sessions (logs load lazily).
         Runs once before the server listens, so blocking here is fine."""
         self.paths.ensure()
-        self._current_ids = set(self.paths.meet_ids())
+        self._current_ids = set(self._remove_unfinished_creates(self.paths.meet_ids()))
         self._finished_ids = set(self.paths.meet_ids(finished=True))
         now = self.clock()
         for meet_id, finished in [(i, False) for i in self._current_ids] + [(i, True) for i in self._finished_ids]:
@@ -87,6 +87,23 @@ class MeetRegistry:
                 log.error("cannot read sessions", extra={"meetId": meet_id, "error": str(error)})
         self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
         log.info("meets indexed", extra={"current": len(self._current_ids), "finished": len(self._finished_ids)})
+
+    def _remove_unfinished_creates(self, meet_ids: list[str]) -> list[str]:
+        """A create interrupted before auth.json was written (auth.json comes last)
+        leaves a folder nobody was told about and nothing was stored in: remove it, so it
+        neither counts toward max_meets nor fails to load. Returns the other ids."""
+        kept = []
+        for meet_id in meet_ids:
+            files = MeetFiles(self.paths.meet_dir(meet_id))
+            try:
+                if not files.is_unfinished_create():
+                    kept.append(meet_id)
+                    continue
+                remove_dir(files.directory)
+                log.warning("removed the folder of an interrupted create", extra={"meetId": meet_id})
+            except StorageError as error:
+                log.error("cannot remove the folder of an interrupted create", extra={"meetId": meet_id, "error": str(error)})
+        return kept
 
     # ---- loading --------------------------------------------------------------------
 
@@ -124,8 +141,10 @@ class MeetRegistry:
         except StorageError as error:
             log.error("cannot load meet", extra={"meetId": meet_id, "error": str(error)})
             raise Rejected(m.JOIN_MEET_DAMAGED) from error
-        meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished)
-        meet.replay(replay.entries)
+        meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished, limits=self.meet_limits)
+        left_out = meet.replay(replay.entries)
+        if left_out:
+            log.warning("updates.log holds updates past max_padding_per_update; kept in the log, left out of the state", extra={"meetId": meet_id, "leftOut": left_out})
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
         live = LiveMeet(meet, auth, files, self.io)
         self._register(live)
@@ -133,7 +152,11 @@ class MeetRegistry:
 
     def _register(self, live: LiveMeet) -> None:
         live.recovery_wait_seconds = self.config.recovery_wait_seconds
+        live.recovery_retry_seconds = self.config.recovery_retry_seconds
         live.pull_page_size = self.config.pull_page_size
+        live.pull_page_bytes = self.config.pull_page_bytes
+        live.max_connections = self.config.max_connections_per_meet
+        live.time_slice_seconds = self.config.meet_time_slice_seconds
         live.observer = self.observer
         self._meets[live.meet_id] = live
         for hook in self.on_meet_loaded:
@@ -141,7 +164,7 @@ class MeetRegistry:
 
     # ---- create and join ------------------------------------------------------------
 
-    async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]]) -> Admission:
+    async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]], address: str) -> Admission:
         problem = passwords.password_problem(password, self.config.password_min_length)
         if problem:
             raise Rejected(problem)
@@ -150,8 +173,11 @@ class MeetRegistry:
             raise Rejected("location names in endpoints must be unique")
         if this_location not in names:
             raise Rejected("thisLocationName must be one of the endpoints")
+        if self._creates.limited(address):
+            raise Rejected(m.CREATE_RATE_LIMITED)
         if len(self._current_ids) >= self.config.max_meets:
             raise Rejected(m.CREATE_SERVER_FULL)
+        self._creates.note(address)  # counted now, before any await: a burst cannot slip by
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
         try:
@@ -164,11 +190,12 @@ class MeetRegistry:
         except StorageError as error:
             self._current_ids.discard(meet_id)
             log.error("cannot create meet", extra={"meetId": meet_id, "error": str(error)})
+            await self.io.run(self._remove_unfinished_creates, [meet_id])
             raise Rejected(m.CREATE_STORAGE_FAILED) from error
         except BaseException:
             self._current_ids.discard(meet_id)
             raise
-        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints]), auth, files, self.io)
+        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints], limits=self.meet_limits), auth, files, self.io)
         self._register(live)
         session, token = await self._new_session(live, this_location)
         log.info("meet created", extra={"meetId": meet_id, "location": this_location, "endpoints": len(endpoints)})
@@ -177,22 +204,22 @@ class MeetRegistry:
     def _unused_meet_id(self) -> str:
         while True:
             meet_id = new_meet_id()
-            if not self.exists(meet_id) and not self.paths.meet_dir(meet_id, finished=True).exists():
+            if not self.exists(meet_id) and not any(self.paths.meet_dir(meet_id, finished=f).exists() for f in (False, True)):
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
-        if self._rate_limited(address):
+        if self._failed_joins.limited(address):
             raise Rejected(m.JOIN_RATE_LIMITED)
         meet_id = normalize_meet_id(meet_id_text)
         live = await self.get(meet_id) if meet_id else None
         if live is None:
             # Spend the same time as a real check so a wrong id is not told apart.
             await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, self._dummy_hash)
-            self._note_failed_join(address)
+            self._failed_joins.note(address)
             raise Rejected(m.JOIN_BAD_CREDENTIALS)
         ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, live.auth.password_hash)
         if not ok:
-            self._note_failed_join(address)
+            self._failed_joins.note(address)
             raise Rejected(m.JOIN_BAD_CREDENTIALS)
         if location not in live.meet.endpoints:
             raise Rejected(m.JOIN_UNKNOWN_LOCATION)
@@ -201,21 +228,6 @@ class MeetRegistry:
         session, token = await self._new_session(live, location)
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
         return Admission(live, session, token)
-
-    def _rate_limited(self, address: str) -> bool:
-        attempts = self._failed_joins.get(address)
-        if not attempts:
-            return False
-        cutoff = self.clock() - RATE_WINDOW_SECONDS
-        while attempts and attempts[0] < cutoff:
-            attempts.popleft()
-        if not attempts:
-            del self._failed_joins[address]
-            return False
-        return len(attempts) >= self.config.join_attempts_per_minute
-
-    def _note_failed_join(self, address: str) -> None:
-        self._failed_joins.setdefault(address, collections.deque()).append(self.clock())
 
     async def _new_session(self, live: LiveMeet, location: str) -> tuple[Session, str]:
         token = new_session_token()

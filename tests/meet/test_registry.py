@@ -27,7 +27,7 @@ def registry_on(data_dir, io, **overrides):
 @pytest.mark.gen_test
 async def test_concurrent_joins_of_an_unloaded_meet_share_one_replay(tmp_path, io):
     first = registry_on(tmp_path, io)
-    created = await first.create_meet("Table", PASSWORD, [("Table", 2), ("Weigh-in", 1)])
+    created = await first.create_meet("Table", PASSWORD, [("Table", 2), ("Weigh-in", 1)], "10.0.0.1")
     second = registry_on(tmp_path, io)
     joins = await asyncio.gather(
         *(second.join_meet(created.live.meet_id, PASSWORD, "Weigh-in", f"10.0.0.{i}") for i in range(5))
@@ -39,7 +39,7 @@ async def test_concurrent_joins_of_an_unloaded_meet_share_one_replay(tmp_path, i
 @pytest.mark.gen_test
 async def test_sessions_survive_a_new_registry(tmp_path, io):
     first = registry_on(tmp_path, io)
-    created = await first.create_meet("Table", PASSWORD, [("Table", 2)])
+    created = await first.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     second = registry_on(tmp_path, io)
     session = second.find_session(created.token)
     assert session is not None and session.location == "Table"
@@ -51,7 +51,7 @@ async def test_expired_session_is_not_found(tmp_path, io):
     registry = MeetRegistry(test_config(tmp_path, session_ttl_seconds=60), io, clock=lambda: clock[0])
     registry.start()
     io.registries.append(registry)
-    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     clock[0] += 61
     assert registry.find_session(created.token) is None
 
@@ -59,7 +59,7 @@ async def test_expired_session_is_not_found(tmp_path, io):
 @pytest.mark.gen_test
 async def test_token_is_stored_only_as_a_hash(tmp_path, io):
     registry = registry_on(tmp_path, io)
-    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     folder = created.live.files.directory
     for path in folder.iterdir():
         text = path.read_text()
@@ -70,7 +70,7 @@ async def test_token_is_stored_only_as_a_hash(tmp_path, io):
 @pytest.mark.gen_test
 async def test_meet_ids_are_not_reused_after_publish(tmp_path, io):
     registry = registry_on(tmp_path, io)
-    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     await registry.publish(created.live, "a,b\n", "md@example.org")
     assert registry.exists(created.live.meet_id)
     fresh = registry_on(tmp_path, io)
@@ -80,7 +80,7 @@ async def test_meet_ids_are_not_reused_after_publish(tmp_path, io):
 @pytest.mark.gen_test
 async def test_second_publish_is_refused(tmp_path, io):
     registry = registry_on(tmp_path, io)
-    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     await registry.publish(created.live, "a,b\n", "md@example.org")
     with pytest.raises(Rejected, match="already"):
         await registry.publish(created.live, "a,b\n", "md@example.org")
@@ -89,7 +89,7 @@ async def test_second_publish_is_refused(tmp_path, io):
 @pytest.mark.gen_test
 async def test_idle_meet_is_unloaded_and_loads_again_on_next_use(tmp_path, io):
     registry = registry_on(tmp_path, io)
-    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     live = created.live
     assert registry.unload_idle(60, now=live.last_active + 30) == []
     assert registry.unload_idle(60, now=live.last_active + 61) == [live.meet_id]
@@ -101,7 +101,7 @@ async def test_idle_meet_is_unloaded_and_loads_again_on_next_use(tmp_path, io):
 @pytest.mark.gen_test
 async def test_meet_with_a_connection_or_a_display_stays_loaded(tmp_path, io):
     registry = registry_on(tmp_path, io)
-    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)])
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     live = created.live
 
     class Peer:
