@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from openlifter.meet.errors import Rejected
@@ -20,7 +21,7 @@ from openlifter.meet.meet import BatchOutcome, Meet, Update
 from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import StorageError
+from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.meetfiles import LogEntry, MeetFiles
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,13 @@ class MeetAuth:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "MeetAuth":
+    def from_json(cls, data: dict[str, Any], path: Path) -> "MeetAuth":
+        """The record read from ``path``; DamagedFile if a field is missing or unusable."""
         try:
             endpoints = tuple((str(e["locationName"]), int(e["priority"])) for e in data["endpoints"])
             return cls(str(data["meetId"]), str(data["passwordHash"]), endpoints, str(data["displayKey"]), float(data["createdAt"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise StorageError(f"auth.json is incomplete ({error.__class__.__name__})") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
+            raise DamagedFile(path, f"incomplete ({error.__class__.__name__})") from None
 
 
 @dataclasses.dataclass

@@ -10,22 +10,26 @@ import collections
 import dataclasses
 import logging
 import time
-from typing import Callable
+from typing import Callable, TypeVar
 
 from openlifter.auth import passwords
-from openlifter.auth.ratelimit import AddressRateLimit
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
 from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
+from openlifter.meet.ratelimit import AddressLimit
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DataPaths, StorageError, move_dir, remove_dir
+from openlifter.storage.files import DamagedFile, DataPaths, StorageError, move_dir, remove_dir
 from openlifter.storage.meetfiles import MeetFiles
 
 log = logging.getLogger(__name__)
+
+RATE_WINDOW_SECONDS = 60.0
+T = TypeVar("T")
+
 
 @dataclasses.dataclass(frozen=True)
 class Admission:
@@ -53,8 +57,9 @@ class MeetRegistry:
         self._current_ids: set[str] = set()
         self._finished_ids: set[str] = set()
         self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
-        self._failed_joins = AddressRateLimit(config.join_attempts_per_minute, clock)
-        self._creates = AddressRateLimit(config.creates_per_minute, clock)
+        # Join attempts count from the moment they arrive; a right password gives its back.
+        self.failed_joins = AddressLimit(config.join_attempts_per_minute, RATE_WINDOW_SECONDS, clock)
+        self._creates = AddressLimit(config.creates_per_minute, RATE_WINDOW_SECONDS, clock)
         self.meet_limits = MeetLimits(
             max_padding_per_update=config.max_padding_per_update,
             max_log_bytes=config.max_meet_log_bytes,
@@ -63,6 +68,9 @@ class MeetRegistry:
             max_rejection_values_bytes=config.max_rejection_values_bytes,
             conflict_check_steps=config.conflict_check_steps,
         )
+        # Meets with a damaged file: refused with the reason until the operator fixes the
+        # file and restarts (meet id -> the reason clients get).
+        self._out_of_service: dict[str, str] = {}
         self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
         self.on_meet_unloaded: list[Callable[[LiveMeet], None]] = []
         # Other holders of a meet (display feeds) say here whether it is still in use.
@@ -83,8 +91,14 @@ class MeetRegistry:
             files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
             try:
                 self.sessions.add_records(meet_id, files.read_sessions(), now)
-            except StorageError as error:
-                log.error("cannot read sessions", extra={"meetId": meet_id, "error": str(error)})
+            except DamagedFile as error:
+                self._take_out_of_service(meet_id, error)
+            except StorageError as error:  # unreadable: serving it would overwrite its sessions
+                self._out_of_service[meet_id] = m.JOIN_MEET_UNREADABLE
+                log.error(
+                    "meet out of service: cannot read its sessions",
+                    extra={"meetId": meet_id, "file": str(files.sessions_path.relative_to(self.paths.root)), "error": str(error)},
+                )
         self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
         log.info("meets indexed", extra={"current": len(self._current_ids), "finished": len(self._finished_ids)})
 
@@ -107,6 +121,17 @@ class MeetRegistry:
 
     # ---- loading --------------------------------------------------------------------
 
+    def _take_out_of_service(self, meet_id: str, error: DamagedFile) -> None:
+        self._out_of_service[meet_id] = m.JOIN_MEET_DAMAGED
+        log.warning(
+            "meet out of service: damaged file",
+            extra={"meetId": meet_id, "file": str(error.path.relative_to(self.paths.root)), "error": str(error)},
+        )
+
+    def out_of_service(self, meet_id: str) -> str | None:
+        """Why the meet is refused (a damaged or unreadable file), or None."""
+        return self._out_of_service.get(meet_id)
+
     def loaded(self, meet_id: str) -> LiveMeet | None:
         return self._meets.get(meet_id)
 
@@ -124,6 +149,8 @@ class MeetRegistry:
             return live
         if not self.exists(meet_id):
             return None
+        if meet_id in self._out_of_service:
+            raise Rejected(self._out_of_service[meet_id])
         pending = self._loading.get(meet_id)
         if pending is None:
             pending = asyncio.ensure_future(self._load(meet_id))
@@ -131,16 +158,30 @@ class MeetRegistry:
             pending.add_done_callback(lambda _: self._loading.pop(meet_id, None))
         return await asyncio.shield(pending)
 
+    def _files(self, meet_id: str) -> MeetFiles:
+        return MeetFiles(self.paths.meet_dir(meet_id, finished=meet_id in self._finished_ids))
+
+    async def _read(self, meet_id: str, read: Callable[[], T]) -> T:
+        """Read a meet's file on a storage thread. A damaged file takes the meet out of
+        service; any other storage error is refused this time only (it may pass)."""
+        try:
+            return await self.io.run(read)
+        except DamagedFile as error:
+            self._take_out_of_service(meet_id, error)
+            raise Rejected(m.JOIN_MEET_DAMAGED) from error
+        except StorageError as error:
+            log.error("cannot read meet files", extra={"meetId": meet_id, "error": str(error)})
+            raise Rejected(m.MEET_STORAGE_BUSY) from error
+
+    async def _read_auth(self, meet_id: str, files: MeetFiles) -> MeetAuth:
+        return await self._read(meet_id, lambda: MeetAuth.from_json(files.read_auth(), files.auth_path))
+
     async def _load(self, meet_id: str) -> LiveMeet | None:
         finished = meet_id in self._finished_ids
-        files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
-        try:
-            auth = MeetAuth.from_json(await self.io.run(files.read_auth))
-            self.replays += 1
-            replay = await self.io.run(files.replay)
-        except StorageError as error:
-            log.error("cannot load meet", extra={"meetId": meet_id, "error": str(error)})
-            raise Rejected(m.JOIN_MEET_DAMAGED) from error
+        files = self._files(meet_id)
+        auth = await self._read_auth(meet_id, files)
+        self.replays += 1
+        replay = await self._read(meet_id, files.replay)
         meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished, limits=self.meet_limits)
         left_out = meet.replay(replay.entries)
         if left_out:
@@ -173,11 +214,10 @@ class MeetRegistry:
             raise Rejected("location names in endpoints must be unique")
         if this_location not in names:
             raise Rejected("thisLocationName must be one of the endpoints")
-        if self._creates.limited(address):
-            raise Rejected(m.CREATE_RATE_LIMITED)
         if len(self._current_ids) >= self.config.max_meets:
             raise Rejected(m.CREATE_SERVER_FULL)
-        self._creates.note(address)  # counted now, before any await: a burst cannot slip by
+        if self._creates.take(address) is None:  # counted now, before any await: a burst cannot slip by
+            raise Rejected(m.CREATE_RATE_LIMITED)
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
         try:
@@ -208,19 +248,16 @@ class MeetRegistry:
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
-        if self._failed_joins.limited(address):
+        attempt = self.failed_joins.take(address)  # counted now, not when bcrypt is done
+        if attempt is None:
             raise Rejected(m.JOIN_RATE_LIMITED)
         meet_id = normalize_meet_id(meet_id_text)
-        live = await self.get(meet_id) if meet_id else None
+        password_hash = await self._password_hash(meet_id)
+        ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, password_hash)
+        live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
-            # Spend the same time as a real check so a wrong id is not told apart.
-            await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, self._dummy_hash)
-            self._failed_joins.note(address)
             raise Rejected(m.JOIN_BAD_CREDENTIALS)
-        ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, live.auth.password_hash)
-        if not ok:
-            self._failed_joins.note(address)
-            raise Rejected(m.JOIN_BAD_CREDENTIALS)
+        self.failed_joins.give_back(attempt)
         if location not in live.meet.endpoints:
             raise Rejected(m.JOIN_UNKNOWN_LOCATION)
         if len(live.peers) >= self.config.max_connections_per_meet:
@@ -229,12 +266,29 @@ class MeetRegistry:
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
         return Admission(live, session, token)
 
+    async def _password_hash(self, meet_id: str | None) -> str:
+        """The hash a join's password is checked against. An unknown id gets a dummy
+        hash and an unloaded meet only its auth.json read (not its log), so a wrong
+        password costs one bcrypt check either way: the time tells nothing of the id."""
+        if meet_id is None or not self.exists(meet_id):
+            return self._dummy_hash
+        if meet_id in self._out_of_service:
+            raise Rejected(self._out_of_service[meet_id])
+        live = self._meets.get(meet_id)
+        if live is not None:
+            return live.auth.password_hash
+        return (await self._read_auth(meet_id, self._files(meet_id))).password_hash
+
     async def _new_session(self, live: LiveMeet, location: str) -> tuple[Session, str]:
         token = new_session_token()
         now = self.clock()
         session = Session(token_hash(token), live.meet_id, location, now, now + self.config.session_ttl_seconds)
         self.sessions.add(session)
-        await self.save_sessions(live)
+        try:
+            await self.save_sessions(live)
+        except StorageError:
+            self.sessions.discard(session)  # not on disk: it would not survive a restart
+            raise
         return session, token
 
     async def save_sessions(self, live: LiveMeet) -> None:

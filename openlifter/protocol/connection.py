@@ -15,6 +15,7 @@ from openlifter.meet.errors import Rejected
 from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol import messages as m
 from openlifter.protocol.schema import Limits, Malformed, parse_envelope
+from openlifter.storage.files import StorageError
 
 if TYPE_CHECKING:
     from openlifter.meet.live import LiveMeet
@@ -45,10 +46,13 @@ def translate_error(msg_type: str | None, error: Exception) -> dict[str, Any]:
         return m.malformed_message(str(error))
     if isinstance(error, InvalidSession):
         return m.invalid_session(error.token)
+    reply = _REJECTION_REPLIES.get(msg_type or "", m.malformed_message)
     if isinstance(error, Rejected):
         # e.g. a damaged meet reached through a session token: say why, keep the socket.
-        reply = _REJECTION_REPLIES.get(msg_type or "", m.malformed_message)
         return reply(error.reason)
+    if isinstance(error, StorageError):  # a full or failing disk: the client may try again
+        log.error("storage error answering a message", extra={"msgType": msg_type, "error": str(error)})
+        return reply(m.STORAGE_FAILED)
     log.error("unexpected error handling a message", exc_info=error, extra={"msgType": msg_type})
     return m.malformed_message(m.INTERNAL_ERROR)
 

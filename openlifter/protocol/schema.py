@@ -95,21 +95,27 @@ def _reject_constant(name: str) -> Any:
     raise Malformed(f"{name} is not valid JSON")
 
 
-def parse_envelope(text: str | bytes) -> tuple[str, dict[str, Any]]:
-    """A frame must be a JSON object with a string msgType."""
+def decode_json(text: str | bytes, what: str = "frame") -> Any:
+    """Parse JSON text from a client (a frame, a request body); every problem, nesting
+    too deep for the parser included, is ``Malformed`` naming ``what``."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise Malformed("frame is not UTF-8 text") from None
+            raise Malformed(f"{what} is not UTF-8 text") from None
     try:
-        message = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise Malformed("frame is nested too deeply") from None
+        raise Malformed(f"{what} is nested too deeply") from None
     except ValueError as error:
         if isinstance(error, Malformed):
             raise
-        raise Malformed("frame is not valid JSON") from None
+        raise Malformed(f"{what} is not valid JSON") from None
+
+
+def parse_envelope(text: str | bytes) -> tuple[str, dict[str, Any]]:
+    """A frame must be a JSON object with a string msgType."""
+    message = decode_json(text)
     if not isinstance(message, dict):
         raise Malformed("frame must be a JSON object")
     msg_type = message.get("msgType")

@@ -1,9 +1,12 @@
 import asyncio
+import statistics
+import time
 
 import pytest
 
 from openlifter.meet.registry import MeetRegistry, Rejected
 from openlifter.storage.executor import StorageExecutor
+from openlifter.storage.meetfiles import LogEntry
 from support import PASSWORD, test_config
 
 
@@ -118,3 +121,50 @@ async def test_meet_with_a_connection_or_a_display_stays_loaded(tmp_path, io):
     assert registry.unload_idle(0, now=live.last_active + 10_000) == []
     registry.in_use.clear()
     assert registry.unload_idle(0, now=live.last_active + 10_000) == [live.meet_id]
+
+
+async def timed_wrong_password_join(registry, meet_id: str, address: str) -> float:
+    started = time.perf_counter()
+    with pytest.raises(Rejected, match="unknown meet id or wrong password"):
+        await registry.join_meet(meet_id, "not the password at all", "Table", address)
+    return time.perf_counter() - started
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_wrong_password_costs_the_same_for_an_unknown_id_and_an_unloaded_meet(tmp_path, io):
+    creator = registry_on(tmp_path, io, bcrypt_rounds=8)
+    meet_ids = []
+    for _ in range(5):
+        live = (await creator.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")).live
+        big_log = [LogEntry(seq, f"registration.entries[{seq}]", {"name": "x" * 40, "seq": seq}, "Table", 2, seq, 0.0) for seq in range(1, 20_001)]
+        await io.run(live.files.append, big_log)  # loading this takes far longer than bcrypt
+        meet_ids.append(live.meet_id)
+    registry = registry_on(tmp_path, io, bcrypt_rounds=8)  # a restart: nothing is loaded
+    unknown, unloaded = [], []
+    for index, meet_id in enumerate(meet_ids):
+        unknown.append(await timed_wrong_password_join(registry, f"{index:09d}", f"10.0.1.{index}"))
+        unloaded.append(await timed_wrong_password_join(registry, meet_id, f"10.0.2.{index}"))
+    assert registry.replays == 0 and all(registry.loaded(meet_id) is None for meet_id in meet_ids)
+    assert statistics.median(unloaded) < 1.5 * statistics.median(unknown) + 0.005, (unloaded, unknown)
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_failed_joins_are_limited_from_the_moment_they_arrive(tmp_path, io):
+    registry = registry_on(tmp_path, io, join_attempts_per_minute=20)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+    attempts = [registry.join_meet(created.live.meet_id, f"wrong password {i}", "Table", "10.0.0.9") for i in range(300)]
+    outcomes = await asyncio.gather(*attempts, return_exceptions=True)
+    reasons = [outcome.reason for outcome in outcomes if isinstance(outcome, Rejected)]
+    assert len(reasons) == 300
+    assert reasons.count("unknown meet id or wrong password") == 20  # only these reached bcrypt
+    assert all("too many failed attempts" in reason for reason in reasons if "wrong password" not in reason)
+
+
+@pytest.mark.gen_test
+async def test_a_right_password_does_not_count_against_its_address(tmp_path, io):
+    registry = registry_on(tmp_path, io, join_attempts_per_minute=2)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+    for _ in range(5):
+        await registry.join_meet(created.live.meet_id, PASSWORD, "Table", "10.0.0.9")
+    with pytest.raises(Rejected, match="wrong password"):
+        await registry.join_meet(created.live.meet_id, "not the password", "Table", "10.0.0.9")

@@ -7,7 +7,7 @@ import pytest
 from openlifter.protocol import commands
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from support import PASSWORD, create_message, update, update_message
+from support import PASSWORD, create_message, join_message, update, update_message
 
 
 def connect(registry, sent, table=commands.COMMANDS):
@@ -105,3 +105,16 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
     sent = []
     await connect(restarted, sent).receive(json.dumps(update_message(token, update("a", 1, 1))))
     assert sent == [{"msgType": "MALFORMED_MESSAGE", "errMsg": "this meet's stored data is damaged; ask the server operator"}]
+
+
+@pytest.mark.gen_test
+async def test_a_storage_error_while_joining_is_a_join_rejected_with_the_reason(registry):
+    sent = []
+    await connect(registry, sent).receive(json.dumps(create_message()))
+    meet_id = sent[0]["meetId"]
+    sessions_file = registry.paths.meet_dir(meet_id) / "sessions.json"
+    sessions_file.unlink()
+    (sessions_file / "in-the-way").mkdir(parents=True)  # the atomic rename onto it fails
+    await connect(registry, sent).receive(json.dumps(join_message(meet_id)))
+    assert sent[-1] == {"msgType": "JOIN_REJECTED", "reason": "the server's storage failed; nothing was changed, try again later"}
+    assert len(registry.sessions.of_meet(meet_id, registry.clock())) == 1  # the joiner's session, never stored, is not kept
