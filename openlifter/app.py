@@ -57,6 +57,8 @@ def limits_from(config: Config) -> Limits:
         max_key_length=config.max_key_length,
         max_key_index=config.max_key_index,
         max_value_bytes=config.max_value_bytes,
+        max_key_segments=config.max_key_segments,
+        max_value_depth=config.max_value_depth,
     )
 
 

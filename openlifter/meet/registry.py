@@ -17,26 +17,19 @@ from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
+from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
-from openlifter.meet.meet import Endpoint, Meet
+from openlifter.meet.meet import Endpoint, Meet, MeetLimits
 from openlifter.meet.ratelimit import AddressLimit
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DamagedFile, DataPaths, StorageError, move_dir
+from openlifter.storage.files import DamagedFile, DataPaths, StorageError, move_dir, remove_dir
 from openlifter.storage.meetfiles import MeetFiles
 
 log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60.0
 T = TypeVar("T")
-
-
-class Rejected(Exception):
-    """A create, join or publish is refused; ``reason`` is for the person."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +60,15 @@ class MeetRegistry:
         self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
         # Join attempts count from the moment they arrive; a right password gives its back.
         self.failed_joins = AddressLimit(config.join_attempts_per_minute, RATE_WINDOW_SECONDS, clock)
+        self._creates = AddressLimit(config.creates_per_minute, RATE_WINDOW_SECONDS, clock)
+        self.meet_limits = MeetLimits(
+            max_padding_per_update=config.max_padding_per_update,
+            max_log_bytes=config.max_meet_log_bytes,
+            max_state_bytes=config.max_meet_state_bytes,
+            max_server_value_bytes=config.max_server_value_bytes,
+            max_rejection_values_bytes=config.max_rejection_values_bytes,
+            conflict_check_steps=config.conflict_check_steps,
+        )
         # Meets with a damaged file: refused with the reason until the operator fixes the
         # file and restarts (meet id -> the reason clients get).
         self._out_of_service: dict[str, str] = {}
@@ -86,7 +88,7 @@ class MeetRegistry:
         """Create the data folders and index every meet's sessions (logs load lazily).
         Runs once before the server listens, so blocking here is fine."""
         self.paths.ensure()
-        self._current_ids = set(self.paths.meet_ids())
+        self._current_ids = set(self._remove_unfinished_creates(self.paths.meet_ids()))
         self._finished_ids = set(self.paths.meet_ids(finished=True))
         now = self.clock()
         for meet_id, finished in [(i, False) for i in self._current_ids] + [(i, True) for i in self._finished_ids]:
@@ -103,6 +105,23 @@ class MeetRegistry:
                 )
         self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
         log.info("meets indexed", extra={"current": len(self._current_ids), "finished": len(self._finished_ids)})
+
+    def _remove_unfinished_creates(self, meet_ids: list[str]) -> list[str]:
+        """A create interrupted before auth.json was written (auth.json comes last)
+        leaves a folder nobody was told about and nothing was stored in: remove it, so it
+        neither counts toward max_meets nor fails to load. Returns the other ids."""
+        kept = []
+        for meet_id in meet_ids:
+            files = MeetFiles(self.paths.meet_dir(meet_id))
+            try:
+                if not files.is_unfinished_create():
+                    kept.append(meet_id)
+                    continue
+                remove_dir(files.directory)
+                log.warning("removed the folder of an interrupted create", extra={"meetId": meet_id})
+            except StorageError as error:
+                log.error("cannot remove the folder of an interrupted create", extra={"meetId": meet_id, "error": str(error)})
+        return kept
 
     # ---- loading --------------------------------------------------------------------
 
@@ -167,8 +186,10 @@ class MeetRegistry:
         auth = await self._read_auth(meet_id, files)
         self.replays += 1
         replay = await self._read(meet_id, files.replay)
-        meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished)
-        meet.replay(replay.entries)
+        meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished, limits=self.meet_limits)
+        left_out = meet.replay(replay.entries)
+        if left_out:
+            log.warning("updates.log holds updates past max_padding_per_update; kept in the log, left out of the state", extra={"meetId": meet_id, "leftOut": left_out})
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
         live = LiveMeet(meet, auth, files, self.io)
         self._register(live)
@@ -176,7 +197,11 @@ class MeetRegistry:
 
     def _register(self, live: LiveMeet) -> None:
         live.recovery_wait_seconds = self.config.recovery_wait_seconds
+        live.recovery_retry_seconds = self.config.recovery_retry_seconds
         live.pull_page_size = self.config.pull_page_size
+        live.pull_page_bytes = self.config.pull_page_bytes
+        live.max_connections = self.config.max_connections_per_meet
+        live.time_slice_seconds = self.config.meet_time_slice_seconds
         live.observer = self.observer
         self._meets[live.meet_id] = live
         for hook in self.on_meet_loaded:
@@ -184,7 +209,7 @@ class MeetRegistry:
 
     # ---- create and join ------------------------------------------------------------
 
-    async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]]) -> Admission:
+    async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]], address: str) -> Admission:
         problem = passwords.password_problem(password, self.config.password_min_length)
         if problem:
             raise Rejected(problem)
@@ -195,6 +220,8 @@ class MeetRegistry:
             raise Rejected("thisLocationName must be one of the endpoints")
         if len(self._current_ids) >= self.config.max_meets:
             raise Rejected(m.CREATE_SERVER_FULL)
+        if self._creates.take(address) is None:  # counted now, before any await: a burst cannot slip by
+            raise Rejected(m.CREATE_RATE_LIMITED)
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
         try:
@@ -207,11 +234,12 @@ class MeetRegistry:
         except StorageError as error:
             self._current_ids.discard(meet_id)
             log.error("cannot create meet", extra={"meetId": meet_id, "error": str(error)})
+            await self.io.run(self._remove_unfinished_creates, [meet_id])
             raise Rejected(m.CREATE_STORAGE_FAILED) from error
         except BaseException:
             self._current_ids.discard(meet_id)
             raise
-        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints]), auth, files, self.io)
+        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints], limits=self.meet_limits), auth, files, self.io)
         self._register(live)
         session, token = await self._new_session(live, this_location)
         log.info("meet created", extra={"meetId": meet_id, "location": this_location, "endpoints": len(endpoints)})
@@ -220,7 +248,7 @@ class MeetRegistry:
     def _unused_meet_id(self) -> str:
         while True:
             meet_id = new_meet_id()
-            if not self.exists(meet_id) and not self.paths.meet_dir(meet_id, finished=True).exists():
+            if not self.exists(meet_id) and not any(self.paths.meet_dir(meet_id, finished=f).exists() for f in (False, True)):
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:

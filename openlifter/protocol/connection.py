@@ -11,7 +11,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from openlifter.auth.sessions import Session
-from openlifter.meet.registry import MeetRegistry, Rejected
+from openlifter.meet.errors import Rejected
+from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol import messages as m
 from openlifter.protocol.schema import Limits, Malformed, parse_envelope
 from openlifter.storage.files import StorageError
@@ -107,10 +108,11 @@ class Connection:
         return live, session
 
     def enter(self, live: "LiveMeet", session: Session) -> None:
+        """Belong to ``live`` from now on (raises Rejected when it has no room)."""
         if self.live is not live:
+            live.attach(self)
             self.leave()
             self.live = live
-            live.attach(self)
         self.session = session
 
     def leave(self) -> None:

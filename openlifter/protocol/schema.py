@@ -20,7 +20,6 @@ MAX_TOKEN_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 MAX_CSV_CHARS = 16 * 1024 * 1024
 MAX_ENDPOINTS = 64
-MAX_VALUE_DEPTH = 64
 MAX_SEQ = 2**53 - 1  # what a browser's JSON numbers hold exactly
 
 
@@ -34,6 +33,8 @@ class Limits:
     max_key_length: int = 512
     max_key_index: int = 100000
     max_value_bytes: int = 1024 * 1024
+    max_key_segments: int = 32
+    max_value_depth: int = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,7 +183,9 @@ def item_object(value: Any, label: str) -> dict[str, Any]:
 def field_key(obj: dict[str, Any], where: str, limits: Limits) -> tuple[str, Path]:
     key = field_str(obj, "updateKey", where, max_length=limits.max_key_length)
     try:
-        return key, parse_key(key, max_length=limits.max_key_length, max_index=limits.max_key_index)
+        return key, parse_key(
+            key, max_length=limits.max_key_length, max_index=limits.max_key_index, max_segments=limits.max_key_segments
+        )
     except InvalidKey as error:
         raise Malformed(f"field '{where}updateKey' {error}") from None
 
@@ -192,8 +195,8 @@ def field_value(obj: dict[str, Any], where: str, limits: Limits) -> Any:
     if "updateValue" not in obj:
         raise Malformed(f"field '{label}' is missing")
     value = obj["updateValue"]
-    if _depth_exceeds(value, MAX_VALUE_DEPTH):
-        raise Malformed(f"field '{label}' is nested deeper than {MAX_VALUE_DEPTH} levels")
+    if _depth_exceeds(value, limits.max_value_depth):
+        raise Malformed(f"field '{label}' is nested deeper than {limits.max_value_depth} levels (max_value_depth)")
     try:
         encoded = m.encode(value)
     except ValueError:  # a number too large for a float (1e999) is read as infinity

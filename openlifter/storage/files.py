@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -149,6 +150,13 @@ def move_dir(source: Path, target: Path) -> None:
         os.rename(source, target)
         fsync_dir(target.parent)
         fsync_dir(source.parent)
+
+
+def remove_dir(path: Path) -> None:
+    """Remove a folder and what it holds, durably (its parent fsynced)."""
+    with storage_errors(f"removing {path.name}"):
+        shutil.rmtree(path)
+        fsync_dir(path.parent)
 
 
 class DataPaths:

@@ -123,6 +123,14 @@ class MeetFiles:
         # auth.json last: a folder without it is an unfinished create and is ignored.
         atomic_write_json(self.directory / AUTH_NAME, auth)
 
+    def is_unfinished_create(self) -> bool:
+        """A folder that ``create`` did not finish: no auth.json (written last) and an
+        empty or missing log, so no update or session was ever handed out for it."""
+        with storage_errors("checking the meet folder"):
+            if (self.directory / AUTH_NAME).exists():
+                return False
+            return not self.log_path.exists() or self.log_path.stat().st_size == 0
+
     def read_auth(self) -> dict[str, Any]:
         auth = read_json(self.auth_path)
         if not isinstance(auth, dict):

@@ -32,7 +32,7 @@ async def two_meets(data_dir: Path) -> list[dict[str, str]]:
     registry.start()
     meets = []
     for _ in range(2):
-        admission = await registry.create_meet("Table", PASSWORD, [("Table", 2), ("Weigh-in", 1)])
+        admission = await registry.create_meet("Table", PASSWORD, [("Table", 2), ("Weigh-in", 1)], "10.0.0.1")
         meets.append({"meetId": admission.live.meet_id, "token": admission.token})
     registry.close_files()
     io.shutdown()
