@@ -42,7 +42,7 @@ class MeetLimits:
     max_state_bytes: int = 16 * 1024 * 1024
     max_server_value_bytes: int = 64 * 1024
     max_rejection_values_bytes: int = 1024 * 1024
-    conflict_check_steps: int = 10000
+    conflict_check_steps: int = 2000
 
 
 @dataclasses.dataclass(frozen=True)
