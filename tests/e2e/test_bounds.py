@@ -176,7 +176,8 @@ async def test_another_meet_keeps_relaying_while_a_batch_is_judged_over_a_huge_s
     stop.set()
     latencies = await watching
     assert reply["msgType"] == "UPDATE_REJECTED" and len(reply["updatesRejected"]) == 300
-    assert max(latencies) < 1.0, (max(latencies), attack_seconds)  # every meet froze for ~16 s
+    print(f"relay max {max(latencies):.3f}s during a {attack_seconds:.2f}s attack")
+    assert max(latencies) < 1.0, (max(latencies), attack_seconds)  # every meet froze for seconds
 
 
 # ---- 4: pull pages and outgoing queues ----------------------------------------------------
