@@ -162,6 +162,7 @@ async def test_a_pull_ahead_that_recovered_nothing_cannot_start_another_recovery
     await director.send(update_message(director.token, update("meet.name", "on", 1)))
     await director.expect("UPDATE_ACK")
     platform = peers["Platform"]
+    platform.sent.clear()
     await platform.send(pull_message(platform.token, 9))
     await platform.expect("RECOVERY_REQUEST")
     for peer in peers.values():
