@@ -45,17 +45,26 @@ def test_write_effect_counts_the_nulls_a_write_would_pad():
     from openlifter.meet.jsonvalue import write_effect
 
     root = {"a": [1, 2]}
-    assert write_effect(root, ("a", 5)) == (3, MISSING)
-    assert write_effect(root, ("a", 1)) == (0, 2)
-    assert write_effect(root, ("b", 4, "c", 6)) == (10, MISSING)  # fresh arrays pad in full
-    assert write_effect({"a": "text"}, ("a", 2)) == (2, "text")  # the string is discarded
+    assert (write_effect(root, ("a", 5)).padding, write_effect(root, ("a", 5)).discarded) == (3, MISSING)
+    assert (write_effect(root, ("a", 1)).padding, write_effect(root, ("a", 1)).discarded) == (0, 2)
+    assert write_effect(root, ("b", 4, "c", 6)).padding == 10  # fresh arrays pad in full
+    assert write_effect({"a": "text"}, ("a", 2)).discarded == "text"
+
+
+def test_write_effect_counts_only_the_structure_a_write_creates():
+    from openlifter.meet.jsonvalue import write_effect
+
+    root = {"a": {"b": 1}}
+    assert write_effect(root, ("a", "b")).new_structure == 0
+    assert write_effect(root, ("a", "c")).new_structure == len('"c":,')
+    assert write_effect(root, ("x", "yz")).new_structure == len('"x":,') + len('{"yz":,}')
 
 
 def test_write_effect_matches_set_in():
     from openlifter.meet.jsonvalue import write_effect
 
     root = {"a": [None, {"b": [0]}]}
-    padding, _ = write_effect(root, ("a", 1, "b", 4, "c"))
+    padding = write_effect(root, ("a", 1, "b", 4, "c")).padding
     before = sum(len(x) for x in (root["a"], root["a"][1]["b"]))
     set_in(root, ("a", 1, "b", 4, "c"), 1)
     after = sum(len(x) for x in (root["a"], root["a"][1]["b"]))

@@ -152,3 +152,15 @@ def test_another_session_may_use_the_same_local_seq():
     meet.apply_batch("A", "s1", [upd("a", 1, local=7)], 0.0)
     out = meet.apply_batch("A", "s2", [upd("b", 1, local=7)], 0.0)
     assert out.acks == [(7, 2)]
+
+
+def test_the_counted_state_size_follows_the_state_through_many_overwrites():
+    from openlifter.meet.jsonvalue import encoded_size
+
+    meet = Meet("1", [Endpoint("A", 1)])
+    for i in range(5000):
+        key = f"registration.entries[{i % 50}].{'name' if i % 3 else 'lot'}"
+        meet.apply_batch("A", "s", [upd(key, "x" * (i % 40), local=i + 1, after=i)], 0.0)
+    meet.apply_batch("A", "s", [upd("registration.entries[20]", {"name": "y"}, local=9000, after=5000)], 0.0)
+    real = encoded_size(meet.state)
+    assert real <= meet.state_bytes <= real * 1.2 + 100
