@@ -76,6 +76,16 @@ async def meet_of_three(registry):
     return peers, director.conn.live
 
 
+async def recover_nothing(peers: dict[str, Peer], requester: Peer, ahead: int) -> None:
+    """``requester`` pulls ahead; every peer is asked and has nothing beyond the head."""
+    requester.sent.clear()
+    await requester.send(pull_message(requester.token, ahead))
+    for peer in peers.values():
+        await peer.expect("RECOVERY_REQUEST")
+        await peer.send(answer(peer.token))
+    await requester.expect("SERVER_PULL")
+
+
 def answer(token: str, *entries: tuple[int, str, Any, str]) -> dict[str, Any]:
     updates = [{"serverSeqNum": s, "updateKey": k, "updateValue": v, "locationName": loc} for s, k, v, loc in entries]
     return {"msgType": "RECOVERY_UPDATES", "sessionToken": token, "updates": updates}
@@ -118,11 +128,7 @@ async def test_an_answer_from_a_session_that_was_not_asked_is_ignored(registry):
 @pytest.mark.gen_test(timeout=20)
 async def test_an_answer_after_the_recovery_closed_is_ignored(registry):
     peers, live = await meet_of_three(registry)
-    weigh_in = peers["Weigh-in"]
-    await weigh_in.send(pull_message(weigh_in.token, 1))
-    for peer in peers.values():
-        await peer.send(answer(peer.token))
-    await weigh_in.expect("SERVER_PULL")
+    await recover_nothing(peers, peers["Weigh-in"], 1)
     await peers["Director"].send(answer(peers["Director"].token, (1, "meet.name", "late", "Director")))
     await asyncio.sleep(0.1)
     assert live.meet.head == 0
@@ -147,11 +153,7 @@ async def test_a_published_meet_is_never_recovered(registry):
 async def test_a_pull_ahead_that_recovered_nothing_cannot_start_another_recovery_for_a_while(registry):
     peers, live = await meet_of_three(registry)
     weigh_in = peers["Weigh-in"]
-    await weigh_in.send(pull_message(weigh_in.token, 5))
-    for peer in peers.values():
-        await peer.expect("RECOVERY_REQUEST")
-        await peer.send(answer(peer.token))  # nobody has anything beyond the head
-    await weigh_in.expect("SERVER_PULL")
+    await recover_nothing(peers, weigh_in, 5)
     weigh_in.sent.clear()
     peers["Director"].sent.clear()
     await weigh_in.send(pull_message(weigh_in.token, 5))  # again at once
@@ -161,10 +163,4 @@ async def test_a_pull_ahead_that_recovered_nothing_cannot_start_another_recovery
     director = peers["Director"]
     await director.send(update_message(director.token, update("meet.name", "on", 1)))
     await director.expect("UPDATE_ACK")
-    platform = peers["Platform"]
-    platform.sent.clear()
-    await platform.send(pull_message(platform.token, 9))
-    await platform.expect("RECOVERY_REQUEST")
-    for peer in peers.values():
-        await peer.send(answer(peer.token))
-    await platform.expect("SERVER_PULL")
+    await recover_nothing(peers, peers["Platform"], 9)

@@ -1,4 +1,5 @@
 import asyncio
+import time
 
 import pytest
 
@@ -17,8 +18,8 @@ def io():
         registry.close_files()
 
 
-def registry_on(data_dir, io, **overrides):
-    registry = MeetRegistry(test_config(data_dir, **overrides), io)
+def registry_on(data_dir, io, clock=time.time, **overrides):
+    registry = MeetRegistry(test_config(data_dir, **overrides), io, clock=clock)
     registry.start()
     io.registries.append(registry)
     return registry
@@ -161,9 +162,7 @@ async def test_creates_are_counted_per_address_when_they_arrive(tmp_path, io):
 @pytest.mark.gen_test
 async def test_the_create_limit_frees_up_after_a_minute(tmp_path, io):
     now = [1000.0]
-    registry = MeetRegistry(test_config(tmp_path, creates_per_minute=1), io, clock=lambda: now[0])
-    registry.start()
-    io.registries.append(registry)
+    registry = registry_on(tmp_path, io, clock=lambda: now[0], creates_per_minute=1)
     await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     with pytest.raises(Rejected):
         await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
