@@ -301,3 +301,30 @@ async def test_a_reused_local_seq_with_a_new_value_is_rejected_and_an_identical_
     assert same["updateAcks"] == [{"localSeqNum": 5, "serverSeqNum": 1}]
     updates = (await client.request(pull_message(token, 0)))["updates"]
     assert [(u["serverSeqNum"], u["updateValue"]) for u in updates] == [(1, "A")]
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_another_meet_keeps_relaying_while_a_long_log_is_loaded(server_process, connect):
+    # A server process, so that a stalled event loop shows in this process's clock.
+    server = server_process()
+    big = await connect(server)
+    created = await big.request(create_message())
+    await fill(big, created["sessionToken"], [update(f"registration.entries[{i % 1000}].lot", i, i + 1, i) for i in range(40000)])
+    server.terminate()
+    server = server_process(data_dir=server.data_dir)  # meets load on first use
+    sender = await connect(server)
+    other = await sender.request(create_message())
+    receiver = await connect(server)
+    assert (await receiver.request(join_message(other["meetId"])))["msgType"] == "MEET_JOINED"
+    stop = asyncio.Event()
+    watching = asyncio.ensure_future(relay_latencies(sender, other["sessionToken"], receiver, stop))
+    await asyncio.sleep(0.3)
+    started = time.perf_counter()
+    joined = await (await connect(server)).request(join_message(created["meetId"]), timeout=60)
+    load_seconds = time.perf_counter() - started
+    await asyncio.sleep(0.2)
+    stop.set()
+    latencies = await watching
+    assert joined["msgType"] == "MEET_JOINED" and joined["lastServerSeq"] == 40000
+    print(f"relay max {max(latencies):.3f}s while a {load_seconds:.2f}s load ran")
+    assert max(latencies) < load_seconds / 2, (max(latencies), load_seconds)
