@@ -164,3 +164,11 @@ def test_the_counted_state_size_follows_the_state_through_many_overwrites():
     meet.apply_batch("A", "s", [upd("registration.entries[20]", {"name": "y"}, local=9000, after=5000)], 0.0)
     real = encoded_size(meet.state)
     assert real <= meet.state_bytes <= real * 1.2 + 100
+
+
+def test_an_identical_resend_of_a_large_value_is_still_acknowledged():
+    meet = Meet("1", [Endpoint("A", 1)], limits=MeetLimits(conflict_check_steps=10))
+    entries = [{"name": f"Lifter {i}", "bodyweightKg": 80 + i % 40} for i in range(2000)]
+    meet.apply_batch("A", "s", [upd("registration.entries", entries, local=3)], 0.0)
+    out = meet.apply_batch("A", "s", [upd("registration.entries", [dict(e) for e in entries], local=3)], 0.0)
+    assert out.acks == [(3, 1)] and not out.rejections and meet.head == 1
