@@ -187,7 +187,9 @@ class MeetRegistry:
         self.replays += 1
         replay = await self._read(meet_id, files.replay)
         meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished, limits=self.meet_limits)
-        left_out = meet.replay(replay.entries)
+        # Rebuilding a long log takes seconds of Python: on a worker thread (nothing else
+        # sees this Meet yet), so other meets' relays go on meanwhile.
+        left_out = await asyncio.get_running_loop().run_in_executor(None, meet.replay, replay.entries)
         if left_out:
             log.warning("updates.log holds updates past max_padding_per_update; kept in the log, left out of the state", extra={"meetId": meet_id, "leftOut": left_out})
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
