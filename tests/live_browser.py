@@ -69,7 +69,8 @@ class LivePage:
         return live
 
     def _console(self, message) -> None:
-        if message.type == "error":
+        if message.type == "error" and not message.text.startswith("WebSocket connection to"):
+            # (Chromium's own line for a refused connection is expected while cut.)
             self.problems.append(message.text)
         elif message.type == "warning":
             self.warnings.append(message.text)
@@ -169,6 +170,7 @@ class CuttableProxy:
 
     async def close(self) -> None:
         await self.cut()
+        await asyncio.sleep(0)  # let the aborted transports finish closing
 
     def inject_text_frame(self, text: str) -> int:
         """Send a text frame to every connected page; returns how many got it."""
@@ -186,11 +188,15 @@ class CuttableProxy:
         link = (page_writer, server_writer)
         self._links.add(link)
         try:
-            await asyncio.gather(
-                _pipe(page_reader, server_writer),
-                self._frames_to_page(server_reader, page_writer),
-                return_exceptions=True,
-            )
+            directions = [
+                asyncio.ensure_future(_pipe(page_reader, server_writer)),
+                asyncio.ensure_future(self._frames_to_page(server_reader, page_writer)),
+            ]
+            # When either side goes away, so does the other (as a real TCP path would).
+            await asyncio.wait(directions, return_when=asyncio.FIRST_COMPLETED)
+            for direction in directions:
+                direction.cancel()
+            await asyncio.gather(*directions, return_exceptions=True)
         finally:
             self._links.discard(link)
             self._to_page.discard(page_writer)

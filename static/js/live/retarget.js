@@ -65,7 +65,8 @@ export function planRetarget(canonical, edits) {
   for (const edit of edits) {
     let path = edit.path;
     if (edit.entryId !== null && edit.entryId !== undefined) {
-      const at = viewIndex.get(edit.entryId);
+      const creates = path.length === 3 && entryId(edit.value) === edit.entryId; // it writes the entry itself
+      const at = viewIndex.get(edit.entryId) ?? (creates ? path[2] : undefined);
       if (at === undefined) {
         plan.push({ edit, path, drop: true, rebase: false, now: MISSING });
         continue;
