@@ -68,6 +68,14 @@ class LivePage:
         await live.load()
         return live
 
+    async def serve_module(self, name: str, path: Path) -> str:
+        """Answer <origin><base>test-modules/<name> with a JavaScript file of the checkout
+        (e.g. an npm package); returns its URL for import()."""
+        url = self.url.rsplit("/", 1)[0] + f"/test-modules/{name}"
+        body = path.read_text()
+        await self.page.context.route(url, lambda route: route.fulfill(body=body, content_type="text/javascript"))
+        return url
+
     def _console(self, message) -> None:
         if message.type == "error" and not message.text.startswith("WebSocket connection to"):
             # (Chromium's own line for a refused connection is expected while cut.)
