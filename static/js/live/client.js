@@ -224,6 +224,11 @@ export class LiveClient {
     return new Promise((resolve) => this._flushWaiters.push(resolve));
   }
 
+  /** Resolves once everything made so far (edits, answers, relays) is stored. */
+  saved() {
+    return this._save();
+  }
+
   publish({ returnEmail, oplCsv }) {
     if (!this._session) return Promise.reject(new Error("join, create or resume a meet before publishing it"));
     if (this._socket?.readyState !== 1) return Promise.reject(new Error("publishing needs a connection to the server"));
