@@ -312,3 +312,19 @@ def test_a_server_frame_the_client_does_not_know_is_logged_and_ignored(server_pr
         assert any("not JSON" in warning for warning in platform.warnings)
 
     run_in_browser(scenario)
+
+
+def test_a_second_tab_at_the_same_meet_and_location_is_refused(server_process):
+    server = server_process("--base-url", BASE_URL)
+
+    async def scenario(browser, proxies):
+        director, platform, meet_id, key = await two_pages(browser, server)
+        second = await platform.another_tab()
+        refused = await second.js(
+            "(meetId) => client.resume(meetId).then(() => 'resumed', (error) => error.message)", meet_id)
+        assert "already open" in refused
+        assert await second.js("() => client.pendingCount") == 0
+        await platform.edit("meet.name", "Only one tab writes")
+        await platform.flush()
+
+    run_in_browser(scenario)

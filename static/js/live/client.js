@@ -139,6 +139,7 @@ export class LiveClient {
 
   /** Continue a meet saved in storage, online or not: no password needed. */
   async resume(meetId) {
+    if (this._session || this._store) throw new Error("this client is already in a meet; open another client");
     const id = String(meetId).replace(/[\s-]/g, "");
     const store = await openStore(this._storageKind, id, this.location);
     const saved = await store.load();
@@ -171,6 +172,8 @@ export class LiveClient {
     }
     this._session = session;
     this._password = password;
+    for (const edit of this._pending.values()) edit.sent = false; // a new session: send them again
+    this._pulling = false;
     this._changes.meta.set("session", session);
     await this._save();
     this._startSync();
@@ -280,8 +283,12 @@ export class LiveClient {
     this._socket = null;
     this._pulling = false;
     for (const edit of this._pending.values()) edit.sent = false;
-    this._publishing?.reject(new Error("the connection closed before the server answered"));
+    const lost = new Error("the connection closed before the server answered; try again");
+    this._publishing?.reject(lost);
     this._publishing = null;
+    // Not resent by itself: a CREATE_MEET whose answer was lost may have created a meet.
+    this._admission?.reject(lost);
+    this._admission = null;
     this._setStatus(STATUS.OFFLINE);
     this._scheduleReconnect();
   }
