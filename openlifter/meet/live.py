@@ -204,14 +204,12 @@ class LiveMeet:
         ``time_slice_seconds`` of work it lets other meets run (nobody reads this meet's
         state before the round is durable: readers take the lock too)."""
         outcomes = []
-        slice_started = time.perf_counter()
+        time_slice = _TimeSlice(self.time_slice_seconds)
         for pending in round_:
             outcome = BatchOutcome()
             for update in pending.updates:
                 self.meet.apply(pending.location, pending.session_id, update, now, outcome)
-                if time.perf_counter() - slice_started > self.time_slice_seconds:
-                    await asyncio.sleep(0)
-                    slice_started = time.perf_counter()
+                await time_slice.tick()
             outcomes.append(outcome)
         return outcomes
 
@@ -298,7 +296,7 @@ class LiveMeet:
                 from_seq = self.meet.head
                 ranked = sorted(recovery.answers, key=lambda a: -a.answerer.priority)  # stable: first come first
                 merged = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
-                restored = self.meet.restore(merged)  # within the meet's bounds
+                restored = await self._restore(merged)
                 if restored:
                     try:
                         await self.io.run(self.files.append, restored)
@@ -324,11 +322,37 @@ class LiveMeet:
         finally:
             self._recovery = None
 
+    async def _restore(self, merged: list[LogEntry]) -> list[LogEntry]:
+        """Append recovered entries in order while they fit the meet's bounds (the first
+        that does not ends it), letting other meets run between slices: an answer may
+        hold tens of thousands of entries."""
+        restored: list[LogEntry] = []
+        time_slice = _TimeSlice(self.time_slice_seconds)
+        for entry in merged:
+            if not self.meet.restore(entry):
+                break
+            restored.append(entry)
+            await time_slice.tick()
+        return restored
+
     def _refuse_recoveries_from(self, session_ids: set[str]) -> None:
         now = time.monotonic()
         self._recovery_refused_until = {s: t for s, t in self._recovery_refused_until.items() if t > now}
         for session_id in session_ids:
             self._recovery_refused_until[session_id] = now + self.recovery_retry_seconds
+
+
+class _TimeSlice:
+    """Lets other meets run once ``seconds`` of work have passed since the last pause."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = time.perf_counter()
+
+    async def tick(self) -> None:
+        if time.perf_counter() - self.started > self.seconds:
+            await asyncio.sleep(0)
+            self.started = time.perf_counter()
 
 
 @dataclasses.dataclass

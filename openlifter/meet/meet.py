@@ -132,18 +132,14 @@ class Meet:
             self._append(entry, path, encoded_size(entry.value), apply=fits)
         return left_out
 
-    def restore(self, entries: Iterable[LogEntry]) -> list[LogEntry]:
-        """Append recovered entries in order while they fit the meet's bounds; the
-        first that does not ends the restoration. Returns those appended."""
-        restored = []
-        for entry in entries:
-            path = parse_accepted_key(entry.key)
-            size = encoded_size(entry.value)
-            if self._refusal(entry.key, path, size, entry.location) is not None:
-                break
-            self._append(entry, path, size)
-            restored.append(entry)
-        return restored
+    def restore(self, entry: LogEntry) -> bool:
+        """Append a recovered entry (the next seq) if it fits the meet's bounds."""
+        path = parse_accepted_key(entry.key)
+        size = encoded_size(entry.value)
+        if self._refusal(entry.key, path, size, entry.location) is not None:
+            return False
+        self._append(entry, path, size)
+        return True
 
     def _append(self, entry: LogEntry, path: Path, value_bytes: int, *, apply: bool = True) -> None:
         self.log.append(entry)

@@ -172,3 +172,10 @@ def test_an_identical_resend_of_a_large_value_is_still_acknowledged():
     meet.apply_batch("A", "s", [upd("registration.entries", entries, local=3)], 0.0)
     out = meet.apply_batch("A", "s", [upd("registration.entries", [dict(e) for e in entries], local=3)], 0.0)
     assert out.acks == [(3, 1)] and not out.rejections and meet.head == 1
+
+
+def test_a_recovered_entry_is_restored_only_if_it_fits_the_meets_bounds():
+    meet = Meet("1", [Endpoint("A", 1)], limits=MeetLimits(max_padding_per_update=10))
+    assert meet.restore(LogEntry(1, "a[5]", 1, "A", 1, None, 0.0))
+    assert not meet.restore(LogEntry(2, "b[50]", 1, "A", 1, None, 0.0))
+    assert meet.head == 1 and meet.state == {"a": [None] * 5 + [1]}
