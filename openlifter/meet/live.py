@@ -296,7 +296,8 @@ class LiveMeet:
                 from_seq = self.meet.head
                 ranked = sorted(recovery.answers, key=lambda a: -a.answerer.priority)  # stable: first come first
                 merged = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
-                restored = await self._restore(merged)
+                # Published while this recovery waited for the lock: it takes nothing.
+                restored = [] if self.published else await self._restore(merged)
                 if restored:
                     try:
                         await self.io.run(self.files.append, restored)
