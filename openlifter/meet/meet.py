@@ -88,7 +88,7 @@ class BatchOutcome:
     acks: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # (localSeqNum, serverSeqNum)
     rejections: list[Rejection] = dataclasses.field(default_factory=list)
     overruled: int = 0  # accepted updates that overruled a lower-priority rival
-    server_value_bytes: int = 0  # bytes of serverValues in the rejections so far
+    server_value_bytes: int = 0  # bytes of serverValues sent, or measured and left out, so far
 
 
 class Meet:
@@ -217,11 +217,14 @@ class Meet:
     def rejection(self, update: Update, *, conflict: bool, reason: str, outcome: BatchOutcome) -> Rejection:
         """A refusal carrying a copy of the value now at the key, left out when it is
         larger than max_server_value_bytes or than what the batch's answer has left."""
-        room = min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes)
+        room = max(0, min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes))
         value = self.value_at(update.path)
-        size = encoded_size_within(value, max(room, 0))
+        size = encoded_size_within(value, room)
         seq = self.history.latest_overlapping_seq(update.path)
         if size is None:
+            # Measuring it cost as much as sending it would have: the batch's budget
+            # pays for that too, so a batch of rejections costs bounded work in all.
+            outcome.server_value_bytes += room
             return Rejection(update.local_seq, conflict, reason, None, seq, server_value_omitted=True)
         outcome.server_value_bytes += size
         return Rejection(update.local_seq, conflict, reason, copy_json(value), seq)

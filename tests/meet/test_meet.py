@@ -179,3 +179,12 @@ def test_a_recovered_entry_is_restored_only_if_it_fits_the_meets_bounds():
     assert meet.restore(LogEntry(1, "a[5]", 1, "A", 1, None, 0.0))
     assert not meet.restore(LogEntry(2, "b[50]", 1, "A", 1, None, 0.0))
     assert meet.head == 1 and meet.state == {"a": [None] * 5 + [1]}
+
+
+def test_values_measured_and_left_out_use_up_the_batchs_budget_too():
+    limits = MeetLimits(max_server_value_bytes=1000, max_rejection_values_bytes=3000)
+    meet = Meet("1", [Endpoint("Hi", 9), Endpoint("Lo", 1)], limits=limits)
+    meet.apply_batch("Hi", "h", [upd("big", "v" * 5000, local=1), upd("small", 1, local=2)], 0.0)
+    big = [upd("big", i, local=i) for i in range(1, 4)]
+    out = meet.apply_batch("Lo", "l", [*big, upd("small", 2, local=9)], 0.0)
+    assert [r.server_value_omitted for r in out.rejections] == [True, True, True, True]
