@@ -15,6 +15,7 @@ import logging
 import time
 from typing import Any, Callable, Protocol
 
+from openlifter.meet.budget import TimeSlice
 from openlifter.meet.errors import Rejected
 from openlifter.meet.meet import BatchOutcome, Meet, Update
 from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
@@ -204,7 +205,7 @@ class LiveMeet:
         ``time_slice_seconds`` of work it lets other meets run (nobody reads this meet's
         state before the round is durable: readers take the lock too)."""
         outcomes = []
-        time_slice = _TimeSlice(self.time_slice_seconds)
+        time_slice = TimeSlice(self.time_slice_seconds)
         for pending in round_:
             outcome = BatchOutcome()
             for update in pending.updates:
@@ -328,7 +329,7 @@ class LiveMeet:
         that does not ends it), letting other meets run between slices: an answer may
         hold tens of thousands of entries."""
         restored: list[LogEntry] = []
-        time_slice = _TimeSlice(self.time_slice_seconds)
+        time_slice = TimeSlice(self.time_slice_seconds)
         for entry in merged:
             if not self.meet.restore(entry):
                 break
@@ -341,19 +342,6 @@ class LiveMeet:
         self._recovery_refused_until = {s: t for s, t in self._recovery_refused_until.items() if t > now}
         for session_id in session_ids:
             self._recovery_refused_until[session_id] = now + self.recovery_retry_seconds
-
-
-class _TimeSlice:
-    """Lets other meets run once ``seconds`` of work have passed since the last pause."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.started = time.perf_counter()
-
-    async def tick(self) -> None:
-        if time.perf_counter() - self.started > self.seconds:
-            await asyncio.sleep(0)
-            self.started = time.perf_counter()
 
 
 @dataclasses.dataclass

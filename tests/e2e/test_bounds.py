@@ -333,4 +333,4 @@ async def test_another_meet_keeps_relaying_while_a_long_log_is_loaded(server_pro
     latencies = await watching
     assert joined["msgType"] == "MEET_JOINED" and joined["lastServerSeq"] == 40000
     print(f"relay max {max(latencies):.3f}s while a {load_seconds:.2f}s load ran")
-    assert max(latencies) < load_seconds / 2, (max(latencies), load_seconds)
+    assert max(latencies) < load_seconds / 4, (max(latencies), load_seconds)  # was about half
