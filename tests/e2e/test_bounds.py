@@ -249,6 +249,23 @@ async def test_a_full_meet_refuses_updates_saying_so(ws_connect, config_override
     assert all(r["conflict"] is False and r["reason"].startswith("meet is full") for r in rejected["updatesRejected"])
 
 
+@pytest.mark.gen_test(timeout=60)
+@overrides(max_meet_log_bytes=1024 * 1024)
+async def test_a_flood_of_updates_grows_memory_only_up_to_the_meets_bounds(ws_connect, config_overrides):
+    client, created = await create_meet(ws_connect)
+    token = created["sessionToken"]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for batch in range(20):  # 10 MB in all
+            updates = [update(f"k{batch}.v{i}", "x" * 50_000, batch * 10 + i + 1, 0) for i in range(10)]
+            await client.request(update_message(token, *updates), timeout=30)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 5 * 1024 * 1024  # everything sent was kept before
+
+
 @pytest.mark.gen_test
 @overrides(creates_per_minute=3)
 async def test_one_address_may_create_only_so_many_meets_a_minute(ws_connect, config_overrides):
