@@ -88,7 +88,7 @@ class BatchOutcome:
     acks: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # (localSeqNum, serverSeqNum)
     rejections: list[Rejection] = dataclasses.field(default_factory=list)
     overruled: int = 0  # accepted updates that overruled a lower-priority rival
-    server_value_bytes: int = 0  # bytes of serverValues in the rejections so far
+    server_value_bytes: int = 0  # bytes of serverValues sent, or measured and left out, so far
 
 
 class Meet:
@@ -132,18 +132,14 @@ class Meet:
             self._append(entry, path, encoded_size(entry.value), apply=fits)
         return left_out
 
-    def restore(self, entries: Iterable[LogEntry]) -> list[LogEntry]:
-        """Append recovered entries in order while they fit the meet's bounds; the
-        first that does not ends the restoration. Returns those appended."""
-        restored = []
-        for entry in entries:
-            path = parse_accepted_key(entry.key)
-            size = encoded_size(entry.value)
-            if self._refusal(entry.key, path, size, entry.location) is not None:
-                break
-            self._append(entry, path, size)
-            restored.append(entry)
-        return restored
+    def restore(self, entry: LogEntry) -> bool:
+        """Append a recovered entry (the next seq) if it fits the meet's bounds."""
+        path = parse_accepted_key(entry.key)
+        size = encoded_size(entry.value)
+        if self._refusal(entry.key, path, size, entry.location) is not None:
+            return False
+        self._append(entry, path, size)
+        return True
 
     def _append(self, entry: LogEntry, path: Path, value_bytes: int, *, apply: bool = True) -> None:
         self.log.append(entry)
@@ -221,11 +217,14 @@ class Meet:
     def rejection(self, update: Update, *, conflict: bool, reason: str, outcome: BatchOutcome) -> Rejection:
         """A refusal carrying a copy of the value now at the key, left out when it is
         larger than max_server_value_bytes or than what the batch's answer has left."""
-        room = min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes)
+        room = max(0, min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes))
         value = self.value_at(update.path)
-        size = encoded_size_within(value, max(room, 0))
+        size = encoded_size_within(value, room)
         seq = self.history.latest_overlapping_seq(update.path)
         if size is None:
+            # Measuring it cost as much as sending it would have: the batch's budget
+            # pays for that too, so a batch of rejections costs bounded work in all.
+            outcome.server_value_bytes += room
             return Rejection(update.local_seq, conflict, reason, None, seq, server_value_omitted=True)
         outcome.server_value_bytes += size
         return Rejection(update.local_seq, conflict, reason, copy_json(value), seq)

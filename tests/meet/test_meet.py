@@ -1,6 +1,10 @@
 import tracemalloc
 
-from openlifter.meet.keys import parse_key
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openlifter.meet.jsonvalue import encoded_size
+from openlifter.meet.keys import format_key, parse_key
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits, Update
 from openlifter.storage.meetfiles import LogEntry
 
@@ -155,8 +159,6 @@ def test_another_session_may_use_the_same_local_seq():
 
 
 def test_the_counted_state_size_follows_the_state_through_many_overwrites():
-    from openlifter.meet.jsonvalue import encoded_size
-
     meet = Meet("1", [Endpoint("A", 1)])
     for i in range(5000):
         key = f"registration.entries[{i % 50}].{'name' if i % 3 else 'lot'}"
@@ -172,3 +174,51 @@ def test_an_identical_resend_of_a_large_value_is_still_acknowledged():
     meet.apply_batch("A", "s", [upd("registration.entries", entries, local=3)], 0.0)
     out = meet.apply_batch("A", "s", [upd("registration.entries", [dict(e) for e in entries], local=3)], 0.0)
     assert out.acks == [(3, 1)] and not out.rejections and meet.head == 1
+
+
+def test_a_recovered_entry_is_restored_only_if_it_fits_the_meets_bounds():
+    meet = Meet("1", [Endpoint("A", 1)], limits=MeetLimits(max_padding_per_update=10))
+    assert meet.restore(LogEntry(1, "a[5]", 1, "A", 1, None, 0.0))
+    assert not meet.restore(LogEntry(2, "b[50]", 1, "A", 1, None, 0.0))
+    assert meet.head == 1 and meet.state == {"a": [None] * 5 + [1]}
+
+
+def test_values_measured_and_left_out_use_up_the_batchs_budget_too():
+    limits = MeetLimits(max_server_value_bytes=1000, max_rejection_values_bytes=3000)
+    meet = Meet("1", [Endpoint("Hi", 9), Endpoint("Lo", 1)], limits=limits)
+    meet.apply_batch("Hi", "h", [upd("big", "v" * 5000, local=1), upd("small", 1, local=2)], 0.0)
+    big = [upd("big", i, local=i) for i in range(1, 4)]
+    out = meet.apply_batch("Lo", "l", [*big, upd("small", 2, local=9)], 0.0)
+    assert [r.server_value_omitted for r in out.rejections] == [True, True, True, True]
+
+
+# ---- any sequence of updates keeps every bound ---------------------------------------------
+
+segments = st.sampled_from(["a", "b", "entries", "name"]) | st.integers(0, 3000)
+keys = st.tuples(st.sampled_from(["a", "b", "registration"]), st.lists(segments, max_size=5)).map(lambda t: format_key((t[0], *t[1])))
+values = st.recursive(
+    st.none() | st.integers() | st.text(max_size=300),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.sampled_from("abc"), children, max_size=3),
+    max_leaves=10,
+)
+updates = st.lists(st.tuples(st.sampled_from(["Hi", "Lo"]), keys, values, st.integers(0, 40)), max_size=60)
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(updates)
+def test_any_updates_keep_the_meet_within_its_bounds_and_equal_to_its_log(batch):
+    limits = MeetLimits(
+        max_padding_per_update=500, max_log_bytes=20_000, max_state_bytes=8_000,
+        max_server_value_bytes=300, max_rejection_values_bytes=600, conflict_check_steps=20,
+    )  # fmt: skip
+    meet = Meet("1", [Endpoint("Hi", 9), Endpoint("Lo", 1)], limits=limits)
+    for local, (location, key, value, after) in enumerate(batch, start=1):
+        path = parse_key(key, max_index=10**6, max_segments=100)
+        out = meet.apply_batch(location, location, [Update(key, path, value, local, min(after, meet.head))], 0.0)
+        assert out.server_value_bytes <= limits.max_rejection_values_bytes
+        for rejection in out.rejections:
+            assert rejection.server_value_omitted or encoded_size(rejection.server_value) <= limits.max_server_value_bytes
+    assert meet.log_bytes <= limits.max_log_bytes
+    assert encoded_size(meet.state) <= meet.state_bytes <= limits.max_state_bytes
+    rebuilt = Meet("1", [Endpoint("Hi", 9), Endpoint("Lo", 1)], limits=limits)
+    assert rebuilt.replay(meet.log) == 0 and rebuilt.state == meet.state
