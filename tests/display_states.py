@@ -84,6 +84,37 @@ def demo_state() -> dict[str, Any]:
     }
 
 
+def national_state(lifters: int, platforms: int = 3, flights: int = 5) -> dict[str, Any]:
+    """A national meet: the demo lifters cloned ``lifters`` times over, spread over
+    ``platforms`` platforms of day 1 and ``flights`` flights each, every platform's table on
+    its flight A squats (``live.lifting.d1p<n>``), bodyweights, lots and openers varied so
+    that the lifting order, classes and places are not all ties."""
+    state = demo_state()
+    template = demo_entries()
+    entries = []
+    for n in range(lifters):
+        entry = copy.deepcopy(template[n % len(template)])
+        spread = (n * 7919) % 97  # deterministic, well mixed
+        entry["id"] = 10000 + n
+        entry["name"] = f"{entry['name']} {n}"
+        entry["platform"] = 1 + n % platforms
+        entry["flight"] = "ABCDEFGHIJ"[(n // platforms) % flights]
+        entry["lot"] = 1 + spread
+        entry["bodyweightKg"] = round(entry["bodyweightKg"] + (spread - 48) / 10, 1)
+        entry["squatKg"] = [w + 2.5 * (spread % 9) if w else 0 for w in entry["squatKg"]]
+        entry["benchKg"][0] += 2.5 * (spread % 7)
+        entry["deadliftKg"][0] += 2.5 * (spread % 11)
+        entries.append(entry)
+    state["meet"]["platformsOnDays"] = [platforms]
+    state["registration"] = {
+        "nextEntryId": 10000 + lifters,
+        "entries": entries,
+        "lookup": {str(e["id"]): i for i, e in enumerate(entries)},
+    }
+    state["live"] = {"lifting": {f"d1p{p}": dict(state["lifting"], platform=p) for p in range(1, platforms + 1)}}
+    return state
+
+
 def entry_index(state: dict[str, Any], entry_id: int) -> int:
     return state["registration"]["lookup"][str(entry_id)]
 
