@@ -84,11 +84,20 @@ def demo_state() -> dict[str, Any]:
     }
 
 
+DIVISIONS = ["Open", "Juniors", "Sub-Juniors", "Masters 1", "Masters 2", "Masters 3"]
+BODYWEIGHTS = {  # one lifter in each class of the demo meet
+    "M": [58.2, 65.1, 73.4, 82.0, 92.3, 104.1, 119.0, 128.5],
+    "F": [46.5, 51.8, 56.4, 62.7, 68.9, 75.5, 83.2, 90.1],
+    "Mx": [72.0, 95.5],
+}
+
+
 def national_state(lifters: int, platforms: int = 3, flights: int = 5) -> dict[str, Any]:
     """A national meet: the demo lifters cloned ``lifters`` times over, spread over
     ``platforms`` platforms of day 1 and ``flights`` flights each, every platform's table on
-    its flight A squats (``live.lifting.d1p<n>``), bodyweights, lots and openers varied so
-    that the lifting order, classes and places are not all ties."""
+    its flight A squats (``live.lifting.d1p<n>``). Divisions, equipment, classes, lots and
+    openers vary as in a real national meet (about 200 categories), so the lifting order,
+    classes and places are not all ties."""
     state = demo_state()
     template = demo_entries()
     entries = []
@@ -98,13 +107,17 @@ def national_state(lifters: int, platforms: int = 3, flights: int = 5) -> dict[s
         entry["id"] = 10000 + n
         entry["name"] = f"{entry['name']} {n}"
         entry["platform"] = 1 + n % platforms
-        entry["flight"] = "ABCDEFGHIJ"[(n // platforms) % flights]
+        entry["flight"] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n // platforms) % flights]
         entry["lot"] = 1 + spread
-        entry["bodyweightKg"] = round(entry["bodyweightKg"] + (spread - 48) / 10, 1)
+        entry["divisions"] = [DIVISIONS[(n // 7) % len(DIVISIONS)]]
+        entry["equipment"] = "Single-ply" if spread % 4 == 0 else "Sleeves"
+        classes = BODYWEIGHTS[entry["sex"]]
+        entry["bodyweightKg"] = classes[(n // 3) % len(classes)]
         entry["squatKg"] = [w + 2.5 * (spread % 9) if w else 0 for w in entry["squatKg"]]
         entry["benchKg"][0] += 2.5 * (spread % 7)
         entry["deadliftKg"][0] += 2.5 * (spread % 11)
         entries.append(entry)
+    state["meet"]["divisions"] = list(DIVISIONS)
     state["meet"]["platformsOnDays"] = [platforms]
     state["registration"] = {
         "nextEntryId": 10000 + lifters,

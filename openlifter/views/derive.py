@@ -133,7 +133,7 @@ def _category_class_text(weight_class_str: str, meet: MeetSetup) -> str:
 # ---- meet and platforms --------------------------------------------------------------------
 
 
-def _meet_info(meet: MeetSetup) -> dict[str, Any]:
+def setup_info(meet: MeetSetup) -> dict[str, Any]:
     return {
         "name": meet.name,
         "federation": meet.federation,
@@ -152,7 +152,7 @@ def _meet_info(meet: MeetSetup) -> dict[str, Any]:
 
 def meet_info(state: Any) -> dict[str, Any]:
     """The meet's name, place, units and formula."""
-    return _meet_info(meet_from_state(state))
+    return setup_info(meet_from_state(state))
 
 
 Pair = tuple[int, int]  # (day, platform)
@@ -179,7 +179,7 @@ def _in_bounds(pair: Pair) -> bool:
     return 1 <= pair[0] <= MAX_DAYS and 1 <= pair[1] <= MAX_PLATFORMS_PER_DAY
 
 
-def _platform_pairs(meet: MeetSetup, entry_pairs: Iterable[Pair], lifting: Lifting, live: Iterable[Pair] = ()) -> list[Pair]:
+def platform_pairs(meet: MeetSetup, entry_pairs: Iterable[Pair], lifting: Lifting, live: Iterable[Pair] = ()) -> list[Pair]:
     """Every platform to show: those the setup declares, those entries use, the scoring
     table's and those with a lifting state of their own (all within bounds)."""
     pairs: set[Pair] = set()
@@ -195,7 +195,7 @@ def _platform_pairs(meet: MeetSetup, entry_pairs: Iterable[Pair], lifting: Lifti
     return sorted(pairs)
 
 
-def _platform_info(day: int, platform: int, lifting: Lifting) -> dict[str, Any]:
+def platform_info(day: int, platform: int, lifting: Lifting) -> dict[str, Any]:
     return {
         "day": day,
         "platform": platform,
@@ -210,8 +210,8 @@ def platforms(state: Any) -> list[dict[str, Any]]:
     and the one the scoring table is on (``isTable``)."""
     lifting = lifting_from_state(state)
     entry_pairs = ((e.day, e.platform) for e in entries_from_state(state))
-    pairs = _platform_pairs(meet_from_state(state), entry_pairs, lifting, live_lifting_from_state(state))
-    return [_platform_info(d, p, lifting) for d, p in pairs]
+    pairs = platform_pairs(meet_from_state(state), entry_pairs, lifting, live_lifting_from_state(state))
+    return [platform_info(d, p, lifting) for d, p in pairs]
 
 
 # ---- which group a platform is lifting ------------------------------------------------------
@@ -306,6 +306,33 @@ def _lifter(entry: Entry, meet: MeetSetup) -> dict[str, Any]:
 
 
 PlaceOf = Callable[[Entry], str]  # an entry's Place cell in the lifting table
+
+
+class RowMemo:
+    """Pieces of the lifting views per entry, kept while the entry (an immutable value) is
+    the same object: a change re-derives only the rows of the lifters it touched, and an
+    unchanged row stays the same dict (the feed's diff skips it by identity)."""
+
+    def __init__(self) -> None:
+        self._by_entry: dict[int, tuple[Entry, dict[Any, Any]]] = {}
+
+    def get(self, entry: Entry, key: Any, make: Callable[[], Any]) -> Any:
+        slot = self._by_entry.get(id(entry))
+        if slot is None or slot[0] is not entry:
+            slot = self._by_entry[id(entry)] = (entry, {})
+        pieces = slot[1]
+        if key not in pieces:
+            pieces[key] = make()
+        return pieces[key]
+
+    def forget(self, entry: Entry) -> None:
+        slot = self._by_entry.get(id(entry))
+        if slot is not None and slot[0] is entry:
+            del self._by_entry[id(entry)]
+
+
+def _made(memo: RowMemo | None, entry: Entry, key: Any, make: Callable[[], Any]) -> Any:
+    return make() if memo is None else memo.get(entry, key, make)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -408,11 +435,12 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
     return max(3, min(MAX_ATTEMPTS, max(declared, active if active <= MAX_ATTEMPTS else 3)))
 
 
-def _lifting_view(
+def platform_view(
     meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: Mapping[bool, Scoring],
-    flight: str | None = None, lift: str | None = None, own: Lifting | None = None,
+    flight: str | None = None, lift: str | None = None, own: Lifting | None = None, memo: RowMemo | None = None,
 ) -> dict[str, Any]:
-    """``own``: the platform's ``live.lifting`` state, followed first (SPEC 4.1)."""
+    """``own``: the platform's ``live.lifting`` state, followed first (SPEC 4.1); ``memo``:
+    rows kept from earlier views of the same meet setup."""
     chosen = flight is None and lift is None
     follows_table = chosen and (own is not None or (day, platform) == (table.day, table.platform))
     if follows_table:
@@ -459,18 +487,26 @@ def _lifting_view(
     current_loading, next_loading = left_card_loadings(meet, lift_, current_kg, next_kg)
     upcoming = _upcoming(order, lift_)
 
-    rows = []
-    for entry in order.ordered_entries:
-        rows.append({
+    def row(entry: Entry, is_current: bool, is_next: bool) -> dict[str, Any]:
+        return {
             **_lifter(entry, meet),
             **score.facts(entry, meet),
-            "isCurrent": current is not None and entry.id == current.id,
-            "isNext": nxt is not None and entry.id == nxt.id,
+            "isCurrent": is_current,
+            "isNext": is_next,
             "attempts": {lift: _attempt_cells(entry, lift, columns[lift], meet) for lift in LIFTS},
             "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS},
-        })
+        }
+
+    rows = []
+    column_counts = tuple(columns[lift] for lift in LIFTS)
+    for entry in order.ordered_entries:
+        place = score.place_of(entry)
+        is_current = current is not None and entry.id == current.id
+        is_next = nxt is not None and entry.id == nxt.id
+        key = ("row", projected, place, is_current, is_next, column_counts)
+        rows.append(_made(memo, entry, key, lambda: row(entry, is_current, is_next)))
     return {
-        **_platform_info(day, platform, table),
+        **platform_info(day, platform, table),
         "followsTable": follows_table,
         "flight": lifting.flight,
         "flights": flights_on_platform(entries, day, platform),
@@ -514,7 +550,7 @@ def lifting_view(state: Any, day: int | None = None, platform: int | None = None
     day = table.day if day is None else day
     platform = table.platform if platform is None else platform
     own = live_lifting_from_state(state).get((day, platform))
-    return _lifting_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own)
+    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own)
 
 
 # ---- standings ------------------------------------------------------------------------------
@@ -575,7 +611,7 @@ def table_lifting(table: Lifting, live: Mapping[Pair, Lifting]) -> Lifting:
     return live.get((table.day, table.platform), table)
 
 
-def _table_projected(entries: Iterable[Entry], table: Lifting) -> bool:
+def table_projected(entries: Iterable[Entry], table: Lifting) -> bool:
     order = get_lifting_order(entries_in_flight(entries, table), table)
     return use_projected_totals(table.lift, order.attempt_one_indexed)
 
@@ -587,7 +623,7 @@ def standings(state: Any, projected: bool | None = None) -> dict[str, Any]:
     deadlifts, unless ``projected`` says otherwise. Lifters without a total are left out."""
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
     if projected is None:
-        projected = _table_projected(entries, table_lifting(table, live_lifting_from_state(state)))
+        projected = table_projected(entries, table_lifting(table, live_lifting_from_state(state)))
     return _standings(meet, projected, get_results(entries, meet, projected=projected))
 
 
@@ -647,14 +683,14 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
     by_pair: dict[Pair, list[Entry]] = {}
     for entry in entries:
         by_pair.setdefault((entry.day, entry.platform), []).append(entry)
-    pairs = _platform_pairs(meet, by_pair, table, live)
-    lifting = {(d, p): _lifting_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p))) for d, p in pairs}
+    pairs = platform_pairs(meet, by_pair, table, live)
+    lifting = {(d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p))) for d, p in pairs}
     table_view = lifting.get((table.day, table.platform))
-    projected = table_view["projected"] if table_view is not None else _table_projected(entries, table_lifting(table, live))
+    projected = table_view["projected"] if table_view is not None else table_projected(entries, table_lifting(table, live))
     return MeetViews(
         seq=seq,
-        meet=_meet_info(meet),
-        platforms=[_platform_info(d, p, table) for d, p in pairs],
+        meet=setup_info(meet),
+        platforms=[platform_info(d, p, table) for d, p in pairs],
         table=(table.day, table.platform),
         lifting=lifting,
         standings=_standings(meet, projected, results[projected]),
