@@ -56,7 +56,9 @@ from openlifter.views.derive import (
 )
 
 MODES = (True, False)  # projected totals, final totals
-CHUNK = 100  # entries parsed, categories ranked or shaped between two yields
+# Work between two yields (each about a few ms for real entries and categories).
+ENTRY_CHUNK = 100  # entries parsed or sorted into categories
+CATEGORY_CHUNK = 10  # categories ranked or shaped
 
 StateReader = Callable[[], Any]  # the meet's state now (only ever durable: see MeetPublisher)
 
@@ -137,8 +139,12 @@ class IncrementalViews:
     the publisher advances over the keys that came during a rebuild before it shows it.
     """
 
-    def __init__(self, state: Any = None, seq: int = 0) -> None:
-        run_steps(self.rebuild_steps(lambda: state, seq))
+    @classmethod
+    def built(cls, state: Any, seq: int = 0) -> "IncrementalViews":
+        """The views of ``state``, made at once (``rebuild_steps`` makes them step by step)."""
+        views = cls()
+        run_steps(views.rebuild_steps(lambda: state, seq))
+        return views
 
     @property
     def views(self) -> MeetViews:
@@ -166,7 +172,7 @@ class IncrementalViews:
                 del self.entries[len(raw):]
                 break
             start = len(self.entries)
-            self.entries.extend(self._parse(raw, i) for i in range(start, min(len(raw), start + CHUNK)))
+            self.entries.extend(self._parse(raw, i) for i in range(start, min(len(raw), start + ENTRY_CHUNK)))
             yield
         self.members: dict[Category, list[int]] = {}
         self.on_platform: dict[Pair, list[int]] = {}
@@ -175,12 +181,14 @@ class IncrementalViews:
                 for category in entry_categories(entry, self.setup):
                     self.members.setdefault(category, []).append(index)
                 self.on_platform.setdefault((entry.day, entry.platform), []).append(index)
+            if index % ENTRY_CHUNK == ENTRY_CHUNK - 1:
+                yield
         self.pair_counts = Counter({pair: len(indices) for pair, indices in self.on_platform.items()})
         self.results: dict[bool, dict[Category, CategoryResults]] = {mode: {} for mode in MODES}
         self.places: dict[bool, dict[Category, dict[int, int]]] = {mode: {} for mode in MODES}
         for n, category in enumerate(list(self.members), start=1):
             self._rank(category)
-            if n % CHUNK == 0:
+            if n % CATEGORY_CHUNK == 0:
                 yield
         self._order_categories()
         self.scoring = {mode: Scoring(mode, self._place_of(mode)) for mode in MODES}
@@ -195,7 +203,7 @@ class IncrementalViews:
         self.category_views: dict[Category, dict[str, Any]] = {}
         for n, category in enumerate(self.order, start=1):
             self.category_views[category] = category_view(self.results[self.projected][category], self.setup, self.projected)
-            if n % CHUNK == 0:
+            if n % CATEGORY_CHUNK == 0:
                 yield
         self._views = MeetViews(
             seq=seq,
@@ -312,7 +320,7 @@ class IncrementalViews:
         # Nothing below reads the state: the views are those of the state at ``seq``.
         for n, category in enumerate(touched_categories, start=1):
             touched_ids.update(self._rank(category))  # their Place cells
-            if n % CHUNK == 0:
+            if n % CATEGORY_CHUNK == 0:
                 yield
         if set(self.rank) != set(self.members):
             self._order_categories()
@@ -380,7 +388,7 @@ class IncrementalViews:
                 if category in categories or category not in self.category_views:
                     self.category_views[category] = category_view(self.results[projected][category], self.setup, projected)
                     shaped += 1
-                    if shaped % CHUNK == 0:
+                    if shaped % CATEGORY_CHUNK == 0:
                         yield
             standings = standings_view(self.setup, projected, [self.category_views[c] for c in self.order])
         self._views = MeetViews(

@@ -1,5 +1,6 @@
 """Incremental views (openlifter/views/incremental.py): after every update they equal a full
-recompute, and a change costs what it touches, not the size of the meet."""
+recompute (and a client applying the feed's patches holds the same), and a change costs
+what it touches, not the size of the meet."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import time
 from typing import Any
 
+import jsonpatch
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,8 @@ from display_states import national_state
 from openlifter.meet.jsonvalue import set_in
 from openlifter.meet.keys import parse_accepted_key
 from openlifter.views.derive import compute_views
-from openlifter.views.incremental import IncrementalViews
+from openlifter.views.feed import JsonFeed
+from openlifter.views.incremental import IncrementalViews, run_steps
 
 LIFTERS = 240  # a real-sized meet (3 platforms x 5 flights of 16) that a full recompute can check step by step
 BASE = national_state(LIFTERS)
@@ -76,17 +79,25 @@ def apply(state: dict[str, Any], key: str, value: Any):
 # Longer runs: INCREMENTAL_EXAMPLES=500 ./scripts/test tests/views/test_incremental.py
 @settings(max_examples=int(os.environ.get("INCREMENTAL_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.lists(updates, min_size=1, max_size=3), min_size=1, max_size=12))
-def test_after_every_update_the_incremental_views_equal_a_full_recompute(batches):
+def test_after_every_update_the_incremental_views_equal_a_full_recompute_and_the_patched_snapshot(batches):
     state = copy.deepcopy(BASE)
-    views = IncrementalViews(state, 0)
+    views = IncrementalViews.built(state, 0)
+    feed = JsonFeed(views.views)
+    client = json.loads(feed.snapshot())["views"]
     for seq, batch in enumerate(batches, start=1):
         paths = [apply(state, key, value) for key, value in batch]
-        assert as_json(views.advance(state, paths, seq)) == as_json(compute_views(state, seq))
+        incremental = as_json(views.advance(state, paths, seq))
+        assert incremental == as_json(compute_views(state, seq))
+        run_steps(feed.update_steps(views.views))
+        frame = json.loads(feed.update)
+        assert frame["fromSeq"] == seq - 1 and frame["seq"] == seq
+        client = jsonpatch.apply_patch(client, frame["patch"])
+        assert client == incremental
 
 
 def test_whole_entries_replaced_are_compared_entry_by_entry():
     state = copy.deepcopy(BASE)
-    views = IncrementalViews(state, 0)
+    views = IncrementalViews.built(state, 0)
     entries = state["registration"]["entries"]
     entries.insert(3, entries.pop(100))  # reordered, as the redux binding sends it
     del entries[7]
@@ -96,7 +107,7 @@ def test_whole_entries_replaced_are_compared_entry_by_entry():
 
 def test_unchanged_parts_keep_their_identity():
     state = copy.deepcopy(BASE)
-    incremental = IncrementalViews(state, 0)
+    incremental = IncrementalViews.built(state, 0)
     before = incremental.views
     on_platform_1 = next(i for i, e in enumerate(state["registration"]["entries"]) if e["platform"] == 1 and e["flight"] == "A")
     path = apply(state, f"registration.entries[{on_platform_1}].squatRackInfo", "7 in")  # no place moves
@@ -110,7 +121,7 @@ def test_unchanged_parts_keep_their_identity():
 
 def test_a_key_outside_the_views_changes_nothing():
     state = copy.deepcopy(BASE)
-    incremental = IncrementalViews(state, 0)
+    incremental = IncrementalViews.built(state, 0)
     before = incremental.views
     after = incremental.advance(state, [apply(state, "live.clock", {"running": True})], 1)
     assert after.seq == 1 and after.lifting == before.lifting and after.standings is before.standings
@@ -119,7 +130,7 @@ def test_a_key_outside_the_views_changes_nothing():
 @pytest.mark.parametrize("lifters", [1000])
 def test_one_attempt_mark_costs_far_less_than_a_full_recompute(lifters):
     state = national_state(lifters)
-    incremental = IncrementalViews(state, 0)
+    incremental = IncrementalViews.built(state, 0)
     started = time.perf_counter()
     compute_views(state, 0)
     full = time.perf_counter() - started
