@@ -92,10 +92,10 @@ BODYWEIGHTS = {  # one lifter in each class of the demo meet
 }
 
 
-def national_state(lifters: int, platforms: int = 3, flights: int = 5) -> dict[str, Any]:
-    """A national meet: the demo lifters cloned ``lifters`` times over, spread over
-    ``platforms`` platforms of day 1 and ``flights`` flights each, every platform's table on
-    its flight A squats (``live.lifting.d1p<n>``). Divisions, equipment, classes, lots and
+def national_state(lifters: int, platforms: int = 3, flights: int = 5, days: int = 1) -> dict[str, Any]:
+    """A national meet: the demo lifters cloned ``lifters`` times over, spread over ``days``
+    days of ``platforms`` platforms with ``flights`` flights each, every platform's table
+    on its flight A squats (``live.lifting.d<day>p<platform>``). Divisions, equipment, classes, lots and
     openers vary as in a real national meet (about 200 categories), so the lifting order,
     classes and places are not all ties."""
     state = demo_state()
@@ -106,6 +106,7 @@ def national_state(lifters: int, platforms: int = 3, flights: int = 5) -> dict[s
         spread = (n * 7919) % 97  # deterministic, well mixed
         entry["id"] = 10000 + n
         entry["name"] = f"{entry['name']} {n}"
+        entry["day"] = 1 + (n * days) // lifters
         entry["platform"] = 1 + n % platforms
         entry["flight"] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n // platforms) % flights]
         entry["lot"] = 1 + spread
@@ -118,13 +119,16 @@ def national_state(lifters: int, platforms: int = 3, flights: int = 5) -> dict[s
         entry["deadliftKg"][0] += 2.5 * (spread % 11)
         entries.append(entry)
     state["meet"]["divisions"] = list(DIVISIONS)
-    state["meet"]["platformsOnDays"] = [platforms]
+    state["meet"]["lengthDays"] = days
+    state["meet"]["platformsOnDays"] = [platforms] * days
     state["registration"] = {
         "nextEntryId": 10000 + lifters,
         "entries": entries,
         "lookup": {str(e["id"]): i for i, e in enumerate(entries)},
     }
-    state["live"] = {"lifting": {f"d1p{p}": dict(state["lifting"], platform=p) for p in range(1, platforms + 1)}}
+    state["live"] = {"lifting": {
+        f"d{d}p{p}": dict(state["lifting"], day=d, platform=p) for d in range(1, days + 1) for p in range(1, platforms + 1)
+    }}
     return state
 
 
