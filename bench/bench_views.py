@@ -95,20 +95,24 @@ def feed_url(url: str, meet: dict[str, Any], params: dict[str, str]) -> str:
     return f"{base}/meets/{meet['meetId']}/feed?{urlencode({'key': meet['key'], **params})}"
 
 
-def marks_of(state: dict[str, Any]) -> list[tuple[str, int]]:
+def marks_of(state: dict[str, Any], count: int = 2000) -> list[tuple[str, int]]:
     """Attempt marks in the order the tables make them: each platform's flight A, lifter by
-    lifter, attempt by attempt; good lifts on the first lap, misses on the next, and so on."""
-    entries = state["registration"]["entries"]
+    lifter, attempt by attempt, each one turning the attempt's result over (a good lift
+    becomes a miss and back), so that every mark changes what the displays show."""
+    entries = copy.deepcopy(state["registration"]["entries"])
     platforms = sorted({e["platform"] for e in entries})
     by_platform = {p: [i for i, e in enumerate(entries) if e["platform"] == p and e["flight"] == "A"] for p in platforms}
-    marks = []
-    for lap in range(4):
+    longest = max(len(v) for v in by_platform.values())
+    marks: list[tuple[str, int]] = []
+    while len(marks) < count:
         for attempt in range(3):
-            for n in range(max(len(v) for v in by_platform.values())):
+            for n in range(longest):
                 for p in platforms:
                     if n < len(by_platform[p]):
-                        marks.append((f"registration.entries[{by_platform[p][n]}].squatStatus[{attempt}]", 1 if lap % 2 == 0 else -1))
-    return marks
+                        statuses = entries[by_platform[p][n]]["squatStatus"]
+                        statuses[attempt] = -1 if statuses[attempt] == 1 else 1
+                        marks.append((f"registration.entries[{by_platform[p][n]}].squatStatus[{attempt}]", statuses[attempt]))
+    return marks[:count]
 
 
 # ---- phase 1 and 2: small meets ------------------------------------------------------------

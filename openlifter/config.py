@@ -88,7 +88,7 @@ class Config:
     max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
     max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
-    max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard) before it is closed; each frame is a whole snapshot, so a lagging display reconnects and resyncs.", _positive)
+    max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard, JSON feed) before it is closed; it reconnects and resyncs from a snapshot.", _positive)
     pull_page_size: int = option(500, "Most updates in one SERVER_PULL page.", _positive)
     meet_idle_unload_seconds: float = option(3600.0, "A meet nobody has used for this long is dropped from memory (it loads again on next use); 0 keeps every meet loaded.", _unload_after)
     recovery_wait_seconds: float = option(5.0, "How long the server waits for RECOVERY_UPDATES after losing state.", _non_negative)

@@ -14,7 +14,9 @@ one round:
 3. every display gets that frame, or a snapshot if it does not hold the previous views.
 
 The round runs as a task in bounded steps with a yield to the IOLoop between any two
-(SPEC 4.3): no relay of any meet waits for more than one step of a view. The state is
+(SPEC 4.3), and the publishers of all meets take turns through one lane: whatever the
+number of busy meets, the IOLoop runs at most one step of view work between two turns of
+relay work, so no relay of any meet waits for more than one step of a view. The state is
 only read while it is durable (no batch between apply and fsync), so nothing a failed
 fsync rolls back is ever shown. A display gets the latest published snapshot when it
 subscribes, with no await between snapshot and subscription; if the meet has no views
@@ -59,10 +61,11 @@ def server_time_ms() -> int:
 
 
 class MeetPublisher:
-    def __init__(self, live: "LiveMeet", feed_for: FeedMaker, coalesce_seconds: float) -> None:
+    def __init__(self, live: "LiveMeet", feed_for: FeedMaker, coalesce_seconds: float, lane: asyncio.Lock | None = None) -> None:
         self.live = live
         self.feed_for = feed_for
         self.coalesce_seconds = coalesce_seconds
+        self.lane = lane if lane is not None else asyncio.Lock()  # shared by every meet's publisher
         self._subscribers: dict[Subscriber, Hashable] = {}
         self._sent_seq: dict[Subscriber, int | None] = {}  # None: waits for its first snapshot
         self._feeds: dict[Hashable, VariantFeed] = {}
@@ -165,23 +168,27 @@ class MeetPublisher:
 
     async def _round(self) -> None:
         while True:
-            await self._until_durable()
-            target = self.live.durable_head
-            rebuilt = self._deriver is None or self._rebuild
-            if rebuilt:
-                self._rebuild, self._keys = False, []
-                deriver = IncrementalViews()
-                steps = deriver.rebuild_steps(self._read_state, target)
-            elif self._keys or self._views is None or self._views.seq != target:
-                deriver = self._deriver  # type: ignore[assignment]
-                keys, self._keys = self._keys, []
-                steps = deriver.advance_steps(self._read_state, keys, target)
-            else:
-                break  # already at the head
-            await self._drive(steps)  # a failure here leaves _rebuild set (see _run)
-            self._deriver = deriver
+            plan: dict[str, Any] = {}
+
+            def start() -> Iterator[None]:
+                # Called in the lane with the state durable: the views will be those at ``target``.
+                target = self.live.durable_head
+                if self._deriver is None or self._rebuild:
+                    self._rebuild, self._keys = False, []
+                    plan.update(deriver=IncrementalViews(), rebuilt=True)
+                    return plan["deriver"].rebuild_steps(self._read_state, target)  # type: ignore[no-any-return]
+                if self._keys or self._views is None or self._views.seq != target:
+                    keys, self._keys = self._keys, []
+                    plan.update(deriver=self._deriver, rebuilt=False)
+                    return self._deriver.advance_steps(self._read_state, keys, target)
+                return iter(())  # already at the head
+
+            await self._drive(start)  # a failure here leaves _rebuild set (see _run)
+            if not plan:
+                break
+            self._deriver = plan["deriver"]
             self.rounds += 1
-            if not (rebuilt and self._keys):
+            if not (plan["rebuilt"] and self._keys):
                 break
             # A rebuild reads the entries over several steps and may have seen some of the
             # changes that came meanwhile: advance over them before showing anything.
@@ -197,11 +204,22 @@ class MeetPublisher:
             await asyncio.sleep(DURABLE_POLL_SECONDS)
             meet = self.live.meet
 
-    async def _drive(self, steps: Iterator[None]) -> None:
-        """Run the steps with a yield to the IOLoop between any two, reading only durable state."""
-        for _ in steps:
-            await asyncio.sleep(0)
+    async def _drive(self, start: Callable[[], Iterator[None]]) -> None:
+        """Run the steps that ``start`` gives one at a time through the lane, with a yield to
+        the IOLoop between any two, each (the call to ``start`` too) while the state is durable."""
+        steps: Iterator[None] | None = None
+        while True:
             await self._until_durable()
+            async with self.lane:
+                if self.live.meet.head != self.live.durable_head:
+                    continue  # a batch came while this waited for its turn
+                if steps is None:
+                    steps = start()
+                try:
+                    next(steps)
+                except StopIteration:
+                    return
+            await asyncio.sleep(0)
 
     def _release_waiters(self, failed: bool = False) -> None:
         views = self._views
@@ -240,7 +258,7 @@ class MeetPublisher:
                 continue
             from_seq = feed.seq
             try:
-                await self._drive(feed.update_steps(views))
+                await self._drive(lambda: feed.update_steps(views))  # type: ignore[union-attr]
             except Exception:
                 log.exception("rendering a display frame failed", extra={"meetId": self.live.meet_id, "variant": repr(variant)})
                 del self._feeds[variant]  # made anew on the next round; its displays then get a snapshot
@@ -281,13 +299,13 @@ class MeetPublisher:
         self._sent_seq[subscriber] = seq
 
     def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-        for _, waiter in self._waiters:
+        task, waiters, self._task, self._waiters = self._task, self._waiters, None, []
+        if task is None or task.get_loop().is_closed():
+            return  # nothing running, or nothing can run any more
+        task.cancel()
+        for _, waiter in waiters:
             if not waiter.done():
                 waiter.cancel()
-        self._waiters = []
 
 
 class Publishers:
@@ -296,12 +314,13 @@ class Publishers:
     def __init__(self, feed_for: FeedMaker, coalesce_seconds: float) -> None:
         self.feed_for = feed_for
         self.coalesce_seconds = coalesce_seconds
+        self.lane = asyncio.Lock()  # one step of view work at a time, whichever meet's
         self._by_meet: dict[str, MeetPublisher] = {}
 
     def attach(self, live: "LiveMeet") -> MeetPublisher:
         publisher = self._by_meet.get(live.meet_id)
         if publisher is None or publisher.live is not live:
-            publisher = MeetPublisher(live, self.feed_for, self.coalesce_seconds)
+            publisher = MeetPublisher(live, self.feed_for, self.coalesce_seconds, self.lane)
             self._by_meet[live.meet_id] = publisher
         return publisher
 

@@ -79,8 +79,19 @@ def json_feeds(variant, views):
     return feed_for(None, variant, views)  # not a page: the JSON views, no renderer needed
 
 
+OPEN: list[MeetPublisher] = []
+
+
+@pytest.fixture(autouse=True)
+def close_publishers():
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
 def publisher(live: FakeLive, coalesce: float = 0.0, feeds=json_feeds) -> MeetPublisher:
-    return MeetPublisher(live, feeds, coalesce)
+    OPEN.append(MeetPublisher(live, feeds, coalesce))
+    return OPEN[-1]
 
 
 async def settle(pub: MeetPublisher) -> None:
