@@ -94,6 +94,16 @@ def publisher(live: FakeLive, coalesce: float = 0.0, feeds=json_feeds) -> MeetPu
     return OPEN[-1]
 
 
+async def watched(coalesce: float = 0.0) -> tuple[FakeLive, MeetPublisher, Display]:
+    """A meet with one JSON display that holds its first snapshot."""
+    live = FakeLive()
+    pub = publisher(live, coalesce)
+    display = Display()
+    pub.subscribe(display, "json")
+    await settle(pub)
+    return live, pub, display
+
+
 async def settle(pub: MeetPublisher) -> None:
     for _ in range(200):
         await asyncio.sleep(0.005)
@@ -124,11 +134,7 @@ async def test_a_later_display_gets_the_latest_snapshot_at_once():
 
 @pytest.mark.gen_test
 async def test_every_frame_carries_the_server_time():
-    live = FakeLive()
-    pub = publisher(live)
-    display = Display()
-    pub.subscribe(display, "json")
-    await settle(pub)
+    live, pub, display = await watched()
     live.mark_erik()
     await settle(pub)
     now = time.time() * 1000
@@ -137,11 +143,7 @@ async def test_every_frame_carries_the_server_time():
 
 @pytest.mark.gen_test
 async def test_after_the_snapshot_a_display_gets_patches_that_rebuild_the_views():
-    live = FakeLive()
-    pub = publisher(live)
-    display = Display()
-    pub.subscribe(display, "json")
-    await settle(pub)
+    live, pub, display = await watched()
     live.mark_erik()
     await settle(pub)
     assert [f["msgType"] for f in display.frames] == ["MEET_VIEWS", "MEET_VIEWS_PATCH"]
@@ -151,11 +153,7 @@ async def test_after_the_snapshot_a_display_gets_patches_that_rebuild_the_views(
 
 @pytest.mark.gen_test
 async def test_a_burst_of_changes_is_one_round_and_one_push():
-    live = FakeLive()
-    pub = publisher(live, coalesce=0.05)
-    display = Display()
-    pub.subscribe(display, "json")
-    await settle(pub)
+    live, pub, display = await watched(coalesce=0.05)
     rounds, pushes = pub.rounds, pub.pushes
     for _ in range(5):
         live.change()
@@ -225,11 +223,7 @@ async def test_a_change_during_connect_is_seen_exactly_once():
 
 @pytest.mark.gen_test
 async def test_a_display_that_missed_a_frame_gets_a_snapshot_not_a_patch():
-    live = FakeLive()
-    pub = publisher(live)
-    display = Display()
-    pub.subscribe(display, "json")
-    await settle(pub)
+    live, pub, display = await watched()
     pub._sent_seq[display] = 0  # as if a frame had been lost on the way
     live.mark_erik()
     await settle(pub)
@@ -238,11 +232,7 @@ async def test_a_display_that_missed_a_frame_gets_a_snapshot_not_a_patch():
 
 @pytest.mark.gen_test
 async def test_the_state_is_only_read_while_it_is_durable():
-    live = FakeLive()
-    pub = publisher(live)
-    display = Display()
-    pub.subscribe(display, "json")
-    await settle(pub)
+    live, pub, display = await watched()
     live.meet.head += 1  # a batch applied in memory, its fsync not done
     live.listeners[0](live, [Entry("live.clock")])
     await asyncio.sleep(0.05)
