@@ -25,7 +25,16 @@ from openlifter.views.lifting_order import (
     get_lifting_order,
     use_projected_totals,
 )
-from openlifter.views.model import MAX_ATTEMPTS, Entry, Lifting, Meet, entries_from_state, lifting_from_state, meet_from_state
+from openlifter.views.model import (
+    MAX_ATTEMPTS,
+    Entry,
+    Lifting,
+    Meet,
+    entries_from_state,
+    lifting_from_state,
+    meet_from_state,
+    platform_liftings_from_state,
+)
 from openlifter.views.points import get_points
 from openlifter.views.results import (
     GUEST_PLACE,
@@ -145,8 +154,12 @@ def meet_info(state: Any) -> dict[str, Any]:
     return _meet_info(meet_from_state(state))
 
 
-def _platform_pairs(meet: Meet, entries: Iterable[Entry], lifting: Lifting) -> list[tuple[int, int]]:
-    pairs: set[tuple[int, int]] = set()
+def _platform_pairs(
+    meet: Meet, entries: Iterable[Entry], lifting: Lifting, shared: Iterable[tuple[int, int]] = (),
+) -> list[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = {
+        (d, p) for d, p in shared if 1 <= d <= MAX_DAYS and 1 <= p <= MAX_PLATFORMS_PER_DAY
+    }
     days = max(1, min(meet.length_days, MAX_DAYS))
     for day in range(1, days + 1):
         count = meet.platforms_on_days[day - 1] if day - 1 < len(meet.platforms_on_days) else 1
@@ -174,7 +187,7 @@ def platforms(state: Any) -> list[dict[str, Any]]:
     """Every day/platform pair of the meet: those the setup declares, those entries use,
     and the one the scoring table is on (``isTable``)."""
     lifting = lifting_from_state(state)
-    pairs = _platform_pairs(meet_from_state(state), entries_from_state(state), lifting)
+    pairs = _platform_pairs(meet_from_state(state), entries_from_state(state), lifting, platform_liftings_from_state(state))
     return [_platform_info(d, p, lifting) for d, p in pairs]
 
 
@@ -371,10 +384,15 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
 
 def _lifting_view(
     meet: Meet, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: dict[bool, _Scoring],
-    flight: str | None = None, lift: str | None = None,
+    flight: str | None = None, lift: str | None = None, shared: Lifting | None = None,
 ) -> dict[str, Any]:
-    follows_table = (day, platform) == (table.day, table.platform) and flight is None and lift is None
-    if follows_table:
+    # SPEC 4.1: the platform's own table (live.lifting.d<d>p<p>), else ``lifting`` when it
+    # names this platform, else a guess from the attempts.
+    chosen = flight is None and lift is None
+    follows_table = chosen and (shared is not None or (day, platform) == (table.day, table.platform))
+    if chosen and shared is not None:
+        lifting = shared
+    elif follows_table:
         lifting = table
     else:
         guess_flight, guess_lift = _inferred_group(entries, day, platform)
@@ -431,6 +449,7 @@ def _lifting_view(
     return {
         **_platform_info(day, platform, table),
         "followsTable": follows_table,
+        "source": ("live" if shared is not None else "lifting") if follows_table else "inferred",
         "flight": lifting.flight,
         "flights": flights_on_platform(entries, day, platform),
         "lift": lift_,
@@ -463,10 +482,10 @@ def lifting_view(state: Any, day: int | None = None, platform: int | None = None
     is shown on the group it is most likely lifting, unless ``flight``/``lift`` say which.
     """
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
-    return _lifting_view(
-        meet, entries, table, table.day if day is None else day, table.platform if platform is None else platform,
-        _scoring(entries, meet), flight, lift,
-    )
+    day = table.day if day is None else day
+    platform = table.platform if platform is None else platform
+    shared = platform_liftings_from_state(state).get((day, platform))
+    return _lifting_view(meet, entries, table, day, platform, _scoring(entries, meet), flight, lift, shared)
 
 
 # ---- standings ------------------------------------------------------------------------------
@@ -582,12 +601,16 @@ class MeetViews:
 def compute_views(state: Any, seq: int = 0) -> MeetViews:
     """Parse the state once and derive every platform's lifting view and the standings."""
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
+    shared = platform_liftings_from_state(state)
     scoring = _scoring(entries, meet)
-    pairs = _platform_pairs(meet, entries, table)
+    pairs = _platform_pairs(meet, entries, table, shared)
     by_pair: dict[tuple[int, int], list[Entry]] = {}
     for entry in entries:
         by_pair.setdefault((entry.day, entry.platform), []).append(entry)
-    lifting = {(d, p): _lifting_view(meet, by_pair.get((d, p), []), table, d, p, scoring) for d, p in pairs}
+    lifting = {
+        (d, p): _lifting_view(meet, by_pair.get((d, p), []), table, d, p, scoring, shared=shared.get((d, p)))
+        for d, p in pairs
+    }
     table_view = lifting.get((table.day, table.platform))
     projected = table_view["projected"] if table_view is not None else _table_projected(entries, table)
     return MeetViews(
