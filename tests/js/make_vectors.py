@@ -16,7 +16,7 @@ from typing import Any
 
 # The only imports of the rules in the JavaScript checks: keep them here.
 from openlifter.views.barload import left_card_loadings
-from openlifter.views.live import lifting_view
+from openlifter.views.live import lifting_view, standings
 from openlifter.views.model import entries_from_state, meet_from_state
 from openlifter.views.units import weight_class_in_units
 
@@ -53,6 +53,9 @@ def random_entry(rng: random.Random, entry_id: int, day: int, platform: int) -> 
     entry: dict[str, Any] = {
         "id": entry_id, "day": day, "platform": platform, "flight": rng.choice("AAB"),
         "name": rng.choice(NAMES), "sex": rng.choice(["M", "F", "Mx"]), "lot": rng.choice([0, 0, 1, 2, 3, 4, 5, 6]),
+        "equipment": rng.choice(["Sleeves", "Sleeves", "Wraps", "Single-ply", "Bare"]), "guest": rng.random() < 0.1,
+        "divisions": rng.choice([[], ["Open"], ["Open"], ["Open", "Masters 1"], ["Juniors"]]),
+        "events": rng.choice([["SBD"], ["SBD"], ["B"], ["SBD", "B"], []]),
         "bodyweightKg": rng.choice(BODYWEIGHTS), "squatRackInfo": "", "benchRackInfo": "",
     }
     for lift in ("squat", "bench", "deadlift"):
@@ -79,6 +82,7 @@ def random_state(rng: random.Random) -> tuple[dict[str, Any], int, int]:
         "weightClassesKgMx": rng.choice([[], [74, 90.5]]),
         "squatBarAndCollarsWeightKg": rng.choice([25, 20, 20.41]), "benchBarAndCollarsWeightKg": 25,
         "deadliftBarAndCollarsWeightKg": rng.choice([25, 20]),
+        "combineSleevesAndWraps": rng.random() < 0.2, "combineSingleAndMulti": rng.random() < 0.2,
     }
     plates = rng.choice(PLATE_SETS)
     if plates is not None:
@@ -120,6 +124,13 @@ def expected(state: dict[str, Any], day: int, platform: int) -> dict[str, Any]:
         "nextKg": next_kg,
         "currentPlates": plates(current_loading) if current else [],
         "nextPlates": plates(next_loading) if nxt else [],
+        "standings": {
+            mode: [
+                {"key": c["key"], "rows": [[r["id"], r["place"], r["totalKg"]] for r in c["rows"]]}
+                for c in standings(state, projected=projected)["categories"]
+            ]
+            for mode, projected in (("projected", True), ("final", False))
+        },
         "weightClasses": {
             str(e.id): weight_class_in_units(meet.weight_classes_for_sex(e.sex), e.bodyweight_kg, meet.in_kg)
             for e in entries_from_state(state)

@@ -7,7 +7,8 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { platformProgress, weightClassOf } from "../../static/js/console/rules.js";
+import { standings } from "../../static/js/console/results.js";
+import { platformProgress, readEntries, readMeet, weightClassOf } from "../../static/js/console/rules.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PYTHON = process.env.PYTHON || join(ROOT, ".venv", "bin", "python");
@@ -38,6 +39,12 @@ function actual(vector) {
     nextKg: p.nextKg,
     currentPlates: plates(p.currentPlates),
     nextPlates: plates(p.nextPlates),
+    standings: Object.fromEntries([["projected", true], ["final", false]].map(([mode, projected]) => [
+      mode,
+      standings(readEntries(vector.state), readMeet(vector.state.meet), projected).map((c) => ({
+        key: c.key, rows: c.rows.map((r) => [r.entry.id, r.place, r.totalKg]),
+      })),
+    ])),
     weightClasses: Object.fromEntries(p.entries.map((e) => [String(e.id), weightClassOf(p.meet, e.sex, e.bodyweightKg)])),
   };
 }
@@ -53,9 +60,12 @@ test("the vectors cover overrides, fourth attempts, ties, complete flights and p
   assert.ok(all.filter((v) => v.expected.order.length >= 5).length > 200, "flights of five or more");
   assert.ok(all.filter((v) => v.state.meet.inKg === false).length > 200, "pound meets");
   assert.ok(all.filter((v) => v.expected.currentPlates.some((p) => p[0] < 0)).length > 20, "unloadable remainders");
+  const rows = all.flatMap((v) => v.expected.standings.final.flatMap((c) => c.rows));
+  assert.ok(rows.filter((r) => r[1] === "G").length > 50, "guests in the standings");
+  assert.ok(new Set(all.flatMap((v) => v.expected.standings.final.map((c) => c.key.split("|")[3]))).size >= 3, "several divisions");
 });
 
-test("lifting order, attempt, current and next lifter, bar load and classes equal the Python rules", () => {
+test("lifting order, attempt, current and next lifter, bar load, classes and standings equal the Python rules", () => {
   let checked = 0;
   for (const [i, vector] of all.entries()) {
     assert.deepStrictEqual(actual(vector), vector.expected, `vector ${i}: ${JSON.stringify(vector.state)}`);
