@@ -75,6 +75,15 @@ def random_lifting(rng: random.Random, day: int, platform: int, ids: list[int]) 
 def random_state(rng: random.Random) -> tuple[dict[str, Any], int, int]:
     day, platform = rng.choice([(1, 1), (1, 2), (2, 1)])
     entries = [random_entry(rng, 5000 + i, day, platform) for i in range(rng.randint(0, 24))]
+    if entries and rng.random() < 0.4:
+        # Twins: same bodyweight and weights, other results, so ties reach the last tie-breaks.
+        model = entries[0]
+        for twin in rng.sample(entries, min(len(entries), rng.randint(2, 5))):
+            twin["bodyweightKg"] = model["bodyweightKg"]
+            for lift in ("squat", "bench", "deadlift"):
+                twin[f"{lift}Kg"] = list(model[f"{lift}Kg"])
+                if twin[f"{lift}Kg"][0] > 2.5 and rng.random() < 0.5:
+                    twin[f"{lift}Kg"][0] -= 2.5  # another opener, often the same best
     in_kg = rng.random() < 0.75
     meet = {
         "inKg": in_kg,

@@ -6,6 +6,7 @@
 
 import { $, editEntry, markReady, openMeet, parseWeight, showError } from "./common.js";
 import { drawPlates } from "./plates.js";
+import { standings, useProjectedTotals } from "./results.js";
 import {
   LIFTS, LIFT_NAMES, MAX_ATTEMPTS, displayWeight, kg2lbs, lbs2kg, platformLifting, platformLiftingKey,
   platformProgress, statusField, statusesOf, weightClassOf, weightField, weightsOf,
@@ -251,6 +252,34 @@ function renderOrder() {
   table.replaceChildren(head, body);
 }
 
+const EVENT_NAMES = { SBD: "Full power", B: "Bench only", S: "Squat only", D: "Deadlift only", BD: "Push-pull", SB: "Squat-bench", SD: "Squat-deadlift" };
+
+function renderStandings() {
+  const { entries, meet, lifting, attempt } = progress;
+  const projected = useProjectedTotals(lifting.lift, attempt);
+  $("[data-standings-mode]").textContent = projected ? "projected: openers not yet taken count" : "final totals";
+  const box = $("[data-standings]");
+  const cards = [];
+  for (const { key, category, rows } of standings(entries, meet, projected)) {
+    if (!rows.length) continue;
+    const card = document.createElement("table");
+    card.className = "c-standing";
+    card.dataset.category = key;
+    const caption = card.createCaption();
+    const cls = category.weightClass ? `${category.weightClass.endsWith("+") ? "" : "−"}${category.weightClass} kg` : "";
+    caption.textContent = [category.division, category.sex, cls, category.equipment, EVENT_NAMES[category.event] ?? category.event].filter(Boolean).join(" · ");
+    for (const row of rows) {
+      const tr = card.insertRow();
+      tr.dataset.entry = String(row.entry.id);
+      tr.insertCell().textContent = row.place;
+      tr.insertCell().textContent = row.entry.name;
+      tr.insertCell().textContent = shown(row.totalKg, meet);
+    }
+    cards.push(card);
+  }
+  box.replaceChildren(...cards);
+}
+
 function render() {
   progress = platformProgress(client.state, DAY, PLATFORM);
   const meet = progress.meet;
@@ -260,6 +289,7 @@ function render() {
   renderPickers();
   renderCurrent();
   renderOrder();
+  renderStandings();
   document.body.dataset.order = progress.order.map((e) => e.id).join(",");
 }
 
