@@ -90,7 +90,7 @@ class ConsolePage:
         self.origin = origin
         self.name = name
         self.problems: list[str] = []
-        page.on("pageerror", lambda error: self.problems.append(f"{name}: {error}"))
+        page.on("pageerror", lambda error: self.problems.append(f"{name}: {error.stack or error}"))
         page.on("console", self._console)
 
     @classmethod
@@ -149,8 +149,8 @@ async def go_live(director: ConsolePage, file: Path, password: str = PASSWORD) -
     await director.wait_until("document.querySelectorAll('.c-location').length >= 3")
     await director.page.fill("input[name=password]", password)
     await director.page.click("button[type=submit]")
-    await director.wait_until("!!document.body.dataset.meetId", 15)
-    meet_id = await director.dataset("meetId")
+    await director.wait_until("!!document.body.dataset.liveMeetId", 15)
+    meet_id = await director.dataset("liveMeetId")
     display = await director.js("document.querySelector('[data-display-url]').value")
     return meet_id, display.split("key=", 1)[1]
 

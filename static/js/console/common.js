@@ -109,8 +109,8 @@ export function bindStatus(client) {
     conn.dataset.status = client.status;
     conn.textContent = STATUS_TEXT[client.status] ?? client.status;
     waiting.textContent = String(client.pendingCount);
-    document.body.dataset.status = client.status;
-    document.body.dataset.waiting = String(client.pendingCount);
+    document.body.dataset.connection = client.status;
+    document.body.dataset.editsWaiting = String(client.pendingCount);
   };
   client.on("status", refresh);
   client.on("change", refresh);

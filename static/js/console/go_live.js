@@ -120,7 +120,7 @@ form.addEventListener("submit", async (event) => {
     $("[data-display-url]").value = displayIndexUrl(created.meetId, created.displayKey);
     $("[data-open-meet]").href = meetUrl(created.meetId, "", me);
     result.hidden = false;
-    document.body.dataset.meetId = created.meetId;
+    document.body.dataset.liveMeetId = created.meetId;
   } catch (error) {
     showError(error.reason || error.message);
     button.disabled = false;

@@ -157,10 +157,10 @@ function weightText(kg, meet) {
 
 function renderCurrent() {
   const { current, attempt, lifting, meet, currentKg } = progress;
-  document.body.dataset.current = current ? String(current.id) : "";
-  document.body.dataset.attempt = String(attempt);
-  document.body.dataset.lift = lifting.lift;
-  document.body.dataset.flight = lifting.flight;
+  document.body.dataset.tableCurrent = current ? String(current.id) : "";
+  document.body.dataset.tableAttempt = String(attempt);
+  document.body.dataset.tableLift = lifting.lift;
+  document.body.dataset.tableFlight = lifting.flight;
   $("[data-current-name]").textContent = current ? current.name || "Unnamed lifter" : "Flight complete";
   $("[data-current-info]").textContent = current ? `${LIFT_NAMES[lifting.lift]} · ${ordinal(attempt)} attempt · ${lifterInfo(current, meet)}` : "";
   $("[data-current-weight]").innerHTML = current ? weightText(currentKg, meet) || "no weight declared" : "";
@@ -290,7 +290,7 @@ function render() {
   renderCurrent();
   renderOrder();
   renderStandings();
-  document.body.dataset.order = progress.order.map((e) => e.id).join(",");
+  document.body.dataset.tableOrder = progress.order.map((e) => e.id).join(",");
 }
 
 $("[data-good]").addEventListener("click", () => judgeCurrent(true));

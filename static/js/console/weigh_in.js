@@ -139,7 +139,7 @@ function render() {
     box.dataset.ids = ids;
   }
   for (const entry of lifters) fillCard(box.querySelector(`[data-entry="${entry.id}"]`), entry, meet);
-  document.body.dataset.lifters = ids;
+  document.body.dataset.shownLifters = ids;
 }
 
 for (const name of ["day", "platform", "flight"]) {
