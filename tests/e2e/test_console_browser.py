@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -106,28 +107,35 @@ async def overlay_follows(overlay: ConsolePage, table: ConsolePage, timeout: flo
     await overlay.wait_until(f"{CURRENT_ON_OVERLAY} === {json.dumps(current)}", timeout)
 
 
-async def run_flight(table: ConsolePage, overlay: ConsolePage | None, lifts: str = "SBD", step: float = 2.5,
-                     on_attempt=None) -> list[tuple[int, str, int, bool]]:
-    """Run every attempt of the flight on the table: judge, declare the next attempt, and
-    (with an overlay) see the overlay follow each one. Returns what was judged."""
+async def run_attempt(table: ConsolePage, number: int) -> tuple[int, str, int, bool]:
+    """Judge the current attempt (a no lift now and then; keys and buttons in turn) and,
+    before the third, declare the lifter's next attempt in its cell."""
+    good = number % 3 != 1
+    entry, lift, attempt = await judge(table, good, by_keyboard=number % 2 == 0)
+    if attempt < 3:
+        state = await state_of(table)
+        row = next(e for e in state["registration"]["entries"] if e["id"] == entry)
+        field = {"S": "squatKg", "B": "benchKg", "D": "deadliftKg"}[lift]
+        await declare(table, entry, lift, attempt + 1, row[field][attempt - 1] + (2.5 if good else 0))
+    return entry, lift, attempt, good
+
+
+async def choose_lift(table: ConsolePage, lift: str) -> None:
+    if await table.dataset("tableLift") != lift:
+        await table.page.select_option("[data-lift]", lift)
+        await table.wait_until(f"document.body.dataset.tableLift === '{lift}'")
+
+
+async def run_flight(table: ConsolePage, overlay: ConsolePage | None, lifts: str = "SBD") -> list[tuple[int, str, int, bool]]:
+    """Run every attempt of the flight's lifts on the table; with an overlay, see it follow
+    each one. Returns what was judged."""
     judged = []
     for lift in lifts:
-        if await table.dataset("tableLift") != lift:
-            await table.page.select_option("[data-lift]", lift)
-            await table.wait_until(f"document.body.dataset.tableLift === '{lift}'")
+        await choose_lift(table, lift)
         while await table.dataset("tableCurrent"):
-            good = len(judged) % 3 != 1  # a no lift now and then
-            entry, lift_, attempt = await judge(table, good, by_keyboard=len(judged) % 2 == 0)
-            judged.append((entry, lift_, attempt, good))
-            if attempt < 3:
-                state = await state_of(table)
-                row = next(e for e in state["registration"]["entries"] if e["id"] == entry)
-                field = {"S": "squatKg", "B": "benchKg", "D": "deadliftKg"}[lift_]
-                await declare(table, entry, lift_, attempt + 1, row[field][attempt - 1] + (step if good else 0))
+            judged.append(await run_attempt(table, len(judged)))
             if overlay is not None:
                 await overlay_follows(overlay, table)
-            if on_attempt is not None:
-                await on_attempt(len(judged))
     return judged
 
 
@@ -197,5 +205,165 @@ def test_a_whole_flight_runs_from_the_console_while_weigh_in_enters_and_an_overl
             assert row[{"S": "squatStatus", "B": "benchStatus", "D": "deadliftStatus"}[lift]][attempt - 1] == (1 if good else -1)
         for page in (director, weigh_in, table, overlay):
             assert page.problems == []
+
+    run_in_browser(scenario)
+
+
+async def rejected_count(page: ConsolePage) -> str:
+    return await page.js("document.querySelector('[data-rejected]').textContent")
+
+
+def without_live(state: dict) -> dict:
+    return {k: v for k, v in state.items() if k != "live"}
+
+
+def test_a_table_that_loses_its_network_keeps_running_the_flight_and_catches_up(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        wifi = await TcpCut(server.port).start()
+        table = await ConsolePage.open(browser, wifi.origin, "table", size=(1024, 768))
+        await join(table, meet_id, "Platform 1")
+        await table.goto(f"console/meets/{meet_id}/table?location=Platform+1&day=1&platform=1")
+        overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
+        await overlay_follows(overlay, table)
+        judged = [await run_attempt(table, n) for n in range(2)]
+        await overlay_follows(overlay, table)
+        await table.wait_until("document.body.dataset.editsWaiting === '0'")
+
+        await wifi.cut()
+        await table.wait_until("document.body.dataset.connection === 'offline'", 10)
+        seq_when_cut = api(server.port, meet_id, key, "state")["seq"]
+        on_overlay = await overlay.js(CURRENT_ON_OVERLAY)
+        for n in range(2, 8):
+            before = await table.dataset("tableCurrent")
+            judged.append(await run_attempt(table, n))
+            assert await table.dataset("tableCurrent") != before  # the order moves on in the browser
+        assert int(await table.dataset("editsWaiting")) >= 6
+        await table.shoot("table-offline")
+        assert api(server.port, meet_id, key, "state")["seq"] == seq_when_cut
+        assert await overlay.js(CURRENT_ON_OVERLAY) == on_overlay
+
+        await wifi.restore()
+        await table.wait_until("document.body.dataset.connection === 'online' && document.body.dataset.editsWaiting === '0'", 20)
+        await overlay_follows(overlay, table, timeout=5)
+        served = api(server.port, meet_id, key, "state")
+        assert served["state"] == await state_of(table)
+        for entry, lift, attempt, good in judged:
+            row = next(e for e in served["state"]["registration"]["entries"] if e["id"] == entry)
+            assert row[{"S": "squatStatus", "B": "benchStatus", "D": "deadliftStatus"}[lift]][attempt - 1] == (1 if good else -1)
+        assert await rejected_count(table) == "0"
+        for page in (director, table, overlay):
+            assert page.problems == []
+        await wifi.cut()
+
+    run_in_browser(scenario)
+
+
+def test_two_platforms_run_at_once_without_a_conflict_and_each_overlay_follows_its_own(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        tables, overlays = [], []
+        for platform in (1, 2):
+            table = await ConsolePage.open(browser, origin, f"table {platform}", size=(1024, 768))
+            await join(table, meet_id, f"Platform {platform}")
+            await table.goto(f"console/meets/{meet_id}/table?location=Platform+{platform}&day=1&platform={platform}")
+            tables.append(table)
+            overlays.append(await open_overlay(browser, server, meet_id, key, day="1", platform=str(platform)))
+        # Platform 2 starts its bench while platform 1 finishes its squats.
+        await choose_lift(tables[1], "B")
+        done = await asyncio.gather(run_flight(tables[0], overlays[0], "S"), run_flight(tables[1], overlays[1], "B"))
+        assert len(done[0]) > 10 and len(done[1]) >= 10
+        for table in tables:
+            await table.wait_until("document.body.dataset.editsWaiting === '0'", 10)
+            assert await rejected_count(table) == "0"
+        state = api(server.port, meet_id, key, "state")["state"]
+        assert state["live"]["lifting"]["d1p1"]["lift"] == "S" and state["live"]["lifting"]["d1p2"]["lift"] == "B"
+        lifting = {(v["day"], v["platform"]): v for v in api(server.port, meet_id, key, "lifting")["platforms"]}
+        assert lifting[(1, 1)]["lift"] == "S" and lifting[(1, 2)]["lift"] == "B"
+        assert lifting[(1, 1)]["flightComplete"] and lifting[(1, 2)]["flightComplete"]
+        metrics = urllib.request.urlopen(f"{origin}{BASE_URL}metrics", timeout=5).read().decode()
+        conflicts = [line for line in metrics.splitlines() if line.startswith("openlifter_conflicts") and not line.endswith(" 0.0")]
+        assert conflicts == []
+        for page in (director, *tables, *overlays):
+            assert page.problems == []
+
+    run_in_browser(scenario)
+
+
+def test_the_download_holds_the_same_meet_and_publishing_stores_openlifters_csv(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        table = await ConsolePage.open(browser, origin, "table", size=(1024, 768))
+        await join(table, meet_id, "Platform 1")
+        await table.shoot("meet")
+        await table.goto(f"console/meets/{meet_id}/table?location=Platform+1&day=1&platform=1")
+        await run_flight(table, None, "S")
+        await table.wait_until("document.body.dataset.editsWaiting === '0'", 10)
+
+        await director.goto(f"console/meets/{meet_id}/?location=Meet+director")
+        served = api(server.port, meet_id, key, "state")
+        await director.wait_until(f"window.__console.head === {served['seq']}", 10)
+        async with director.page.expect_download() as download_info:
+            await director.page.click("[data-download]")
+        download = await download_info.value
+        assert download.suggested_filename == "Nordic-Open-2025.openlifter"
+        saved = json.loads(Path(await download.path()).read_text())
+        assert "live" not in saved and "live" in served["state"]
+        assert saved == without_live(served["state"])
+
+        await director.page.click("[data-preview]")
+        await director.wait_until("!!document.body.dataset.csvSeq", 10)
+        await director.shoot("publish-preview")
+        preview = await director.js("[...document.querySelectorAll('[data-csv-table] tr')].map(r => [...r.cells].map(c => c.textContent).join(','))")
+        expected = export_opl_csv(served["state"])
+        assert preview == [line for line in expected.split("\n") if line]
+        await director.page.fill("[data-publish] input[name=email]", "director@example.org")
+        await director.page.click("[data-publish] button[type=submit]")
+        await director.wait_until("document.body.dataset.published === '1'", 10)
+        stored = server.data_dir / "finished-meets" / meet_id
+        assert (stored / "opl.csv").read_text() == expected
+        assert (stored / "email.txt").read_text().strip() == "director@example.org"
+        for page in (director, table):
+            assert page.problems == []
+
+    run_in_browser(scenario)
+
+
+def test_every_console_page_has_a_screenshot_at_laptop_and_tablet_size(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        await director.goto("console/")
+        await director.shoot("home")
+        await director.goto(f"console/meets/{meet_id}/?location=Meet+director")
+        await director.shoot("meet-director")
+        await director.goto(f"console/meets/{meet_id}/weigh-in?location=Meet+director&platform=2")
+        await director.shoot("weigh-in-platform-2")
+        await director.goto(f"console/meets/{meet_id}/table?location=Meet+director&day=1&platform=1")
+        await director.page.click("tr[data-entry='5000'] button[data-cell='S3']")
+        await director.shoot("table-attempt-dialog")
+        visitor = await ConsolePage.open(browser, origin, "visitor")
+        await visitor.goto(f"console/join?meet={meet_id}")
+        await visitor.shoot("join")
+        for page in (director, visitor):
+            assert page.problems == []
+            for width in (1280, 1024):
+                await page.page.set_viewport_size({"width": width, "height": 700})
+                assert await page.js("document.documentElement.scrollWidth <= window.innerWidth")
 
     run_in_browser(scenario)
