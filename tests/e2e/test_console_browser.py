@@ -325,6 +325,7 @@ def test_the_download_holds_the_same_meet_and_publishing_stores_openlifters_csv(
 
         await director.page.click("[data-preview]")
         await director.wait_until("!!document.body.dataset.csvSeq", 10)
+        await director.js("document.querySelector('[data-publish-form]').scrollIntoView()")
         await director.shoot("publish-preview")
         preview = await director.js("[...document.querySelectorAll('[data-csv-table] tr')].map(r => [...r.cells].map(c => c.textContent).join(','))")
         expected = export_opl_csv(served["state"])

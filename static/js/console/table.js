@@ -305,6 +305,17 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
 });
 
-client.on("change", render);
+/** A table shares its lifting state from the start (SPEC 4.1), so the views of its
+ * platform follow this table rather than a guess or another browser's ``lifting``. */
+function claimPlatform() {
+  const shared = client.state.live?.lifting?.[platformLiftingKey(DAY, PLATFORM)];
+  if (shared === undefined && client.state.registration !== undefined) setLifting({});
+}
+
+client.on("change", () => {
+  render();
+  claimPlatform();
+});
 render();
+claimPlatform();
 markReady();
