@@ -139,6 +139,8 @@ class CuttableProxy:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.port = 0
+        self.from_page: list[dict[str, Any]] = []  # every JSON frame a page sent, in order
+        self.to_page: list[dict[str, Any]] = []  # every JSON frame the server sent a page
         self._server: asyncio.base_events.Server | None = None
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._to_page: set[asyncio.StreamWriter] = set()
@@ -189,7 +191,7 @@ class CuttableProxy:
         self._links.add(link)
         try:
             directions = [
-                asyncio.ensure_future(_pipe(page_reader, server_writer)),
+                asyncio.ensure_future(self._frames_from_page(page_reader, server_writer)),
                 asyncio.ensure_future(self._frames_to_page(server_reader, page_writer)),
             ]
             # When either side goes away, so does the other (as a real TCP path would).
@@ -218,15 +220,40 @@ class CuttableProxy:
             elif length == 127:
                 extra = await reader.readexactly(8)
                 length = int.from_bytes(extra, "big")
-            writer.write(head + extra + await reader.readexactly(length))
+            payload = await reader.readexactly(length)
+            writer.write(head + extra + payload)
             await writer.drain()
+            _record(self.to_page, head, payload)
+
+    async def _frames_from_page(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Forward the page's upgrade request, then its (masked) frames, recording each."""
+        writer.write(await reader.readuntil(b"\r\n\r\n"))
+        while True:
+            head = await reader.readexactly(2)
+            length = head[1] & 0x7F
+            extra = b""
+            if length == 126:
+                extra = await reader.readexactly(2)
+                length = int.from_bytes(extra, "big")
+            elif length == 127:
+                extra = await reader.readexactly(8)
+                length = int.from_bytes(extra, "big")
+            mask = await reader.readexactly(4) if head[1] & 0x80 else b""
+            payload = await reader.readexactly(length)
+            writer.write(head + extra + mask + payload)
+            await writer.drain()
+            if mask:
+                keystream = (mask * (length // 4 + 1))[:length]
+                payload = (int.from_bytes(payload, "big") ^ int.from_bytes(keystream, "big")).to_bytes(length, "big")
+            _record(self.from_page, head, payload)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(65536):
-        writer.write(data)
-        await writer.drain()
-    writer.transport.abort()
+def _record(into: list[dict[str, Any]], head: bytes, payload: bytes) -> None:
+    if head[0] == 0x81:  # a whole text frame (the client and server never fragment)
+        try:
+            into.append(json.loads(payload))
+        except ValueError:
+            pass
 
 
 def _text_frame(payload: bytes) -> bytes:

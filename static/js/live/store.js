@@ -30,8 +30,8 @@ export class MemoryStore {
     return {
       session: this.meta.get("session") ?? null,
       nextLocal: this.meta.get("nextLocal") ?? 1,
-      canonical: [...this.canonical.values()].sort((a, b) => a.seq - b.seq).map(structuredClone),
-      pending: [...this.pending.values()].sort((a, b) => a.localSeq - b.localSeq).map(structuredClone),
+      canonical: [...this.canonical.values()].sort((a, b) => a.seq - b.seq).map((record) => structuredClone(record)),
+      pending: [...this.pending.values()].sort((a, b) => a.localSeq - b.localSeq).map((record) => structuredClone(record)),
     };
   }
 
