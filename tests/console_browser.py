@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from live_browser import chromium_available, launch  # noqa: F401  (one way to start Chromium)
+from live_browser import CuttableProxy, chromium_available, launch  # noqa: F401  (one way to start Chromium)
 from support import BASE_URL, PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -22,63 +22,20 @@ SAMPLE = Path(__file__).resolve().parent / "fixtures" / "sample.openlifter"
 SIZES = {"1280x800": (1280, 800), "1024x768": (1024, 768)}
 
 
-class TcpCut:
-    """A byte pipe between pages and the server that the test cuts and restores on the same
-    port (the same origin, so the page keeps its IndexedDB): while cut, every connection is
-    aborted and new ones are refused."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.port = 0
-        self._server: asyncio.base_events.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> "TcpCut":
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
+class TcpCut(CuttableProxy):
+    """The client tests' cuttable proxy, carrying whole pages as well: console pages load
+    through it (HTTP, then the WebSocket), so their origin is the proxy's and a cut takes
+    the table really offline. Restored on the same port, the page keeps its origin (and
+    its IndexedDB)."""
 
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def cut(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        self._writers.clear()
-        if server is not None:
-            await server.wait_closed()
-
-    async def restore(self) -> None:
-        if self._server is None:
-            await self.start()
-
-    async def _serve(self, page_reader: asyncio.StreamReader, page_writer: asyncio.StreamWriter) -> None:
-        try:
-            server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            page_writer.transport.abort()
-            return
-        self._writers.update((page_writer, server_writer))
-        directions = [asyncio.ensure_future(_pipe(page_reader, server_writer)), asyncio.ensure_future(_pipe(server_reader, page_writer))]
-        try:
-            await asyncio.wait(directions, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for direction in directions:
-                direction.cancel()
-            await asyncio.gather(*directions, return_exceptions=True)
-            for writer in (page_writer, server_writer):
-                self._writers.discard(writer)
-                writer.transport.abort()
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(65536):
-        writer.write(data)
-        await writer.drain()
+    async def _frames_to_page(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):  # HTTP answers too: bytes as they come
+            writer.write(data)
+            await writer.drain()
 
 
 class ConsolePage:
@@ -163,6 +120,14 @@ async def join(page: ConsolePage, meet_id: str, location: str, password: str = P
     await page.page.click("button[type=submit]")
     await page.page.wait_for_url(f"**/console/meets/{meet_id}/**", timeout=15000)
     await page.wait_until("document.body.dataset.ready === '1'", 10)
+
+
+async def open_table(browser, origin: str, meet_id: str, platform: int, name: str = "table") -> ConsolePage:
+    """A tablet that joins as "Platform N" and opens that platform's scoring table (day 1)."""
+    table = await ConsolePage.open(browser, origin, name, size=SIZES["1024x768"])
+    await join(table, meet_id, f"Platform {platform}")
+    await table.goto(f"console/meets/{meet_id}/table?location=Platform+{platform}&day=1&platform={platform}")
+    return table
 
 
 def api(server_port: int, meet_id: str, key: str, what: str) -> dict:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from console_browser import SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, launch
+from console_browser import SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, launch, open_table
 from display_states import demo_state
 from openlifter.views.oplcsv import export_opl_csv
 from support import BASE_URL
@@ -177,9 +177,7 @@ def test_a_whole_flight_runs_from_the_console_while_weigh_in_enters_and_an_overl
         assert (await weigh_in.js("document.querySelector(\"[data-entry='5028'] [data-class]\").textContent")) == "102.4 kg"
         await weigh_in.shoot("weigh-in")
 
-        table = await ConsolePage.open(browser, origin, "table", size=(1024, 768))
-        await join(table, meet_id, "Platform 1")
-        await table.goto(f"console/meets/{meet_id}/table?location=Platform+1&day=1&platform=1")
+        table = await open_table(browser, origin, meet_id, 1)
         await table.wait_until("window.__console.state.registration.entries.every(e => e.bodyweightKg > 0 && e.deadliftKg[0] > 0)", 10)
         overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
         await overlay_follows(overlay, table)
@@ -225,9 +223,7 @@ def test_a_table_that_loses_its_network_keeps_running_the_flight_and_catches_up(
         director = await ConsolePage.open(browser, origin, "director")
         meet_id, key = await go_live(director, two_platform_meet(tmp_path))
         wifi = await TcpCut(server.port).start()
-        table = await ConsolePage.open(browser, wifi.origin, "table", size=(1024, 768))
-        await join(table, meet_id, "Platform 1")
-        await table.goto(f"console/meets/{meet_id}/table?location=Platform+1&day=1&platform=1")
+        table = await open_table(browser, wifi.origin, meet_id, 1)
         overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
         await overlay_follows(overlay, table)
         judged = [await run_attempt(table, n) for n in range(2)]
@@ -272,10 +268,7 @@ def test_two_platforms_run_at_once_without_a_conflict_and_each_overlay_follows_i
         meet_id, key = await go_live(director, two_platform_meet(tmp_path))
         tables, overlays = [], []
         for platform in (1, 2):
-            table = await ConsolePage.open(browser, origin, f"table {platform}", size=(1024, 768))
-            await join(table, meet_id, f"Platform {platform}")
-            await table.goto(f"console/meets/{meet_id}/table?location=Platform+{platform}&day=1&platform={platform}")
-            tables.append(table)
+            tables.append(await open_table(browser, origin, meet_id, platform, f"table {platform}"))
             overlays.append(await open_overlay(browser, server, meet_id, key, day="1", platform=str(platform)))
         # Platform 2 starts its bench while platform 1 finishes its squats.
         await choose_lift(tables[1], "B")
@@ -305,10 +298,7 @@ def test_the_download_holds_the_same_meet_and_publishing_stores_openlifters_csv(
     async def scenario(browser) -> None:
         director = await ConsolePage.open(browser, origin, "director")
         meet_id, key = await go_live(director, two_platform_meet(tmp_path))
-        table = await ConsolePage.open(browser, origin, "table", size=(1024, 768))
-        await join(table, meet_id, "Platform 1")
-        await table.shoot("meet")
-        await table.goto(f"console/meets/{meet_id}/table?location=Platform+1&day=1&platform=1")
+        table = await open_table(browser, origin, meet_id, 1)
         await run_flight(table, None, "S")
         await table.wait_until("document.body.dataset.editsWaiting === '0'", 10)
 
