@@ -32,10 +32,14 @@ class TcpCut(CuttableProxy):
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def _frames_to_page(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while data := await reader.read(65536):  # HTTP answers too: bytes as they come
+    async def _bytes(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Both ways, bytes as they come: HTTP requests and answers are not frames."""
+        while data := await reader.read(65536):
             writer.write(data)
             await writer.drain()
+
+    _frames_to_page = _bytes
+    _frames_from_page = _bytes
 
 
 class ConsolePage:
