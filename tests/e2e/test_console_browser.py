@@ -358,3 +358,67 @@ def test_every_console_page_has_a_screenshot_at_laptop_and_tablet_size(server_pr
                 assert await page.js("document.documentElement.scrollWidth <= window.innerWidth")
 
     run_in_browser(scenario)
+
+
+def test_an_edit_the_server_refuses_is_shown_with_the_servers_value(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        wifi = await TcpCut(server.port).start()
+        weigh_in = await ConsolePage.open(browser, wifi.origin, "weigh-in")
+        await join(weigh_in, meet_id, "Weigh-in")
+        await weigh_in.goto(f"console/meets/{meet_id}/weigh-in?location=Weigh-in")
+        await wifi.cut()
+        await weigh_in.wait_until("document.body.dataset.connection === 'offline'", 10)
+        field = "[data-entry='5000'] input[name=bodyweightKg]"
+        await weigh_in.page.fill(field, "90.5")
+        await weigh_in.page.press(field, "Enter")
+        assert await weigh_in.dataset("editsWaiting") == "1"
+
+        # Meanwhile the director (priority 10 against the weigh-in's 5) weighs the same lifter.
+        await director.goto(f"console/meets/{meet_id}/weigh-in?location=Meet+director")
+        await director.page.fill(field, "92.3")
+        await director.page.press(field, "Enter")
+        await director.wait_until("document.body.dataset.editsWaiting === '0'")
+
+        await wifi.restore()
+        await weigh_in.wait_until("document.querySelector('[data-rejected]').textContent === '1'", 20)
+        assert await weigh_in.js("!document.querySelector('#rejections').hidden")
+        item = await weigh_in.js("document.querySelector('[data-rejections] li').textContent")
+        assert "conflict" in item and "Magnus Halvorsen · bodyweight" in item and "registration.entries[0].bodyweightKg" in item and "90.5" in item and "92.3" in item
+        await weigh_in.wait_until(f"document.querySelector({json.dumps(field)}).value === '92.3'")
+        await weigh_in.shoot("weigh-in-rejected-edit")
+        state = api(server.port, meet_id, key, "state")["state"]
+        assert state["registration"]["entries"][0]["bodyweightKg"] == 92.3
+        assert director.problems == [] and weigh_in.problems == []
+        await wifi.cut()
+
+    run_in_browser(scenario)
+
+
+def test_a_judged_attempt_is_corrected_from_its_cell_and_the_displays_follow(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        table = await open_table(browser, origin, meet_id, 1)
+        overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
+        # Pieter (5002) failed his opener; the referees' decision is overturned: a good lift.
+        await table.page.click("tr[data-entry='5002'] button[data-cell='S1']")
+        await table.page.click("[data-attempt-form] button[value=good]")
+        await table.wait_until("window.__console.state.registration.entries.find(e => e.id === 5002).squatStatus[0] === 1")
+        assert await table.js("document.querySelector(\"tr[data-entry='5002'] button[data-cell='S1']\").classList.contains('is-good')")
+        await table.wait_until("document.body.dataset.editsWaiting === '0'")
+        served = api(server.port, meet_id, key, "lifting")
+        platform1 = next(p for p in served["platforms"] if p["platform"] == 1)
+        pieter = next(r for r in platform1["order"] if r["id"] == 5002)
+        assert pieter["attempts"]["S"][0]["result"] == "good"
+        await overlay_follows(overlay, table)
+        assert table.problems == [] and overlay.problems == []
+
+    run_in_browser(scenario)

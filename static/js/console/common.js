@@ -96,6 +96,25 @@ function describe(value) {
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
+const FIELD_NAMES = {
+  bodyweightKg: "bodyweight", lot: "lot", squatRackInfo: "squat rack", benchRackInfo: "bench rack",
+  squatKg: "squat", benchKg: "bench", deadliftKg: "deadlift",
+  squatStatus: "squat result", benchStatus: "bench result", deadliftStatus: "deadlift result",
+};
+
+/** What a key means to a person: "Magnus Halvorsen · squat 2" for an attempt cell. */
+export function describeKey(state, key) {
+  const match = /^registration\.entries\[(\d+)\]\.(\w+)(?:\[(\d+)\])?$/.exec(key);
+  if (match) {
+    const entry = entriesOf(state)[Number(match[1])];
+    const field = FIELD_NAMES[match[2]] ?? match[2];
+    const cell = match[3] === undefined ? "" : ` ${Number(match[3]) + 1}`;
+    return `${entry?.name || "a lifter"} · ${field}${cell}`;
+  }
+  if (key.startsWith("live.lifting.")) return "the platform's flight, lift and overrides";
+  return key;
+}
+
 /** Connection state, edits waiting and every rejected edit, always on screen. */
 export function bindStatus(client) {
   const conn = $(".c-conn");
@@ -122,9 +141,10 @@ export function bindStatus(client) {
     rejectedLink.dataset.rejectedCount = String(rejected);
     const item = document.createElement("li");
     const when = new Date().toLocaleTimeString();
-    item.innerHTML = `<b></b> <code></code>: yours <code></code>, the server's <code></code>`;
-    const [kind, keyEl, mine, theirs] = item.children;
+    item.innerHTML = `<b></b> <span></span> <code></code>: yours <code></code>, the server's <code></code>`;
+    const [kind, what, keyEl, mine, theirs] = item.children;
     kind.textContent = `${when} ${conflict ? "conflict" : "refused"}${reason ? ` (${reason})` : ""}`;
+    what.textContent = describeKey(client.state, key);
     keyEl.textContent = key;
     mine.textContent = describe(value);
     theirs.textContent = describe(serverValue);
