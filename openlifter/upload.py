@@ -15,7 +15,7 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -111,7 +111,7 @@ class SaveBridge:
     pending in the client and go out when it reconnects.
     """
 
-    def __init__(self, client: LiveClient, folder: Path, settle_seconds: float, report=print) -> None:
+    def __init__(self, client: LiveClient, folder: Path, settle_seconds: float, report: Callable[[str], None] = print) -> None:
         self.client = client
         self.folder = folder
         self.settle_seconds = settle_seconds

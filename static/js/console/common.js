@@ -187,6 +187,18 @@ export function parseWeight(text, inKg, lbs2kg) {
   return inKg ? n : lbs2kg(n);
 }
 
+/** Say so when a create or join cannot reach the server: it goes out once it can. */
+export function whileConnecting(client, button) {
+  const label = button.textContent;
+  const timer = setTimeout(() => {
+    if (client.status !== "online") button.textContent = "Waiting for the server…";
+  }, 1500);
+  return () => {
+    clearTimeout(timer);
+    button.textContent = label;
+  };
+}
+
 export function markReady() {
   document.body.dataset.ready = "1";
 }

@@ -3,7 +3,7 @@
 // meet id, the join link for the other tables and the display URLs.
 
 import { LiveClient } from "../live/client.js";
-import { $, $$, displayIndexUrl, displayMeetId, joinUrl, markReady, meetUrl, rememberMeet, showError } from "./common.js";
+import { $, $$, displayIndexUrl, displayMeetId, joinUrl, markReady, meetUrl, rememberMeet, showError, whileConnecting } from "./common.js";
 
 // What OpenLifter itself requires of a file (HomeContainer's load check).
 const REQUIRED = ["language", "meet", "registration", "lifting"];
@@ -106,8 +106,9 @@ form.addEventListener("submit", async (event) => {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   const client = await LiveClient.open({ location: me });
+  const connected = whileConnecting(client, button);
   try {
-    const created = await client.createMeet({ password: form.password.value, endpoints, thisLocationName: me });
+    const created = await client.createMeet({ password: form.password.value, endpoints, thisLocationName: me }).finally(connected);
     for (const slice of UPLOADED) {
       if (slice in saved) client.edit(slice, saved[slice]);
     }

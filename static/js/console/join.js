@@ -1,7 +1,7 @@
 // Join a meet with its id, password and this table's location; later visits resume.
 
 import { LiveClient } from "../live/client.js";
-import { $, markReady, meetUrl, params, rememberMeet, savedMeets, showError } from "./common.js";
+import { $, markReady, meetUrl, params, rememberMeet, savedMeets, showError, whileConnecting } from "./common.js";
 
 const form = $("[data-join]");
 form.meetId.value = params().get("meet") || "";
@@ -19,8 +19,9 @@ form.addEventListener("submit", async (event) => {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   const client = await LiveClient.open({ location: where });
+  const connected = whileConnecting(client, button);
   try {
-    const joined = await client.joinMeet({ meetId, password: form.password.value, locationName: where });
+    const joined = await client.joinMeet({ meetId, password: form.password.value, locationName: where }).finally(connected);
     await client.flush();
     const name = client.state?.meet?.name;
     rememberMeet({ meetId: joined.meetId, location: where, name: typeof name === "string" ? name : "", displayKey: joined.displayKey });

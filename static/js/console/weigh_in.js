@@ -124,7 +124,10 @@ function render() {
   $("[data-unit]").textContent = meet.inKg ? "kg" : "lb";
   const days = [...new Set([...Array.from({ length: Math.max(1, Math.min(meet.lengthDays, 14)) }, (_, i) => i + 1), ...entries.map((e) => e.day)])].sort((a, b) => a - b);
   options(pickers.day, days, chosen.day);
-  const platforms = [...new Set([1, ...entries.filter((e) => e.day === chosen.day).map((e) => e.platform)])].sort((a, b) => a - b);
+  const declared = Number.isInteger(meet.platformsOnDays[chosen.day - 1]) ? Math.min(Math.max(meet.platformsOnDays[chosen.day - 1], 1), 16) : 1;
+  const platforms = [...new Set([
+    ...Array.from({ length: declared }, (_, i) => i + 1), ...entries.filter((e) => e.day === chosen.day).map((e) => e.platform),
+  ])].sort((a, b) => a - b);
   options(pickers.platform, platforms, chosen.platform);
   const flights = [...new Set(entries.filter((e) => e.day === chosen.day && e.platform === chosen.platform).map((e) => e.flight))].sort();
   if (!flights.includes(chosen.flight)) chosen.flight = flights[0] ?? "A";
