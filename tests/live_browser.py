@@ -50,6 +50,7 @@ class LivePage:
 
     def __init__(self, page, origin: str, base: str, ws_url: str, location: str) -> None:
         self.page = page
+        self.origin, self.base = origin, base
         self.url = f"{origin}{base}{TEST_PAGE}"
         self.ws_url = ws_url
         self.location = location
@@ -59,14 +60,30 @@ class LivePage:
     @classmethod
     async def open(cls, browser, origin: str, base: str, ws_url: str, location: str) -> "LivePage":
         context = await browser.new_context()
+        html = PAGE.format(base=base)
+        await context.route(f"{origin}{base}{TEST_PAGE}", lambda route: route.fulfill(body=html, content_type="text/html"))
+        return await cls._in(context, origin, base, ws_url, location)
+
+    async def another_tab(self) -> "LivePage":
+        """A second tab of the same browser profile (same IndexedDB, same Web Locks)."""
+        return await LivePage._in(self.page.context, self.origin, self.base, self.ws_url, self.location)
+
+    @classmethod
+    async def _in(cls, context, origin: str, base: str, ws_url: str, location: str) -> "LivePage":
         page = await context.new_page()
         live = cls(page, origin, base, ws_url, location)
-        html = PAGE.format(base=base)
-        await context.route(live.url, lambda route: route.fulfill(body=html, content_type="text/html"))
         page.on("pageerror", lambda error: live.problems.append(str(error)))
         page.on("console", live._console)
         await live.load()
         return live
+
+    async def serve_module(self, name: str, path: Path) -> str:
+        """Answer <origin><base>test-modules/<name> with a JavaScript file of the checkout
+        (e.g. an npm package); returns its URL for import()."""
+        url = self.url.rsplit("/", 1)[0] + f"/test-modules/{name}"
+        body = path.read_text()
+        await self.page.context.route(url, lambda route: route.fulfill(body=body, content_type="text/javascript"))
+        return url
 
     def _console(self, message) -> None:
         if message.type == "error" and not message.text.startswith("WebSocket connection to"):

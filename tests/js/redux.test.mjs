@@ -11,43 +11,13 @@ import { createStore, applyMiddleware } from "redux";
 
 import { LiveClient } from "../../static/js/live/client.js";
 import { LIVE_APPLY, liveEdits, liveMiddleware, withLive } from "../../static/js/live/redux.js";
+import { openlifterReducer } from "./openlifter_reducer.mjs";
 import { MemoryStore, emptyChanges } from "../../static/js/live/store.js";
 
 const SAMPLE = JSON.parse(readFileSync(new URL("../fixtures/sample.openlifter", import.meta.url)));
 const [FIRST, SECOND] = SAMPLE.registration.entries.map((entry) => entry.id);
 
-/** A few of OpenLifter's reducers, written as OpenLifter writes them (immutable spreads). */
-function openlifter(state = SAMPLE, action) {
-  const registration = state.registration;
-  const withEntry = (id, change) => ({
-    ...state,
-    registration: {
-      ...registration,
-      entries: registration.entries.map((entry) => (entry.id === id ? { ...entry, ...change(entry) } : entry)),
-    },
-  });
-  const lookup = (entries) => Object.fromEntries(entries.map((entry, index) => [String(entry.id), index]));
-  switch (action.type) {
-    case "ENTER_ATTEMPT":
-      return withEntry(action.entryId, (entry) => ({ [action.field]: entry[action.field].map((kg, i) => (i === action.attempt - 1 ? action.weightKg : kg)) }));
-    case "MARK_LIFT":
-      return withEntry(action.entryId, (entry) => ({ [action.field]: entry[action.field].map((s, i) => (i === action.attempt - 1 ? action.status : s)) }));
-    case "SET_BODYWEIGHT":
-      return withEntry(action.entryId, () => ({ bodyweightKg: action.kg }));
-    case "NEW_REGISTRATION": {
-      const entries = [...registration.entries, { ...registration.entries[0], id: registration.nextEntryId, name: action.name }];
-      return { ...state, registration: { ...registration, entries, nextEntryId: registration.nextEntryId + 1, lookup: lookup(entries) } };
-    }
-    case "DELETE_REGISTRATION": {
-      const entries = registration.entries.filter((entry) => entry.id !== action.entryId);
-      return { ...state, registration: { ...registration, entries, lookup: lookup(entries) } };
-    }
-    case "SET_FLIGHT":
-      return { ...state, lifting: { ...state.lifting, flight: action.flight } };
-    default:
-      return state;
-  }
-}
+const openlifter = openlifterReducer(SAMPLE);
 
 async function offlineClient(location = "Platform 1") {
   const storage = new MemoryStore();

@@ -56,6 +56,7 @@ export class LiveClient {
     this._closed = false;
     this._retries = 0;
     this._retryTimer = null;
+    this._retryAt = null;
     this._pulling = false;
     this._admission = null; // {types, resolve, reject} of a create or join in flight
     this._publishing = null;
@@ -89,6 +90,12 @@ export class LiveClient {
 
   get status() {
     return this._status;
+  }
+
+  /** When the next connection attempt is due (ms since the epoch), or null when connected
+   * or connecting: for a page to show "reconnecting in 5 s". */
+  get retryAt() {
+    return this._retryAt;
   }
 
   get meetId() {
@@ -139,6 +146,7 @@ export class LiveClient {
 
   /** Continue a meet saved in storage, online or not: no password needed. */
   async resume(meetId) {
+    if (this._session || this._store) throw new Error("this client is already in a meet; open another client");
     const id = String(meetId).replace(/[\s-]/g, "");
     const store = await openStore(this._storageKind, id, this.location);
     const saved = await store.load();
@@ -171,6 +179,8 @@ export class LiveClient {
     }
     this._session = session;
     this._password = password;
+    for (const edit of this._pending.values()) edit.sent = false; // a new session: send them again
+    this._pulling = false;
     this._changes.meta.set("session", session);
     await this._save();
     this._startSync();
@@ -224,6 +234,11 @@ export class LiveClient {
     return new Promise((resolve) => this._flushWaiters.push(resolve));
   }
 
+  /** Resolves once everything made so far (edits, answers, relays) is stored. */
+  saved() {
+    return this._save();
+  }
+
   publish({ returnEmail, oplCsv }) {
     if (!this._session) return Promise.reject(new Error("join, create or resume a meet before publishing it"));
     if (this._socket?.readyState !== 1) return Promise.reject(new Error("publishing needs a connection to the server"));
@@ -249,6 +264,7 @@ export class LiveClient {
 
   _connect() {
     if (this._closed || this._socket) return;
+    this._retryAt = null;
     let socket;
     try {
       socket = new WebSocket(this.url);
@@ -275,8 +291,12 @@ export class LiveClient {
     this._socket = null;
     this._pulling = false;
     for (const edit of this._pending.values()) edit.sent = false;
-    this._publishing?.reject(new Error("the connection closed before the server answered"));
+    const lost = new Error("the connection closed before the server answered; try again");
+    this._publishing?.reject(lost);
     this._publishing = null;
+    // Not resent by itself: a CREATE_MEET whose answer was lost may have created a meet.
+    this._admission?.reject(lost);
+    this._admission = null;
     this._setStatus(STATUS.OFFLINE);
     this._scheduleReconnect();
   }
@@ -287,6 +307,7 @@ export class LiveClient {
     const ceiling = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this._retries);
     this._retries += 1;
     const delay = ceiling * (0.5 + Math.random() / 2); // jitter: a hall of tablets do not all knock at once
+    this._retryAt = Date.now() + delay;
     this._retryTimer = setTimeout(() => this._connect(), delay);
   }
 

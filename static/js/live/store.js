@@ -51,12 +51,25 @@ export class MemoryStore {
 const STORES = ["meta", "canonical", "pending"];
 
 export class IndexedDbStore {
-  constructor(db) {
+  constructor(db, releaseLock = () => {}) {
     this.db = db;
+    this.releaseLock = releaseLock;
   }
 
-  static open(name, indexedDB = globalThis.indexedDB) {
-    if (!indexedDB) return Promise.reject(new Error("this browser has no IndexedDB; open the client with storage: \"memory\""));
+  static async open(name, indexedDB = globalThis.indexedDB) {
+    if (!indexedDB) throw new Error("this browser has no IndexedDB; open the client with storage: \"memory\"");
+    // Two tabs at one meet and location would hand out the same local seqs: one at a time.
+    const releaseLock = await exclusiveLock(name);
+    try {
+      const db = await IndexedDbStore._openDatabase(name, indexedDB);
+      return new IndexedDbStore(db, releaseLock);
+    } catch (error) {
+      releaseLock();
+      throw error;
+    }
+  }
+
+  static _openDatabase(name, indexedDB) {
     return new Promise((resolve, reject) => {
       const request = indexedDB.open(name, 1);
       request.onupgradeneeded = () => {
@@ -65,7 +78,7 @@ export class IndexedDbStore {
         db.createObjectStore("canonical", { keyPath: "seq" });
         db.createObjectStore("pending", { keyPath: "localSeq" });
       };
-      request.onsuccess = () => resolve(new IndexedDbStore(request.result));
+      request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
       request.onblocked = () => reject(new Error(`IndexedDB database ${name} is blocked by another tab`));
     });
@@ -106,7 +119,25 @@ export class IndexedDbStore {
 
   close() {
     this.db.close();
+    this.releaseLock();
   }
+}
+
+/** Hold a Web Lock named after the database until the returned function is called; throw
+ * if another tab holds it. (Without Web Locks, e.g. plain http to a remote host, no check.) */
+async function exclusiveLock(name) {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return () => {};
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const granted = await new Promise((resolve) => {
+    locks.request(name, { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock === null ? undefined : held;
+    });
+  });
+  if (!granted) throw new Error("this meet is already open at this location in another tab or window");
+  return release;
 }
 
 /** The store for one meet and location: "indexeddb" (the default) or "memory". */
