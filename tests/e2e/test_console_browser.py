@@ -82,6 +82,7 @@ async def state_of(page: ConsolePage) -> dict:
 
 async def judge(table: ConsolePage, good: bool, by_keyboard: bool) -> tuple[int, str, int]:
     """Good lift / No lift for the current lifter; returns (entry id, lift, attempt) judged."""
+    await table.wait_until("!document.querySelector('[data-good]').disabled")  # past the double-tap pause
     entry, lift, attempt = int(await table.dataset("tableCurrent")), await table.dataset("tableLift"), int(await table.dataset("tableAttempt"))
     if by_keyboard:
         await table.page.keyboard.press("g" if good else "n")
@@ -420,5 +421,28 @@ def test_a_judged_attempt_is_corrected_from_its_cell_and_the_displays_follow(ser
         assert pieter["attempts"]["S"][0]["result"] == "good"
         await overlay_follows(overlay, table)
         assert table.problems == [] and overlay.problems == []
+
+    run_in_browser(scenario)
+
+
+def test_a_double_tap_judges_one_attempt_not_two(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        table = await open_table(browser, origin, meet_id, 1)
+        first = int(await table.dataset("tableCurrent"))
+        await table.page.keyboard.press("g")
+        await table.page.keyboard.press("g")  # the same decision twice, a moment apart
+        await table.page.click("[data-good]", force=True)
+        await table.wait_until("document.body.dataset.editsWaiting === '0'")
+        await asyncio.sleep(0.5)
+        state = await state_of(table)
+        before = {e["id"]: e["squatStatus"] for e in demo_state()["registration"]["entries"]}
+        judged = [e["id"] for e in state["registration"]["entries"] if e["squatStatus"] != before[e["id"]]]
+        assert judged == [first]
+        assert table.problems == []
 
     run_in_browser(scenario)

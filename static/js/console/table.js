@@ -40,10 +40,18 @@ function mark(entryId, lift, attempt, status) {
   editEntry(client, entryId, statusField(lift), status, attempt - 1);
 }
 
+// A second tap right after a judgment is a double tap, not the next lifter's decision.
+const REJUDGE_PAUSE_MS = 400;
+let judgedAt = -Infinity;
+
+const canJudge = () => Boolean(progress?.current) && progress.currentKg > 0 && performance.now() - judgedAt >= REJUDGE_PAUSE_MS;
+
 function judgeCurrent(good) {
-  if (!progress?.current) return;
+  if (!canJudge()) return;
   const { current, attempt, lifting } = progress;
   if (attempt < 1 || attempt > MAX_ATTEMPTS) return;
+  judgedAt = performance.now();
+  setTimeout(renderCurrent, REJUDGE_PAUSE_MS);
   mark(current.id, lifting.lift, attempt, good ? 1 : -1);
   // OpenLifter's MARK_LIFT clears both overrides: the order takes over again.
   if (lifting.overrideAttempt !== null || lifting.overrideEntryId !== null) setLifting({ overrideAttempt: null, overrideEntryId: null });
@@ -95,6 +103,11 @@ dialogForm.addEventListener("submit", (event) => {
   if (problem) {
     event.preventDefault();
     showError(`Not saved: ${shown(kg, progress.meet)} is ${problem}.`);
+    return;
+  }
+  if ((action === "good" || action === "bad") && kg === 0) {
+    event.preventDefault();
+    showError("Enter the attempt's weight before judging it.");
     return;
   }
   showError("");
@@ -167,7 +180,7 @@ function renderCurrent() {
   drawPlates($("[data-current-plates]"), progress.currentPlates, meet.inKg, 80);
   const rack = current && lifting.lift !== "D" ? (lifting.lift === "S" ? current.squatRackInfo : current.benchRackInfo) : "";
   $("[data-current-rack]").textContent = current && lifting.lift !== "D" ? `Rack ${rack}` : "";
-  for (const button of [$("[data-good]"), $("[data-bad]")]) button.disabled = !current;
+  for (const button of [$("[data-good]"), $("[data-bad]")]) button.disabled = !canJudge();
   const { next, nextAttempt, nextKg } = progress;
   $("[data-next-name]").textContent = next
     ? `${next.name} · ${ordinal(nextAttempt)} · ${shown(nextKg, meet)} ${unit(meet)}`
