@@ -11,7 +11,8 @@ same meet and publishing stores OpenLifter's CSV. Every page is saved as a scree
 from __future__ import annotations
 
 import asyncio
-import copy
+import csv
+import io
 import json
 import urllib.request
 from pathlib import Path
@@ -32,13 +33,23 @@ pytestmark = [
 CURRENT_ON_OVERLAY = "(document.querySelector('[data-fragment=lowerthird] .lt') || {dataset: {}}).dataset.entry || ''"
 
 
-def two_platform_meet(tmp_path: Path) -> Path:
+def two_platform_meet(tmp_path: Path, change=None) -> Path:
     """The demo meet (two platforms of day 1) as a saved OpenLifter file."""
     state = demo_state()
+    if change is not None:
+        change(state)
     state["_persist"] = {"version": -1, "rehydrated": True}
     path = tmp_path / "Nordic-Open-2025.openlifter"
     path.write_text(json.dumps(state))
     return path
+
+
+def with_guest_dq_and_two_divisions(state: dict) -> None:
+    """Henrik lifts as a guest, Zoë has missed all three squats, Magnus enters two divisions."""
+    entries = {e["id"]: e for e in state["registration"]["entries"]}
+    entries[5006]["guest"] = True
+    entries[5005]["squatKg"], entries[5005]["squatStatus"] = [180, 180, 180, 0, 0], [-1, -1, -1, 0, 0]
+    entries[5000]["divisions"] = ["Open", "Masters 1"]
 
 
 def run_in_browser(scenario) -> None:
@@ -290,9 +301,9 @@ def test_the_download_holds_the_same_meet_and_publishing_stores_openlifters_csv(
 
     async def scenario(browser) -> None:
         director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path, with_guest_dq_and_two_divisions))
         table = await open_table(browser, origin, meet_id, 1)
-        await run_flight(table, None, "S")
+        await run_flight(table, None, "SBD")
         await table.wait_until("document.body.dataset.editsWaiting === '0'", 10)
 
         await director.goto(f"console/meets/{meet_id}/?location=Meet+director")
@@ -319,6 +330,11 @@ def test_the_download_holds_the_same_meet_and_publishing_stores_openlifters_csv(
         stored = server.data_dir / "finished-meets" / meet_id
         assert (stored / "opl.csv").read_text() == expected
         assert (stored / "email.txt").read_text().strip() == "director@example.org"
+        rows = list(csv.DictReader(io.StringIO(expected.split("\n\n")[2])))
+        places = [(r["Name"], r["Division"], r["Place"]) for r in rows]
+        assert ("Henrik Dahl", "Open", "G") in places and ("Zoë O'Neill & Co", "Open", "DQ") in places
+        assert [d for name, d, _ in places if name == "Magnus Halvorsen"] == ["Masters 1", "Open"]
+        assert sum(1 for _, _, place in places if place == "1") >= 3
         for page in (director, table):
             assert page.problems == []
 
