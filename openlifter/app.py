@@ -19,6 +19,7 @@ from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
+from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
 from openlifter.metrics import ServerMetrics
@@ -57,6 +58,9 @@ def limits_from(config: Config) -> Limits:
         max_key_length=config.max_key_length,
         max_key_index=config.max_key_index,
         max_value_bytes=config.max_value_bytes,
+        max_key_segments=config.max_key_segments,
+        max_value_depth=config.max_value_depth,
+        max_in_flight_bytes=config.max_in_flight_bytes,
     )
 
 
@@ -117,7 +121,7 @@ def make_app(config: Config) -> tornado.web.Application:
         (base + r"console/meets/([^/]+)/?", ConsolePage, {"kind": "meet", **console}),
         (base + r"console/meets/([^/]+)/weigh-in", ConsolePage, {"kind": "weigh-in", **console}),
         (base + r"console/meets/([^/]+)/table", ConsolePage, {"kind": "table", **console}),
-        (base + "static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
+        (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
         (base + ".*", NotFoundHandler),
     ]
     settings: dict[str, Any] = {

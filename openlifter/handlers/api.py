@@ -8,8 +8,8 @@ import tornado.web
 
 from openlifter.handlers.display import DisplayAccess
 from openlifter.meet.live import LiveMeet
-from openlifter.views.live import MeetViews
-from openlifter.views.oplcsv import export_opl_csv
+from openlifter.views.derive import MeetViews
+from openlifter.rules.oplcsv import export_opl_csv
 from openlifter.views.pages import encode
 from openlifter.views.publisher import Publishers
 

@@ -22,7 +22,7 @@ import pytest
 
 from console_browser import SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, launch, open_table
 from display_states import demo_state
-from openlifter.views.oplcsv import export_opl_csv
+from openlifter.rules.oplcsv import export_opl_csv
 from support import BASE_URL
 
 pytestmark = [

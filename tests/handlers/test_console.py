@@ -7,7 +7,7 @@ import json
 import pytest
 
 from display_states import create_live_meet, demo_state
-from openlifter.views.oplcsv import export_opl_csv
+from openlifter.rules.oplcsv import export_opl_csv
 from support import BASE_URL
 
 CONSOLE_PAGES = ["", "console/", "console/go-live", "console/join"]

@@ -15,10 +15,10 @@ import sys
 from typing import Any
 
 # The only imports of the rules in the JavaScript checks: keep them here.
-from openlifter.views.barload import left_card_loadings
-from openlifter.views.live import lifting_view, standings
-from openlifter.views.model import entries_from_state, meet_from_state
-from openlifter.views.units import weight_class_in_units
+from openlifter.rules.barload import left_card_loadings
+from openlifter.rules.model import entries_from_state, meet_from_state
+from openlifter.rules.units import weight_class_in_units
+from openlifter.views.derive import lifting_view, standings
 
 NAMES = ["Ann", "Bo", "Zoë", "Ångström", "😀 Emoji", "Ann", "bo", "Ünal", "Ærø", "", "Carl"]
 WEIGHTS = [60, 100, 102.5, 105, 110, 110, 120.5, 140, 180.25, 200, 212.5, 250]

@@ -4,8 +4,8 @@ and the views of that platform follow it (before ``lifting``, before any guess).
 from __future__ import annotations
 
 from display_states import demo_state, mark
-from openlifter.views.live import compute_views, lifting_view, platforms
-from openlifter.views.model import platform_liftings_from_state
+from openlifter.views.derive import compute_views, lifting_view, platforms
+from openlifter.rules.model import platform_liftings_from_state
 
 MAJA, INGRID, ERIK = 5013, 5010, 5007
 

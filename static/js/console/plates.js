@@ -1,6 +1,6 @@
 // Draws a bar load (rules.js selectPlates) as the loaders see it: bar, plates heaviest
 // innermost, collar; plates already on the bar faded; the unloadable rest as "?x".
-// Heights follow OpenLifter's BarLoad.module.scss (and openlifter/views/barload.py).
+// Heights follow OpenLifter's BarLoad.module.scss (and openlifter/rules/barload.py).
 
 import { displayWeight } from "./rules.js";
 

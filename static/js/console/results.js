@@ -1,5 +1,5 @@
 // Totals, categories and places, as OpenLifter ranks lifters (a port of the server's
-// openlifter/views/results.py, itself OpenLifter's src/logic/divisionPlace.ts and entry.ts),
+// openlifter/rules/results.py, itself OpenLifter's src/logic/divisionPlace.ts and entry.ts),
 // so the scoring table shows the standings offline. tests/js/rules.test.mjs checks it
 // against the server's standings for thousands of random meets.
 

@@ -1,6 +1,6 @@
 // OpenLifter's rules for the scoring table, in the browser, so the table keeps working
 // offline: lifting order, current and next lifter, active attempt, bar loading, weight
-// class. A port of the server's rule modules (openlifter/views/lifting_order.py,
+// class. A port of the server's rule modules (openlifter/rules/lifting_order.py,
 // barload.py, units.py, model.py), which follow OpenLifter's src/logic/liftingOrder.ts and
 // src/logic/barLoad.ts. tests/js/rules.test.mjs checks this file against vectors made by
 // the Python rules, so the table and the server's overlays always agree.

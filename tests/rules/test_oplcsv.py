@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openlifter.views.oplcsv import csv_string, export_opl_csv, get_age, opl_csv_rows
-from openlifter.views.model import entry_from_json
+from openlifter.rules.oplcsv import csv_string, export_opl_csv, get_age, opl_csv_rows
+from openlifter.rules.model import entry_from_json
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.openlifter"
 

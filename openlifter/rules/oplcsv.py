@@ -14,9 +14,9 @@ import math
 import re
 from typing import Any
 
-from openlifter.views.model import MAX_ATTEMPTS, Entry, Meet, entries_from_state, meet_from_state
-from openlifter.views.points import display_points
-from openlifter.views.results import (
+from openlifter.rules.model import MAX_ATTEMPTS, Entry, MeetSetup, entries_from_state, meet_from_state
+from openlifter.rules.points import display_points
+from openlifter.rules.results import (
     EQUIPMENT_ORDER,
     Category,
     best3_kg,
@@ -25,7 +25,7 @@ from openlifter.views.results import (
     get_results,
     opl_place,
 )
-from openlifter.views.units import display_weight, kg2lbs, wtcls_str_kg2lbs
+from openlifter.rules.units import display_weight, kg2lbs, wtcls_str_kg2lbs
 
 SUBMIT_ADDRESS = "issues@openpowerlifting.org"
 LIFT_COLUMN_NAMES = (("S", "Squat"), ("B", "Bench"), ("D", "Deadlift"))
@@ -110,7 +110,7 @@ def standardize_equipment(equipment: str) -> str:
     return equipment if equipment in EQUIPMENT_ORDER else "Raw"
 
 
-def _meet_block(meet: Meet) -> tuple[list[str], list[str]]:
+def _meet_block(meet: MeetSetup) -> tuple[list[str], list[str]]:
     names = ["Federation", "Date", "MeetCountry", "MeetState", "MeetTown", "MeetName", "Formula"]
     row = [
         csv_string(meet.federation), csv_date(meet.date), csv_string(meet.country), csv_string(meet.state),
@@ -136,7 +136,7 @@ def entry_fieldnames(unit: str) -> list[str]:
     ]
 
 
-def _entry_row(entry: Entry, category: Category, place: int, meet: Meet, unit: str) -> dict[str, str]:
+def _entry_row(entry: Entry, category: Category, place: int, meet: MeetSetup, unit: str) -> dict[str, str]:
     def weight(kg: float) -> str:
         return csv_string(display_weight(kg if meet.in_kg else kg2lbs(kg)))
 
