@@ -15,6 +15,7 @@ import tornado.web
 from openlifter.config import Config
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
+from openlifter.handlers.console import ConsolePage
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MetricsHandler
@@ -97,7 +98,9 @@ def make_app(config: Config) -> tornado.web.Application:
     display = {"publishers": publishers}
     pages = {"renderer": renderer, "publishers": publishers}
     meet = base + r"meets/([^/]+)/"
+    console = {"renderer": renderer}
     routes: list[Any] = [
+        (base, ConsolePage, {"kind": "landing", **console}),
         (base + "ws", MeetSocket, {"limits": limits_from(config), "count_message": metrics.message}),
         (base + "health", HealthHandler),
         (base + "metrics", MetricsHandler, {"metrics": metrics}),
@@ -109,9 +112,17 @@ def make_app(config: Config) -> tornado.web.Application:
         (meet + "api/lifting", ApiHandler, {"what": "lifting", **display}),
         (meet + "api/standings", ApiHandler, {"what": "standings", **display}),
         (meet + "api/views", ApiHandler, {"what": "views", **display}),
+        (meet + "api/opl-csv", ApiHandler, {"what": "opl-csv", **display}),
         (meet + "scoreboard", PageHandler, {"kind": "scoreboard", **pages}),
         (meet + "overlay", PageHandler, {"kind": "overlay", **pages}),
         (base + r"meets/([^/]+)/?", PageHandler, {"kind": "index", **pages}),
+        # The meet console (SPEC 7): page shells; the JavaScript client does the rest.
+        (base + "console/?", ConsolePage, {"kind": "home", **console}),
+        (base + "console/go-live", ConsolePage, {"kind": "go-live", **console}),
+        (base + "console/join", ConsolePage, {"kind": "join", **console}),
+        (base + r"console/meets/([^/]+)/?", ConsolePage, {"kind": "meet", **console}),
+        (base + r"console/meets/([^/]+)/weigh-in", ConsolePage, {"kind": "weigh-in", **console}),
+        (base + r"console/meets/([^/]+)/table", ConsolePage, {"kind": "table", **console}),
         (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
         (base + ".*", NotFoundHandler),
     ]
