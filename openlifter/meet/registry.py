@@ -21,6 +21,7 @@ from openlifter.meet.meet import Endpoint, Meet
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DataPaths, StorageError, move_dir
+from openlifter.storage.lock import DataFolderLock
 from openlifter.storage.meetfiles import MeetFiles
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,16 @@ class MeetRegistry:
         # Other holders of a meet (display feeds) say here whether it is still in use.
         self.in_use: list[Callable[[LiveMeet], bool]] = []
         self._dummy_hash = ""  # a hash of a random password, set in start()
+        self._folder_lock: DataFolderLock | None = None
         self.replays = 0  # how many logs were read from disk (a load shared by joins counts once)
 
     # ---- start-up -------------------------------------------------------------------
 
     def start(self) -> None:
         """Create the data folders and index every meet's sessions (logs load lazily).
-        Runs once before the server listens, so blocking here is fine."""
+        Runs once before the server listens, so blocking here is fine. Refuses (raises
+        DataFolderInUse) when another process serves the same data folder."""
+        self._folder_lock = DataFolderLock.acquire(self.paths.root, "openlifter-server")
         self.paths.ensure()
         self._current_ids = set(self.paths.meet_ids())
         self._finished_ids = set(self.paths.meet_ids(finished=True))
@@ -294,8 +298,14 @@ class MeetRegistry:
         for live in self._meets.values():
             async with live.lock:
                 live.files.close()
+        self.release_data_folder()
 
     def close_files(self) -> None:
         """Close every open log file at once (tests and last-resort shutdown)."""
         for live in self._meets.values():
             live.files.close()
+        self.release_data_folder()
+
+    def release_data_folder(self) -> None:
+        if self._folder_lock is not None:
+            self._folder_lock.release()

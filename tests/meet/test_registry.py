@@ -18,6 +18,10 @@ def io():
 
 
 def registry_on(data_dir, io, **overrides):
+    """A registry on ``data_dir``; one already running there stops first (a restart),
+    because one process holds a data folder at a time."""
+    for running in io.registries:
+        running.close_files()
     registry = MeetRegistry(test_config(data_dir, **overrides), io)
     registry.start()
     io.registries.append(registry)

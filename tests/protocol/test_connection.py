@@ -97,7 +97,7 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
     sent = []
     await connect(registry, sent).receive(json.dumps(create_message()))
     token, meet_id = sent[0]["sessionToken"], sent[0]["meetId"]
-    registry.close_files()
+    registry.close_files()  # stops it: one registry holds a data folder at a time
     log_path = registry.paths.meet_dir(meet_id) / "updates.log"
     log_path.write_bytes(b"garbage\n" + b'{"serverSeqNum": 1}\n')
     restarted = MeetRegistry(registry.config, registry.io)
