@@ -16,7 +16,7 @@ from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, NotFoundHandler
-from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MetricsHandler
+from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
@@ -97,6 +97,9 @@ def make_app(config: Config) -> tornado.web.Application:
         (base + "metrics", MetricsHandler, {"metrics": metrics}),
         (base + "admin/log-level", LogLevelHandler),
         (base + r"admin/meets/([^/]+)/display-key", DisplayKeyHandler, {"publishers": publishers}),
+        (base + "admin/meets", MeetListHandler),
+        (base + r"admin/meets/([^/]+)/archive", MeetArchiveHandler),
+        (base + r"admin/meets/([^/]+)", MeetDeleteHandler),
         # Display routes: each needs ?key=<displayKey>, else 403.
         (meet + "feed", DisplayFeed, display),
         (meet + "api/state", ApiHandler, {"what": "state", **display}),

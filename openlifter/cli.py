@@ -31,6 +31,21 @@ def start_idle_unloading(app: tornado.web.Application, idle_seconds: float) -> t
     return unloader
 
 
+ARCHIVE_CHECK_MS = 3600 * 1000  # meets idle for days: looking once an hour is plenty
+
+
+def start_archiving(app: tornado.web.Application, after_days: float) -> tornado.ioloop.PeriodicCallback | None:
+    """Archive long-idle unpublished meets now and then once an hour."""
+    if after_days <= 0:
+        return None
+    registry = app.settings["openlifter_registry"]
+    check = lambda: tornado.ioloop.IOLoop.current().spawn_callback(registry.archive_idle, after_days * 86400)  # noqa: E731
+    check()
+    archiver = tornado.ioloop.PeriodicCallback(check, ARCHIVE_CHECK_MS)
+    archiver.start()
+    return archiver
+
+
 async def serve(argv: list[str] | None = None) -> int:
     try:
         config = load_config(argv)
@@ -51,6 +66,7 @@ async def serve(argv: list[str] | None = None) -> int:
         log.error("cannot listen", extra={"host": config.host, "port": config.port, "error": error.strerror})
         return 1
     unloader = start_idle_unloading(app, config.meet_idle_unload_seconds)
+    archiver = start_archiving(app, config.archive_after_days)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -59,8 +75,9 @@ async def serve(argv: list[str] | None = None) -> int:
     await stop.wait()
     log.info("shutting down")
     server.stop()
-    if unloader is not None:
-        unloader.stop()
+    for periodic in (unloader, archiver):
+        if periodic is not None:
+            periodic.stop()
     app.settings["openlifter_sockets"].close_all(CLOSE_GOING_AWAY, "server shutting down")
     await app.settings["openlifter_registry"].close()
     await asyncio.sleep(0.1)  # let the close frames go out

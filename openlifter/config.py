@@ -100,6 +100,7 @@ class Config:
     trust_proxy_headers: bool = option(False, "Take client addresses from X-Real-Ip/X-Forwarded-For (only behind a proxy that sets them; else clients could pick the address the join rate limit counts).")
     admin_token: str = option("", "Token for /admin endpoints; empty disables them.")
     feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
+    archive_after_days: float = option(30.0, "Unpublished meets nobody has changed for this many days move to archived-meets/ (still shown by their display key, joined again by their password); 0 never archives.", _non_negative)
 
     @property
     def data_path(self) -> Path:

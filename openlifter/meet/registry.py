@@ -10,6 +10,7 @@ import collections
 import dataclasses
 import logging
 import time
+from pathlib import Path
 from typing import Callable
 
 from openlifter.auth import passwords
@@ -20,13 +21,19 @@ from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
 from openlifter.meet.meet import Endpoint, Meet
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DataPaths, StorageError, move_dir
+from openlifter.storage.files import DataPaths, StorageError, last_modified, move_dir, remove_dir
 from openlifter.storage.lock import DataFolderLock
 from openlifter.storage.meetfiles import MeetFiles
 
 log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60.0
+
+# Where a meet's folder is (SPEC section 3, plus archived-meets/ for long-idle meets).
+CURRENT, ARCHIVED, FINISHED = "current", "archived", "finished"
+ARCHIVE_ONLY_CURRENT = "only a current (unpublished) meet can be archived"
+MEET_IN_USE = "the meet is in use (connected browsers or displays); close them first"
+NO_SUCH_MEET = "no such meet"
 
 
 class Rejected(Exception):
@@ -35,6 +42,26 @@ class Rejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetSummary:
+    """What an operator sees of a meet in the admin list (no secrets)."""
+
+    meet_id: str
+    status: str  # CURRENT, ARCHIVED or FINISHED
+    last_activity: float  # seconds since the epoch: the newest file of its folder
+    loaded: bool
+    connections: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "meetId": self.meet_id,
+            "status": self.status,
+            "lastActivity": self.last_activity,
+            "loaded": self.loaded,
+            "connections": self.connections,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +89,8 @@ class MeetRegistry:
         self._loading: dict[str, asyncio.Future[LiveMeet | None]] = {}
         self._current_ids: set[str] = set()
         self._finished_ids: set[str] = set()
+        self._archived_ids: set[str] = set()
+        self._moving: dict[str, asyncio.Future[None]] = {}  # folders being archived or deleted
         self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
         self._failed_joins: dict[str, collections.deque[float]] = {}
         self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
@@ -74,23 +103,27 @@ class MeetRegistry:
 
     # ---- start-up -------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, holder: str = "openlifter-server") -> None:
         """Create the data folders and index every meet's sessions (logs load lazily).
         Runs once before the server listens, so blocking here is fine. Refuses (raises
         DataFolderInUse) when another process serves the same data folder."""
-        self._folder_lock = DataFolderLock.acquire(self.paths.root, "openlifter-server")
+        self._folder_lock = DataFolderLock.acquire(self.paths.root, holder)
         self.paths.ensure()
         self._current_ids = set(self.paths.meet_ids())
         self._finished_ids = set(self.paths.meet_ids(finished=True))
+        self._archived_ids = set(self.paths.meet_ids(archived=True))
         now = self.clock()
-        for meet_id, finished in [(i, False) for i in self._current_ids] + [(i, True) for i in self._finished_ids]:
-            files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
+        for meet_id in self._current_ids | self._finished_ids:
+            files = MeetFiles(self.folder_of(meet_id))
             try:
                 self.sessions.add_records(meet_id, files.read_sessions(), now)
             except StorageError as error:
                 log.error("cannot read sessions", extra={"meetId": meet_id, "error": str(error)})
         self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
-        log.info("meets indexed", extra={"current": len(self._current_ids), "finished": len(self._finished_ids)})
+        log.info(
+            "meets indexed",
+            extra={"current": len(self._current_ids), "finished": len(self._finished_ids), "archived": len(self._archived_ids)},
+        )
 
     # ---- loading --------------------------------------------------------------------
 
@@ -101,10 +134,26 @@ class MeetRegistry:
         return list(self._meets.values())
 
     def exists(self, meet_id: str) -> bool:
-        return meet_id in self._current_ids or meet_id in self._finished_ids
+        return self.status_of(meet_id) is not None
+
+    def status_of(self, meet_id: str) -> str | None:
+        if meet_id in self._current_ids:
+            return CURRENT
+        if meet_id in self._finished_ids:
+            return FINISHED
+        if meet_id in self._archived_ids:
+            return ARCHIVED
+        return None
+
+    def folder_of(self, meet_id: str) -> Path:
+        status = self.status_of(meet_id)
+        return self.paths.meet_dir(meet_id, finished=status == FINISHED, archived=status == ARCHIVED)
 
     async def get(self, meet_id: str) -> LiveMeet | None:
         """The meet, loading it from disk once even when many ask at the same time."""
+        moving = self._moving.get(meet_id)
+        if moving is not None:  # being archived or deleted: ask again once it is done
+            await asyncio.shield(moving)
         live = self._meets.get(meet_id)
         if live is not None:
             live.touch()  # whoever asked may hold it across an await: not idle now
@@ -120,7 +169,7 @@ class MeetRegistry:
 
     async def _load(self, meet_id: str) -> LiveMeet | None:
         finished = meet_id in self._finished_ids
-        files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
+        files = MeetFiles(self.folder_of(meet_id))
         try:
             auth = MeetAuth.from_json(await self.io.run(files.read_auth))
             self.replays += 1
@@ -202,6 +251,7 @@ class MeetRegistry:
             raise Rejected(m.JOIN_UNKNOWN_LOCATION)
         if len(live.peers) >= self.config.max_connections_per_meet:
             raise Rejected(m.JOIN_TOO_MANY_CONNECTIONS)
+        await self._unarchive(live)
         session, token = await self._new_session(live, location)
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
         return Admission(live, session, token)
@@ -274,20 +324,124 @@ class MeetRegistry:
             self._finished_ids.add(live.meet_id)
         log.info("meet published", extra={"meetId": live.meet_id})
 
+    # ---- archive and delete ------------------------------------------------------------
+
+    def _in_use(self, live: LiveMeet) -> bool:
+        return not live.is_idle() or any(holder(live) for holder in self.in_use)
+
+    def _unload(self, live: LiveMeet) -> None:
+        live.files.close()
+        del self._meets[live.meet_id]
+        for hook in self.on_meet_unloaded:
+            hook(live)
+
+    async def _moved(self, meet_id: str, change: Callable[[], None]) -> None:
+        """Run a blocking folder change in a storage thread; loads of that meet wait for it."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._moving[meet_id] = done
+        try:
+            await self.io.run(change)
+        finally:
+            del self._moving[meet_id]
+            done.set_result(None)
+
+    def _take_out(self, meet_id: str) -> None:
+        """Unload the meet and forget its sessions, or refuse if anyone uses it."""
+        live = self._meets.get(meet_id)
+        if meet_id in self._moving or meet_id in self._loading or (live is not None and self._in_use(live)):
+            raise Rejected(MEET_IN_USE)
+        if live is not None:
+            self._unload(live)
+        self.sessions.forget_meet(meet_id)
+
+    async def archive(self, meet_id: str) -> None:
+        """Move an unpublished meet to archived-meets/: it stops counting against
+        max_meets, its session tokens stop working, its display key still reads it and its
+        password joins it again (which brings it back to current-meets/)."""
+        if self.status_of(meet_id) != CURRENT:
+            raise Rejected(ARCHIVE_ONLY_CURRENT if self.exists(meet_id) else NO_SUCH_MEET)
+        self._take_out(meet_id)
+        source, target = self.paths.meet_dir(meet_id), self.paths.meet_dir(meet_id, archived=True)
+
+        def move() -> None:
+            MeetFiles(source).write_sessions([])
+            move_dir(source, target)
+
+        await self._moved(meet_id, move)
+        self._current_ids.discard(meet_id)
+        self._archived_ids.add(meet_id)
+        log.info("meet archived", extra={"meetId": meet_id})
+
+    async def _unarchive(self, live: LiveMeet) -> None:
+        """A successful join brings an archived meet back to current-meets/."""
+        async with live.lock:
+            if live.meet_id not in self._archived_ids:
+                return
+            target = self.paths.meet_dir(live.meet_id)
+            live.files.close()
+            await self.io.run(move_dir, live.files.directory, target)
+            live.files = MeetFiles(target)
+            self._archived_ids.discard(live.meet_id)
+            self._current_ids.add(live.meet_id)
+        log.info("archived meet joined again", extra={"meetId": live.meet_id})
+
+    async def delete(self, meet_id: str) -> None:
+        """Remove a meet and its folder for good (current, archived or finished)."""
+        if not self.exists(meet_id):
+            raise Rejected(NO_SUCH_MEET)
+        self._take_out(meet_id)
+        folder = self.folder_of(meet_id)
+        await self._moved(meet_id, lambda: remove_dir(folder))
+        for ids in (self._current_ids, self._finished_ids, self._archived_ids):
+            ids.discard(meet_id)
+        log.warning("meet deleted", extra={"meetId": meet_id})
+
+    async def summaries(self) -> list[MeetSummary]:
+        """Every meet on disk, newest activity first."""
+        statuses = {meet_id: self.status_of(meet_id) or CURRENT for meet_id in self._current_ids | self._finished_ids | self._archived_ids}
+        folders = {meet_id: self.folder_of(meet_id) for meet_id in statuses}
+
+        def activity() -> dict[str, float]:
+            times = {}
+            for meet_id, folder in folders.items():
+                try:
+                    times[meet_id] = last_modified(folder)
+                except StorageError:
+                    times[meet_id] = 0.0  # vanished or unreadable: listed, never archived
+            return times
+
+        times = await self.io.run(activity)
+        summaries = [
+            MeetSummary(meet_id, status, times[meet_id], meet_id in self._meets, len(self._meets[meet_id].peers) if meet_id in self._meets else 0)
+            for meet_id, status in statuses.items()
+        ]
+        return sorted(summaries, key=lambda s: (-s.last_activity, s.meet_id))
+
+    async def archive_idle(self, idle_seconds: float) -> list[str]:
+        """Archive every unpublished meet whose folder has not changed for ``idle_seconds``
+        and that nobody uses now. Returns their ids."""
+        cutoff = self.clock() - idle_seconds
+        archived = []
+        for summary in await self.summaries():
+            if summary.status != CURRENT or not 0 < summary.last_activity < cutoff:
+                continue
+            try:
+                await self.archive(summary.meet_id)
+            except (Rejected, StorageError) as error:
+                log.warning("cannot archive idle meet", extra={"meetId": summary.meet_id, "error": str(error)})
+                continue
+            archived.append(summary.meet_id)
+        return archived
+
     def unload_idle(self, idle_seconds: float, now: float | None = None) -> list[str]:
         """Drop meets nobody has used for ``idle_seconds`` (no connection, display, write
         or recovery); the next use loads them again from disk. Returns their ids."""
         now = time.monotonic() if now is None else now
         unloaded = []
         for meet_id, live in list(self._meets.items()):
-            if meet_id in self._loading or not live.is_idle() or now - live.last_active < idle_seconds:
+            if meet_id in self._loading or now - live.last_active < idle_seconds or self._in_use(live):
                 continue
-            if any(holder(live) for holder in self.in_use):
-                continue
-            live.files.close()
-            del self._meets[meet_id]
-            for hook in self.on_meet_unloaded:
-                hook(live)
+            self._unload(live)
             unloaded.append(meet_id)
         if unloaded:
             log.info("idle meets unloaded", extra={"count": len(unloaded), "loaded": len(self._meets)})
