@@ -26,9 +26,11 @@ from openlifter.storage.executor import StorageExecutor
 from openlifter.views.pages import Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
+# Package data: in a checkout these are links to the top-level templates/ and static/,
+# in an installed wheel real folders, so the server runs from any working directory.
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
 
 access_log = logging.getLogger("openlifter.access")
 
@@ -72,8 +74,8 @@ def static_versions(directory: Path) -> dict[str, str]:
 
 def make_app(config: Config) -> tornado.web.Application:
     for folder in (TEMPLATES_DIR, STATIC_DIR):
-        if not folder.is_dir():  # a non-editable install leaves them behind in the checkout
-            raise RuntimeError(f"{folder} is missing: run the server from a checkout (pip install -e .)")
+        if not folder.is_dir():  # an install that lost its package data
+            raise RuntimeError(f"{folder} is missing: reinstall the package (pip install .)")
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
     registry = MeetRegistry(config, io, observer=metrics)
