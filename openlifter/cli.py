@@ -9,10 +9,11 @@ import sys
 
 import tornado.httpserver
 import tornado.ioloop
+import tornado.netutil
 import tornado.web
 
 from openlifter.app import make_app
-from openlifter.config import ConfigError, load_config
+from openlifter.config import Config, ConfigError, load_config
 from openlifter.logsetup import configure_logging, flush_logs
 
 log = logging.getLogger("openlifter")
@@ -46,6 +47,13 @@ def start_archiving(app: tornado.web.Application, after_days: float) -> tornado.
     return archiver
 
 
+def url_to_open(config: Config, port: int) -> str:
+    """The address a person types into a browser (a wildcard host is not one)."""
+    host = "127.0.0.1" if config.host in ("", "0.0.0.0", "::") else config.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}{config.base_url}"
+
+
 async def serve(argv: list[str] | None = None) -> int:
     try:
         config = load_config(argv)
@@ -61,17 +69,20 @@ async def serve(argv: list[str] | None = None) -> int:
         return 1
     server = tornado.httpserver.HTTPServer(app, xheaders=config.trust_proxy_headers, max_body_size=config.max_message_bytes)
     try:
-        server.listen(config.port, config.host)
+        listening = tornado.netutil.bind_sockets(config.port, config.host)
     except OSError as error:
         log.error("cannot listen", extra={"host": config.host, "port": config.port, "error": error.strerror})
         return 1
+    server.add_sockets(listening)
+    port = listening[0].getsockname()[1]  # the bound one, also with --port 0
     unloader = start_idle_unloading(app, config.meet_idle_unload_seconds)
     archiver = start_archiving(app, config.archive_after_days)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    log.info("listening", extra={"host": config.host, "port": config.port, "dataDir": str(app.settings["openlifter_registry"].paths.root)})
+    log.info("listening", extra={"host": config.host, "port": port, "dataDir": str(app.settings["openlifter_registry"].paths.root)})
+    log.info(f"Open {url_to_open(config, port)} in a browser")
     await stop.wait()
     log.info("shutting down")
     server.stop()
