@@ -195,7 +195,7 @@ class MeetRegistry:
     # ---- create and join ------------------------------------------------------------
 
     async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]]) -> Admission:
-        problem = passwords.password_problem(password, self.config.password_min_length)
+        problem = passwords.password_problem(password, self.password_policy())
         if problem:
             raise Rejected(problem)
         names = [name for name, _ in endpoints]
@@ -226,6 +226,13 @@ class MeetRegistry:
         session, token = await self._new_session(live, this_location)
         log.info("meet created", extra={"meetId": meet_id, "location": this_location, "endpoints": len(endpoints)})
         return Admission(live, session, token)
+
+    def password_policy(self) -> passwords.PasswordPolicy:
+        c = self.config  # read at each create: a reloaded config applies at once
+        return passwords.PasswordPolicy(
+            c.password_min_length, c.password_require_uppercase, c.password_require_lowercase,
+            c.password_require_digit, c.password_require_special,
+        )
 
     def _unused_meet_id(self) -> str:
         while True:

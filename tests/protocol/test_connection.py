@@ -105,3 +105,12 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
     sent = []
     await connect(restarted, sent).receive(json.dumps(update_message(token, update("a", 1, 1))))
     assert sent == [{"msgType": "MALFORMED_MESSAGE", "errMsg": "this meet's stored data is damaged; ask the server operator"}]
+
+
+@pytest.mark.gen_test
+async def test_a_configured_password_rule_refuses_create_meet_naming_the_rule(registry):
+    registry.config = registry.config.replace(password_require_digit=True)
+    sent = []
+    await connect(registry, sent).receive(json.dumps(create_message(password="no digits in this password")))
+    assert sent[0]["msgType"] == "CREATE_REJECTED"
+    assert "require_digit" in sent[0]["reason"]
