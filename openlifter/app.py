@@ -79,7 +79,7 @@ def make_app(config: Config) -> tornado.web.Application:
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
     registry = MeetRegistry(config, io, observer=metrics)
-    sockets = OpenSockets()
+    sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
     templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
@@ -94,9 +94,9 @@ def make_app(config: Config) -> tornado.web.Application:
     pages = {"renderer": renderer, "publishers": publishers}
     meet = base + r"meets/([^/]+)/"
     routes: list[Any] = [
-        (base + "ws", MeetSocket, {"limits": limits_from(config), "count_message": metrics.message}),
+        (base + "ws", MeetSocket, {"limits": limits_from(config), "observer": metrics}),
         (base + "health", HealthHandler),
-        (base + "metrics", MetricsHandler, {"metrics": metrics}),
+        *([] if config.metrics_port else [(base + "metrics", MetricsHandler, {"metrics": metrics})]),
         (base + "admin/log-level", LogLevelHandler),
         (base + r"admin/meets/([^/]+)/display-key", DisplayKeyHandler, {"publishers": publishers}),
         (base + "admin/meets", MeetListHandler),
@@ -127,4 +127,7 @@ def make_app(config: Config) -> tornado.web.Application:
         "websocket_ping_timeout": config.ws_ping_timeout or None,
         "log_function": log_request,
     }
+    if config.metrics_port:  # a listener of its own, which a firewall can keep private
+        metrics_routes = [("/metrics", MetricsHandler, {"metrics": metrics})]
+        settings["openlifter_metrics_app"] = tornado.web.Application(metrics_routes, log_function=log_request, openlifter_config=config)
     return tornado.web.Application(routes, **settings)

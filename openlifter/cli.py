@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import sys
 
 import tornado.httpserver
@@ -51,7 +52,24 @@ def url_to_open(config: Config, port: int) -> str:
     """The address a person types into a browser (a wildcard host is not one)."""
     host = "127.0.0.1" if config.host in ("", "0.0.0.0", "::") else config.host
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{port}{config.base_url}"
+    scheme = "https" if config.tls_cert else "http"
+    return f"{scheme}://{host}:{port}{config.base_url}"
+
+
+def tls_context(config: Config) -> ssl.SSLContext | None:
+    """https and wss straight from the server (no proxy), or None for plain http."""
+    if not config.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(config.tls_cert, config.tls_key)
+    return context
+
+
+def listen(server: tornado.httpserver.HTTPServer, port: int, host: str) -> int:
+    """Bind and serve; returns the bound port (the real one when ``port`` is 0)."""
+    sockets = tornado.netutil.bind_sockets(port, host)
+    server.add_sockets(sockets)
+    return sockets[0].getsockname()[1]
 
 
 async def serve(argv: list[str] | None = None) -> int:
@@ -67,14 +85,23 @@ async def serve(argv: list[str] | None = None) -> int:
         log.error("cannot start", extra={"error": str(error)})
         flush_logs()
         return 1
-    server = tornado.httpserver.HTTPServer(app, xheaders=config.trust_proxy_headers, max_body_size=config.max_message_bytes)
     try:
-        listening = tornado.netutil.bind_sockets(config.port, config.host)
+        tls = tls_context(config)
+    except (OSError, ssl.SSLError) as error:
+        log.error("cannot start", extra={"error": f"tls_cert/tls_key: {error.strerror or error}"})
+        flush_logs()
+        return 1
+    server = tornado.httpserver.HTTPServer(app, xheaders=config.trust_proxy_headers, max_body_size=config.max_message_bytes, ssl_options=tls)
+    servers = [server]
+    try:
+        port = listen(server, config.port, config.host)
+        metrics_app = app.settings.get("openlifter_metrics_app")
+        if metrics_app is not None:
+            servers.append(tornado.httpserver.HTTPServer(metrics_app))
+            log.info("metrics listening", extra={"host": config.host, "port": listen(servers[-1], config.metrics_port, config.host)})
     except OSError as error:
         log.error("cannot listen", extra={"host": config.host, "port": config.port, "error": error.strerror})
         return 1
-    server.add_sockets(listening)
-    port = listening[0].getsockname()[1]  # the bound one, also with --port 0
     unloader = start_idle_unloading(app, config.meet_idle_unload_seconds)
     archiver = start_archiving(app, config.archive_after_days)
     stop = asyncio.Event()
@@ -85,7 +112,8 @@ async def serve(argv: list[str] | None = None) -> int:
     log.info(f"Open {url_to_open(config, port)} in a browser")
     await stop.wait()
     log.info("shutting down")
-    server.stop()
+    for listening in servers:
+        listening.stop()
     for periodic in (unloader, archiver):
         if periodic is not None:
             periodic.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from openlifter.config import Config
@@ -12,11 +12,14 @@ from openlifter.meet.registry import MeetRegistry
 class OpenSockets:
     """Every open WebSocket, so a shutdown can close them all with 1001."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_open: Callable[[], None] | None = None) -> None:
         self._sockets: set[Any] = set()
+        self._on_open = on_open  # counts sockets opened, for metrics
 
     def add(self, socket: Any) -> None:
         self._sockets.add(socket)
+        if self._on_open is not None:
+            self._on_open()
 
     def discard(self, socket: Any) -> None:
         self._sockets.discard(socket)

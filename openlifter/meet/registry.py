@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
@@ -42,6 +42,14 @@ class Rejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RegistryObserver(MeetObserver, Protocol):
+    """What the registry reports for metrics, besides what its meets report."""
+
+    def meet_created(self) -> None: ...
+
+    def meet_joined(self) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +85,7 @@ class MeetRegistry:
         config: Config,
         io: StorageExecutor,
         clock: Callable[[], float] = time.time,
-        observer: MeetObserver | None = None,
+        observer: RegistryObserver | None = None,
     ) -> None:
         self.config = config
         self.observer = observer
@@ -225,6 +233,8 @@ class MeetRegistry:
         self._register(live)
         session, token = await self._new_session(live, this_location)
         log.info("meet created", extra={"meetId": meet_id, "location": this_location, "endpoints": len(endpoints)})
+        if self.observer is not None:
+            self.observer.meet_created()
         return Admission(live, session, token)
 
     def password_policy(self) -> passwords.PasswordPolicy:
@@ -261,6 +271,8 @@ class MeetRegistry:
         await self._unarchive(live)
         session, token = await self._new_session(live, location)
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
+        if self.observer is not None:
+            self.observer.meet_joined()
         return Admission(live, session, token)
 
     def _rate_limited(self, address: str) -> bool:
