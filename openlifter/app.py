@@ -15,7 +15,7 @@ from openlifter.config import Config
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.feed import DisplayFeed
-from openlifter.handlers.health import HealthHandler, NotFoundHandler
+from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
 from openlifter.handlers.ws import MeetSocket
@@ -96,6 +96,7 @@ def make_app(config: Config) -> tornado.web.Application:
     routes: list[Any] = [
         (base + "ws", MeetSocket, {"limits": limits_from(config), "observer": metrics}),
         (base + "health", HealthHandler),
+        (base + "ws/health", HealthSocket),
         *([] if config.metrics_port else [(base + "metrics", MetricsHandler, {"metrics": metrics})]),
         (base + "admin/log-level", LogLevelHandler),
         (base + r"admin/meets/([^/]+)/display-key", DisplayKeyHandler, {"publishers": publishers}),

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 import tornado.web
 
+from openlifter.handlers.base import CrossOrigin
 from openlifter.handlers.display import DisplayAccess
 from openlifter.meet.live import LiveMeet
 from openlifter.views.live import MeetViews
@@ -21,7 +22,7 @@ def public_state(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
+class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
     def initialize(self, what: str, publishers: Publishers) -> None:
         self.what = what
         self.publishers = publishers
@@ -33,7 +34,7 @@ class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
             views = self.publishers.of(live).views()
             body = ANSWERS[self.what](self, live, views)
         self.no_store()
-        self.set_header("Access-Control-Allow-Origin", "*")
+        self.allow_origin()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.write(encode({"meetId": live.meet_id, "seq": views.seq, **body}))
 

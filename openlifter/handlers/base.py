@@ -55,3 +55,28 @@ def origin_allowed(origin: str, allowed: list[str], host: str) -> bool:
     if "*" in allowed or origin in allowed:
         return True
     return urlsplit(origin).netloc.lower() == host.lower()
+
+
+class CrossOrigin(AppContext):
+    """CORS for the JSON routes: origins from ``cors_origins``, and the preflight."""
+
+    PREFLIGHT_MAX_AGE_SECONDS = 600
+
+    def allow_origin(self) -> None:
+        handler: Any = self
+        allowed = self.config.cors_origins
+        origin = handler.request.headers.get("Origin")
+        if "*" in allowed:
+            handler.set_header("Access-Control-Allow-Origin", "*")
+        elif origin and origin in allowed:
+            handler.set_header("Access-Control-Allow-Origin", origin)
+            handler.add_header("Vary", "Origin")
+
+    def options(self, *args: Any) -> None:
+        """The preflight: which origin, methods and headers may follow (no data, no key)."""
+        handler: Any = self
+        self.allow_origin()
+        handler.set_header("Access-Control-Allow-Methods", "GET, OPTIONS")
+        handler.set_header("Access-Control-Allow-Headers", "Content-Type")
+        handler.set_header("Access-Control-Max-Age", str(self.PREFLIGHT_MAX_AGE_SECONDS))
+        handler.set_status(204)
