@@ -38,6 +38,12 @@ class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.write(encode({"meetId": live.meet_id, "seq": views.seq, **body}))
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Integrations read JSON, also when refused (no traceback, no data)."""
+        self.allow_origin()
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(encode({"error": self._reason, "status": status_code}))
+
     def lifting(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
         day, platform = self.get_query_argument("day", None), self.get_query_argument("platform", None)
         if day is None and platform is None:

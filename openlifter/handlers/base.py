@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -55,6 +56,49 @@ def origin_allowed(origin: str, allowed: list[str], host: str) -> bool:
     if "*" in allowed or origin in allowed:
         return True
     return urlsplit(origin).netloc.lower() == host.lower()
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorPage:
+    heading: str
+    summary: str
+    checks: tuple[str, ...] = ()
+
+
+# What a person sees instead of a bare status: what happened and what to check.
+ERROR_PAGES = {
+    403: ErrorPage(
+        "This display link is not valid",
+        "The page needs the meet's current display key, and the one in this address does not match.",
+        (
+            "Copy the whole address, including the part after ?key=.",
+            "Check the meet id in the address (9 digits).",
+            "The key may have been changed by the server operator: get the current link from the meet "
+            "director (it is on the meet's display index page and in the meet console).",
+        ),
+    ),
+    404: ErrorPage(
+        "Page not found",
+        "There is nothing at this address on this server.",
+        (
+            "Check the address for typing mistakes.",
+            "Meet pages look like /meets/<meet id>/?key=<display key>; overlays and the scoreboard are below that.",
+            "Behind a proxy, check that the server's base_url matches the path the proxy forwards.",
+        ),
+    ),
+}
+
+
+class FriendlyErrors(AppContext):
+    """HTML error pages for people (403 and 404 say what to check); no traceback, ever."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        handler: Any = self
+        page = ERROR_PAGES.get(status_code, ErrorPage(handler._reason, "The server could not answer this request."))
+        handler.set_header("Content-Type", "text/html; charset=utf-8")
+        handler.set_header("Cache-Control", "no-store")
+        renderer = self.settings["openlifter_renderer"]
+        handler.finish(renderer.render_template("error.html", status=status_code, meet={}, feed_path=None, **dataclasses.asdict(page)))
 
 
 class CrossOrigin(AppContext):

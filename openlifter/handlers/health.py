@@ -9,7 +9,7 @@ from typing import Any
 import tornado.web
 import tornado.websocket
 
-from openlifter.handlers.base import AppContext, CrossOrigin
+from openlifter.handlers.base import AppContext, CrossOrigin, FriendlyErrors
 
 PING, PONG = "ping", "pong"
 
@@ -39,6 +39,6 @@ class HealthSocket(AppContext, tornado.websocket.WebSocketHandler):
         self.open_sockets.discard(self)
 
 
-class NotFoundHandler(tornado.web.RequestHandler):
+class NotFoundHandler(FriendlyErrors, tornado.web.RequestHandler):
     def prepare(self) -> None:
         raise tornado.web.HTTPError(404)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import tornado.web
 
 from openlifter.auth.secrets import display_meet_id
+from openlifter.handlers.base import FriendlyErrors
 from openlifter.handlers.display import DisplayAccess
 from openlifter.views.pages import Renderer, index_sections, page_context, parse_spec
 from openlifter.views.publisher import Publishers
@@ -18,7 +19,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class PageHandler(DisplayAccess, tornado.web.RequestHandler):
+class PageHandler(FriendlyErrors, DisplayAccess, tornado.web.RequestHandler):
     def initialize(self, kind: str, renderer: Renderer, publishers: Publishers) -> None:
         self.kind = kind
         self.renderer = renderer
