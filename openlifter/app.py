@@ -35,11 +35,17 @@ STATIC_DIR = PACKAGE_DIR / "static"
 access_log = logging.getLogger("openlifter.access")
 
 
+# Probes come every few seconds from load balancers and monitors: DEBUG unless they fail.
+QUIET_PATHS = ("health", "ws/health", "metrics")
+
+
 def log_request(handler: tornado.web.RequestHandler) -> None:
     """Access log without query strings: display keys travel in ?key=."""
     status = handler.get_status()
     parts = urlsplit(handler.request.uri or "")
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if status < 400 and parts.path.endswith(QUIET_PATHS):
+        level = logging.DEBUG
     access_log.log(
         level,
         "request",

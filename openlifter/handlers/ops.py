@@ -55,7 +55,7 @@ class LogLevelHandler(AdminHandler):
             self.write({"error": f"level must be one of {', '.join(LOG_LEVELS)}"})
             return
         logging.getLogger().setLevel(level.upper())
-        log.warning("log level changed", extra={"level": level.upper()})
+        log.warning("log level changed", extra={"newLevel": level.upper()})
         self.write({"level": level.upper()})
 
 

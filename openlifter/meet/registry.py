@@ -251,9 +251,17 @@ class MeetRegistry:
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
+        meet_id = normalize_meet_id(meet_id_text)
+        try:
+            return await self._admit(meet_id, password, location, address)
+        except Rejected as refused:
+            # The trail of password guessing: who, which meet, why; never the password.
+            log.warning("join refused", extra={"meetId": meet_id or "(not a meet id)", "address": address, "reason": refused.reason})
+            raise
+
+    async def _admit(self, meet_id: str, password: str, location: str, address: str) -> Admission:
         if self._rate_limited(address):
             raise Rejected(m.JOIN_RATE_LIMITED)
-        meet_id = normalize_meet_id(meet_id_text)
         live = await self.get(meet_id) if meet_id else None
         if live is None:
             # Spend the same time as a real check so a wrong id is not told apart.

@@ -151,3 +151,13 @@ class TestDisplayKeyRotation:
     @pytest.mark.gen_test
     async def test_unknown_meet_is_not_found(self, http_client, base_url):
         assert (await self.rotate(http_client, base_url, "123456789")).code == 404
+
+
+@pytest.mark.gen_test
+async def test_health_probes_are_logged_at_debug_and_other_requests_at_info(http_client, base_url, caplog):
+    with caplog.at_level(logging.DEBUG, logger="openlifter.access"):
+        await http_client.fetch(base_url + BASE_URL + "health")
+        await http_client.fetch(base_url + BASE_URL + "static/live.css")
+    levels = {r.path: r.levelno for r in caplog.records if r.name == "openlifter.access"}
+    assert levels[BASE_URL + "health"] == logging.DEBUG
+    assert levels[BASE_URL + "static/live.css"] == logging.INFO

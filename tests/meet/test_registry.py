@@ -1,4 +1,5 @@
 import asyncio
+import logging
 
 import pytest
 
@@ -122,3 +123,17 @@ async def test_meet_with_a_connection_or_a_display_stays_loaded(tmp_path, io):
     assert registry.unload_idle(0, now=live.last_active + 10_000) == []
     registry.in_use.clear()
     assert registry.unload_idle(0, now=live.last_active + 10_000) == [live.meet_id]
+
+
+@pytest.mark.gen_test
+async def test_a_failed_join_is_logged_with_address_and_meet_id_but_never_the_password(tmp_path, io, caplog):
+    registry = registry_on(tmp_path, io)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2), ("Weigh-in", 1)])
+    guess = "a-guessed-password-123"
+    with caplog.at_level(logging.WARNING, logger="openlifter.meet.registry"):
+        with pytest.raises(Rejected):
+            await registry.join_meet(created.live.meet_id, guess, "Weigh-in", "203.0.113.7")
+    refused = [r for r in caplog.records if r.getMessage() == "join refused"]
+    assert len(refused) == 1
+    assert (refused[0].meetId, refused[0].address) == (created.live.meet_id, "203.0.113.7")
+    assert guess not in caplog.text and all(guess not in str(v) for v in vars(refused[0]).values())
