@@ -18,6 +18,7 @@ from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
+from openlifter.handlers.themes import ThemeCatalog, ThemeFeed
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
 from openlifter.metrics import ServerMetrics
@@ -96,11 +97,13 @@ def make_app(config: Config) -> tornado.web.Application:
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
     registry.start()
+    themes = ThemeCatalog(Path(config.themes_dir))
+    themes.scan()
     display = {"publishers": publishers}
-    pages = {"renderer": renderer, "publishers": publishers}
+    pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
     routes: list[Any] = [
-        (base + "ws", MeetSocket, {"limits": limits_from(config), "observer": metrics}),
+        (base + "ws", MeetSocket, {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}),
         (base + "health", HealthHandler),
         (base + "ws/health", HealthSocket),
         *([] if config.metrics_port else [(base + "metrics", MetricsHandler, {"metrics": metrics})]),
@@ -119,6 +122,8 @@ def make_app(config: Config) -> tornado.web.Application:
         (meet + "overlay", PageHandler, {"kind": "overlay", **pages}),
         (base + r"meets/([^/]+)/?", PageHandler, {"kind": "index", **pages}),
         (base + "static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
+        (base + r"themes/([A-Za-z0-9_-]+\.css)", tornado.web.StaticFileHandler, {"path": str(Path(config.themes_dir).resolve())}),
+        (base + "themes/feed", ThemeFeed, {"themes": themes}),
         (base + ".*", NotFoundHandler),
     ]
     settings: dict[str, Any] = {
@@ -129,6 +134,7 @@ def make_app(config: Config) -> tornado.web.Application:
         "openlifter_metrics": metrics,
         "openlifter_publishers": publishers,
         "openlifter_renderer": renderer,
+        "openlifter_themes": themes,
         "websocket_max_message_size": config.max_message_bytes,
         "websocket_ping_interval": config.ws_ping_interval or None,
         "websocket_ping_timeout": config.ws_ping_timeout or None,

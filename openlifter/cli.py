@@ -14,8 +14,9 @@ import tornado.netutil
 import tornado.web
 
 from openlifter.app import make_app
-from openlifter.config import Config, ConfigError, load_config
+from openlifter.config import Config, ConfigError, config_file_path, load_config
 from openlifter.logsetup import configure_logging, flush_logs
+from openlifter.watching import ConfigReloader, FolderWatcher
 
 log = logging.getLogger("openlifter")
 
@@ -72,6 +73,28 @@ def listen(server: tornado.httpserver.HTTPServer, port: int, host: str) -> int:
     return sockets[0].getsockname()[1]
 
 
+def apply_config(app: tornado.web.Application, config: Config) -> None:
+    """Hand a reloaded config to everything that reads it at use time."""
+    app.settings["openlifter_config"] = config
+    app.settings["openlifter_registry"].config = config
+    logging.getLogger().setLevel(config.log_level)
+
+
+def start_watching(app: tornado.web.Application, config: Config, argv: list[str] | None) -> FolderWatcher:
+    """Follow the config file and the themes folder (watchdog), so edits need no restart."""
+    watcher = FolderWatcher()
+    config_file = config_file_path(argv)
+    if config_file is not None:
+        reloader = ConfigReloader(argv, None, lambda fresh: apply_config(app, fresh), config)
+        target = config_file.resolve()
+        watcher.watch(target.parent, lambda path: reloader.reload() if path.resolve() == target else None)
+    themes = app.settings["openlifter_themes"]
+    if themes.folder.is_dir():
+        watcher.watch(themes.folder, themes.changed)
+    watcher.start()
+    return watcher
+
+
 async def serve(argv: list[str] | None = None) -> int:
     try:
         config = load_config(argv)
@@ -85,6 +108,7 @@ async def serve(argv: list[str] | None = None) -> int:
         log.error("cannot start", extra={"error": str(error)})
         flush_logs()
         return 1
+    watcher = start_watching(app, config, argv)  # before listening: no edit goes unseen
     try:
         tls = tls_context(config)
     except (OSError, ssl.SSLError) as error:
@@ -112,6 +136,7 @@ async def serve(argv: list[str] | None = None) -> int:
     log.info(f"Open {url_to_open(config, port)} in a browser")
     await stop.wait()
     log.info("shutting down")
+    watcher.stop()
     for listening in servers:
         listening.stop()
     for periodic in (unloader, archiver):

@@ -148,8 +148,8 @@ RELOADABLE = frozenset({
     "log_level", "password_min_length", "password_require_uppercase", "password_require_lowercase",
     "password_require_digit", "password_require_special", "bcrypt_rounds", "session_ttl_seconds",
     "max_updates_per_batch", "max_key_length", "max_key_index", "max_value_bytes", "max_meets",
-    "max_connections_per_meet", "max_pending_messages", "max_pending_display_frames", "pull_page_size",
-    "recovery_wait_seconds", "join_attempts_per_minute", "allowed_origins", "cors_origins", "archive_after_days",
+    "max_connections_per_meet", "max_pending_messages", "max_pending_display_frames",
+    "join_attempts_per_minute", "allowed_origins", "cors_origins",
 })
 # Secrets are never echoed back in error messages or logs.
 SECRET_KEYS = frozenset({"admin_token"})
@@ -320,6 +320,13 @@ def make_argument_parser() -> argparse.ArgumentParser:
 def environment_value(name: str) -> str | None:
     """One environment variable, for the command-line tools (e.g. a meet password)."""
     return os.environ.get(name)
+
+
+def config_file_path(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The config file in use (--config, else OPENLIFTER_CONFIG), or None."""
+    environ = os.environ if environ is None else environ
+    named = make_argument_parser().parse_args(argv).config or environ.get(ENV_PREFIX + "CONFIG")
+    return Path(named) if named else None
 
 
 def load_config(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:

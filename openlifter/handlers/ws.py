@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import tornado.websocket
 
@@ -14,8 +14,8 @@ from openlifter.protocol.schema import Limits
 
 
 class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
-    def initialize(self, limits: Limits, observer: MessageObserver | None = None) -> None:
-        self.limits = limits
+    def initialize(self, limits: Callable[[], Limits], observer: MessageObserver | None = None) -> None:
+        self.current_limits = limits  # read at each open: a reloaded config applies to new sockets
         self.observer = observer
 
     def check_origin(self, origin: str) -> bool:
@@ -26,7 +26,7 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         # client's delayed TCP ACK (about 40 ms), stalling ACKs and relays.
         self.set_nodelay(True)
         self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages)
-        self.connection = Connection(self.registry, self.limits, self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer)
+        self.connection = Connection(self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer)
         self.open_sockets.add(self)
 
     async def on_message(self, message: str | bytes) -> None:
