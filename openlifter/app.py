@@ -19,6 +19,7 @@ from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHand
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
 from openlifter.handlers.themes import ThemeCatalog, ThemeFeed
+from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
 from openlifter.metrics import ServerMetrics
@@ -65,6 +66,8 @@ def limits_from(config: Config) -> Limits:
         max_key_length=config.max_key_length,
         max_key_index=config.max_key_index,
         max_value_bytes=config.max_value_bytes,
+        max_key_segments=config.max_key_segments,
+        max_value_depth=config.max_value_depth,
     )
 
 
@@ -121,8 +124,8 @@ def make_app(config: Config) -> tornado.web.Application:
         (meet + "scoreboard", PageHandler, {"kind": "scoreboard", **pages}),
         (meet + "overlay", PageHandler, {"kind": "overlay", **pages}),
         (base + r"meets/([^/]+)/?", PageHandler, {"kind": "index", **pages}),
-        (base + "static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
-        (base + r"themes/([A-Za-z0-9_-]+\.css)", tornado.web.StaticFileHandler, {"path": str(Path(config.themes_dir).resolve())}),
+        (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
+        (base + r"themes/([A-Za-z0-9_-]+\.css)", StaticFiles, {"path": str(Path(config.themes_dir).resolve())}),
         (base + "themes/feed", ThemeFeed, {"themes": themes}),
         (base + ".*", NotFoundHandler),
     ]

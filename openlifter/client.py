@@ -152,17 +152,20 @@ class ClientSession:
         return []
 
     def _rejected(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        omitted = False
         for rejection in message["updatesRejected"]:
             edit = self.pending.pop(rejection["localSeqNum"], None)
             if edit is None:
                 continue
+            omitted = omitted or bool(rejection.get("serverValueOmitted"))
             self._answer(
                 Answer(
                     edit.local_seq, edit.key, edit.value, edit.after_seq, False, None,
-                    rejection["conflict"], rejection["reason"], rejection["serverValue"],
+                    rejection["conflict"], rejection["reason"], rejection.get("serverValue"),
                 )
             )
-        return []
+        # A server value too large to send: the server's log has it, so pull.
+        return [self.pull_frame()] if omitted else []
 
     def _relayed(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         for item in message["updatesRelayed"]:

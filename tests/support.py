@@ -25,7 +25,10 @@ PASSWORD = "correct horse battery"
 
 def test_config(data_dir: Path, **overrides: Any) -> Config:
     """A config for tests: fast bcrypt, the given data dir, a non-root base path."""
-    values: dict[str, Any] = {"data_dir": str(data_dir), "bcrypt_rounds": 4, "base_url": BASE_URL, "recovery_wait_seconds": 1.0}
+    # Every test client connects from 127.0.0.1: tests that count creates lower the limit.
+    values: dict[str, Any] = {
+        "data_dir": str(data_dir), "bcrypt_rounds": 4, "base_url": BASE_URL, "recovery_wait_seconds": 1.0, "creates_per_minute": 1000,
+    }
     values.update(overrides)
     return build_config(values)
 
@@ -168,7 +171,10 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         env = {**os.environ, "OPENLIFTER_LOG_FORMAT": "json"}
-        command = [sys.executable, "-m", "openlifter", "--port", str(self.port), "--data-dir", str(self.data_dir), "--bcrypt-rounds", "4", *self.extra]
+        command = [
+            sys.executable, "-m", "openlifter", "--port", str(self.port), "--data-dir", str(self.data_dir),
+            "--bcrypt-rounds", "4", "--creates-per-minute", "1000", *self.extra,
+        ]  # fmt: skip
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15

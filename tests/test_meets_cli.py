@@ -24,7 +24,7 @@ def meet_id(tmp_path, io_loop):
     io = StorageExecutor(1)
     registry = MeetRegistry(test_config(tmp_path / "data"), io)
     registry.start()
-    created = io_loop.run_sync(lambda: registry.create_meet("Table", PASSWORD, [("Table", 1)]))
+    created = io_loop.run_sync(lambda: registry.create_meet("Table", PASSWORD, [("Table", 1)], "10.0.0.1"))
     registry.close_files()
     io.shutdown()
     return created.live.meet_id

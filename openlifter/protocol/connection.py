@@ -12,9 +12,11 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 from openlifter.auth.sessions import Session
-from openlifter.meet.registry import MeetRegistry, Rejected
+from openlifter.meet.errors import Rejected
+from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol import messages as m
 from openlifter.protocol.schema import Limits, Malformed, parse_envelope
+from openlifter.storage.files import StorageError
 
 if TYPE_CHECKING:
     from openlifter.meet.live import LiveMeet
@@ -54,10 +56,13 @@ def translate_error(msg_type: str | None, error: Exception) -> dict[str, Any]:
         return m.malformed_message(str(error))
     if isinstance(error, InvalidSession):
         return m.invalid_session(error.token)
+    reply = _REJECTION_REPLIES.get(msg_type or "", m.malformed_message)
     if isinstance(error, Rejected):
         # e.g. a damaged meet reached through a session token: say why, keep the socket.
-        reply = _REJECTION_REPLIES.get(msg_type or "", m.malformed_message)
         return reply(error.reason)
+    if isinstance(error, StorageError):  # a full or failing disk: the client may try again
+        log.error("storage error answering a message", extra={"msgType": msg_type, "error": str(error)})
+        return reply(m.STORAGE_FAILED)
     log.error("unexpected error handling a message", exc_info=error, extra={"msgType": msg_type})
     return m.malformed_message(m.INTERNAL_ERROR)
 
@@ -119,10 +124,11 @@ class Connection:
         return live, session
 
     def enter(self, live: "LiveMeet", session: Session) -> None:
+        """Belong to ``live`` from now on (raises Rejected when it has no room)."""
         if self.live is not live:
+            live.attach(self)
             self.leave()
             self.live = live
-            live.attach(self)
         self.session = session
 
     def leave(self) -> None:

@@ -1,5 +1,6 @@
 """The conflict rule of SPEC section 2, one behaviour per test."""
 
+from openlifter.meet.budget import WorkBudget
 from openlifter.meet.meet import Endpoint, Meet, Update
 from openlifter.meet.keys import parse_key
 
@@ -141,5 +142,5 @@ def test_rule_scales_with_recent_history_not_log_length():
     for i in range(20000):
         apply(meet, "Platform", upd(f"registration.entries[{i % 500}].bodyweightKg", i, local=i + 1, after=i))
     history = meet.history
-    visited = list(history.overlapping_since(parse_key("registration"), 19990))
+    visited = list(history.overlapping_since(parse_key("registration"), 19990, WorkBudget(10000)))
     assert len(visited) == 10

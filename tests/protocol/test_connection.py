@@ -7,7 +7,7 @@ import pytest
 from openlifter.protocol import commands
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from support import PASSWORD, create_message, update, update_message
+from support import PASSWORD, create_message, join_message, update, update_message
 
 
 def connect(registry, sent, table=commands.COMMANDS):
@@ -114,3 +114,16 @@ async def test_a_configured_password_rule_refuses_create_meet_naming_the_rule(re
     await connect(registry, sent).receive(json.dumps(create_message(password="no digits in this password")))
     assert sent[0]["msgType"] == "CREATE_REJECTED"
     assert "require_digit" in sent[0]["reason"]
+
+
+@pytest.mark.gen_test
+async def test_a_storage_error_while_joining_is_a_join_rejected_with_the_reason(registry):
+    sent = []
+    await connect(registry, sent).receive(json.dumps(create_message()))
+    meet_id = sent[0]["meetId"]
+    sessions_file = registry.paths.meet_dir(meet_id) / "sessions.json"
+    sessions_file.unlink()
+    (sessions_file / "in-the-way").mkdir(parents=True)  # the atomic rename onto it fails
+    await connect(registry, sent).receive(json.dumps(join_message(meet_id)))
+    assert sent[-1] == {"msgType": "JOIN_REJECTED", "reason": "the server's storage failed; nothing was changed, try again later"}
+    assert len(registry.sessions.of_meet(meet_id, registry.clock())) == 1  # the joiner's session, never stored, is not kept
