@@ -169,7 +169,7 @@ SECRET_KEYS = frozenset({"admin_token"})
 
 
 def _field_type(name: str) -> type:
-    annotation = FIELDS[name].type
+    annotation = str(FIELDS[name].type)  # a string: this module uses postponed annotations
     return {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list}[annotation]
 
 
@@ -318,8 +318,9 @@ def make_argument_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--config", metavar="FILE", help="Config file (.toml, .yaml, .yml or .json); also OPENLIFTER_CONFIG.")
+    defaults = dataclasses.asdict(Config())
     for name, field in FIELDS.items():
-        default = "(empty)" if name in SECRET_KEYS else field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        default = "(empty)" if name in SECRET_KEYS else defaults[name]
         parser.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,

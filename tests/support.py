@@ -33,7 +33,7 @@ def test_config(data_dir: Path, **overrides: Any) -> Config:
     return build_config(values)
 
 
-test_config.__test__ = False  # a helper, not a test
+setattr(test_config, "__test__", False)  # a helper, not a test
 
 
 @pytest.fixture
@@ -83,13 +83,14 @@ class Client:
     async def send(self, message: Any) -> None:
         await self.conn.write_message(message if isinstance(message, str) else json.dumps(message))
 
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any] | None:
+    async def recv(self, timeout: float = 5.0) -> Any:
+        """The next frame as JSON, or None once the server closed the socket."""
         import asyncio
 
         frame = await asyncio.wait_for(self.conn.read_message(), timeout)
         return None if frame is None else json.loads(frame)
 
-    async def request(self, message: Any, timeout: float = 5.0) -> dict[str, Any] | None:
+    async def request(self, message: Any, timeout: float = 5.0) -> Any:
         await self.send(message)
         return await self.recv(timeout)
 

@@ -36,7 +36,8 @@ def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp("wheel")
     source = root / "src"
     shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(".venv", ".git", "data", "build", "*.egg-info", "screenshots", "__pycache__"))
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(root / "dist"), str(source))
+    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-v", "-w", str(root / "dist"), str(source))
+    (root / "build.log").write_text(built.stdout + built.stderr)
     wheel = next((root / "dist").glob("openlifter_live-*.whl"))
     venv = root / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", str(venv))
@@ -44,6 +45,23 @@ def installed(tmp_path_factory):
     site = Path(run(str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
     (site / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv
+
+
+def test_the_build_has_no_licence_or_packaging_warnings(installed):
+    log = (installed.parent / "build.log").read_text()
+    warnings = [line for line in log.splitlines() if "Warning" in line or "warning:" in line.lower()]
+    assert not [line for line in warnings if "byte-compiling is disabled" not in line], warnings  # pip's own -B
+
+
+def test_the_licence_is_an_spdx_expression_with_its_text_in_the_wheel(installed):
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "AGPL-3.0-or-later"
+    assert "GNU AFFERO GENERAL PUBLIC LICENSE" in (REPO / "LICENSE").read_text()
+    metadata = next((installed / "lib").glob("python3*/site-packages/openlifter_live-*.dist-info"))
+    assert "License-Expression: AGPL-3.0-or-later" in (metadata / "METADATA").read_text()
+    assert (metadata / "licenses" / "LICENSE").is_file()
 
 
 def test_the_installed_package_carries_its_templates_and_static_files(installed):

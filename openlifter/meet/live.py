@@ -38,7 +38,8 @@ class MeetObserver(Protocol):
 class Peer(Protocol):
     """What a meet needs of a connection: a non-blocking send and who it is."""
 
-    location: str | None  # None for display-only peers
+    @property
+    def location(self) -> str | None: ...  # None for display-only peers
 
     def send(self, message: dict[str, Any] | str) -> None: ...
 

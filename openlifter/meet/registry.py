@@ -110,8 +110,8 @@ class MeetRegistry:
         # Meets with a damaged file: refused with the reason until the operator fixes the
         # file and restarts (meet id -> the reason clients get).
         self._out_of_service: dict[str, str] = {}
-        self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
-        self.on_meet_unloaded: list[Callable[[LiveMeet], None]] = []
+        self.on_meet_loaded: list[Callable[[LiveMeet], object]] = []
+        self.on_meet_unloaded: list[Callable[[LiveMeet], object]] = []
         # Other holders of a meet (display feeds) say here whether it is still in use.
         self.in_use: list[Callable[[LiveMeet], bool]] = []
         self._dummy_hash = ""  # a hash of a random password, set in start()

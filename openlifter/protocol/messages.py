@@ -90,7 +90,7 @@ def join_rejected(reason: str) -> dict[str, Any]:
 
 
 def update_ack(acks: Iterable[tuple[int, int]]) -> dict[str, Any]:
-    return {"msgType": UPDATE_ACK, "updateAcks": [{"localSeqNum": l, "serverSeqNum": s} for l, s in acks]}
+    return {"msgType": UPDATE_ACK, "updateAcks": [{"localSeqNum": local, "serverSeqNum": server} for local, server in acks]}
 
 
 def update_rejected(rejections: Iterable[Any]) -> dict[str, Any]:

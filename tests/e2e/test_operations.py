@@ -11,7 +11,7 @@ import pytest
 import tornado.httpclient
 import tornado.websocket
 
-from support import PASSWORD, create_message, free_port, join_message
+from support import create_message, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import pytest
 from openlifter.protocol.commands import COMMANDS
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from support import PASSWORD, create_message, join_message, update, update_message
+from support import create_message, join_message, update, update_message
 
 
 async def joined(registry, meet_id, location="Weigh-in"):

@@ -7,7 +7,7 @@ import pytest
 from openlifter.protocol import commands
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from support import PASSWORD, create_message, join_message, update, update_message
+from support import create_message, join_message, update, update_message
 
 
 def connect(registry, sent, table=commands.COMMANDS):

@@ -56,7 +56,7 @@ def frame_for(variant, views) -> str:
     return json.dumps({"seq": views.seq, "variant": variant, "current": current and current["id"]})
 
 
-def publisher(live: FakeLive, coalesce: float = 0.0, **kwargs) -> MeetPublisher:
+def publisher(live: Any, coalesce: float = 0.0, **kwargs) -> MeetPublisher:
     return MeetPublisher(live, frame_for, coalesce, **kwargs)
 
 
