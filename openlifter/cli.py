@@ -15,6 +15,7 @@ import tornado.web
 
 from openlifter.app import make_app
 from openlifter.config import Config, ConfigError, config_file_path, load_config
+from openlifter.httpserver import fit_connection_cap, make_server
 from openlifter.logsetup import configure_logging, flush_logs
 from openlifter.watching import ConfigReloader, FolderWatcher
 
@@ -115,8 +116,8 @@ async def serve(argv: list[str] | None = None) -> int:
         log.error("cannot start", extra={"error": f"tls_cert/tls_key: {error.strerror or error}"})
         flush_logs()
         return 1
-    server = tornado.httpserver.HTTPServer(app, xheaders=config.trust_proxy_headers, max_body_size=config.max_message_bytes, ssl_options=tls)
-    servers = [server]
+    server = make_server(app, config, fit_connection_cap(config), ssl_options=tls)
+    servers: list[tornado.httpserver.HTTPServer] = [server]
     try:
         port = listen(server, config.port, config.host)
         metrics_app = app.settings.get("openlifter_metrics_app")

@@ -22,6 +22,7 @@ import yaml
 ENV_PREFIX = "OPENLIFTER_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("auto", "json", "text")
+PROXY_CLIENT_HEADERS = ("x-forwarded-for", "x-real-ip")
 
 
 class ConfigError(ValueError):
@@ -63,6 +64,10 @@ def _base_url(value: str) -> str | None:
     return None
 
 
+def _proxy_client_header(value: str) -> str | None:
+    return None if value.lower() in PROXY_CLIENT_HEADERS else "must be X-Forwarded-For or X-Real-Ip"
+
+
 def option(default: Any, help: str, validator: Callable[[Any], str | None] | None = None, metavar: str | None = None) -> Any:
     """One option: ``metavar`` names its value in --help (else one is chosen by type)."""
     return dataclasses.field(default=default, metadata={"help": help, "validator": validator, "metavar": metavar})
@@ -82,6 +87,7 @@ class Config:
     log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format, metavar="FORMAT")
     password_min_length: int = option(10, "Minimum meet password length in characters.", _positive)
     bcrypt_rounds: int = option(12, "bcrypt cost factor for meet passwords (4..31).", _bcrypt_rounds)
+    password_threads: int = option(1, "Threads hashing and checking meet passwords (bcrypt keeps a core busy per thread): fewer than the cores, so a crowd of joins waits its turn instead of slowing every meet's relays.", _positive)
     session_ttl_seconds: int = option(7 * 24 * 3600, "Lifetime of a session token in seconds.", _positive)
     max_message_bytes: int = option(4 * 1024 * 1024, "Largest WebSocket frame accepted; larger frames close the connection with 1009.", _positive)
     max_updates_per_batch: int = option(5000, "Most updates in one UPDATE_INIT or RECOVERY_UPDATES message.", _positive)
@@ -113,7 +119,12 @@ class Config:
     ws_ping_timeout: float = option(20.0, "Seconds without a pong before a WebSocket is closed (at most ws_ping_interval).", _non_negative, metavar="SECONDS")
     allowed_origins: list[str] = list_option(["*"], "Origins allowed to open WebSockets; '*' allows any (OpenLifter runs from its own site).")
     storage_threads: int = option(8, "Threads doing file I/O (fsync) so one slow disk never blocks the event loop.", _positive)
-    trust_proxy_headers: bool = option(False, "Take client addresses from X-Real-Ip/X-Forwarded-For (only behind a proxy that sets them; else clients could pick the address the join rate limit counts).")
+    trust_proxy_headers: bool = option(False, "Take client addresses from the header named by proxy_client_header (only behind a proxy that sets it; else clients could pick the address the join rate limit counts).")
+    proxy_client_header: str = option("X-Forwarded-For", "With trust_proxy_headers: X-Forwarded-For (its last hop, which the proxy appends) or X-Real-Ip (only if the proxy overwrites it); the other header is ignored.", _proxy_client_header, metavar="HEADER")
+    max_connections: int = option(10000, "Most open HTTP and WebSocket connections; at the cap the connection waiting longest for its request headers is closed, or the new one gets 503. Lowered at start-up to fit the open-file limit.", _positive)
+    reserved_file_descriptors: int = option(256, "File descriptors kept free of connections for meet files when max_connections must be lowered to fit the open-file limit.", _non_negative)
+    http_header_timeout_seconds: float = option(10.0, "Seconds a connection may take to send a request's headers (also how long an idle keep-alive connection stays open).", _positive)
+    http_body_timeout_seconds: float = option(60.0, "Seconds a request may take to send its body.", _positive)
     admin_token: str = option("", "Token for /admin endpoints; empty disables them.", metavar="TOKEN")
     feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
     tls_cert: str = option("", "Certificate chain (PEM) to serve https and wss without a proxy; needs tls_key.", metavar="FILE")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import dataclasses
 import logging
 import time
@@ -116,6 +117,9 @@ class MeetRegistry:
         self.in_use: list[Callable[[LiveMeet], bool]] = []
         self._dummy_hash = ""  # a hash of a random password, set in start()
         self._folder_lock: DataFolderLock | None = None
+        # bcrypt keeps a core busy per thread: a few threads, so that a crowd of joins
+        # waits its turn instead of starving the event loop that relays every meet.
+        self._password_pool = concurrent.futures.ThreadPoolExecutor(config.password_threads, thread_name_prefix="bcrypt")
         self.replays = 0  # how many logs were read from disk (a load shared by joins counts once)
 
     # ---- start-up -------------------------------------------------------------------
@@ -284,7 +288,7 @@ class MeetRegistry:
         self._current_ids.add(meet_id)  # reserve before any await
         try:
             password_hash = await asyncio.get_running_loop().run_in_executor(
-                None, passwords.hash_password, password, self.config.bcrypt_rounds
+                self._password_pool, passwords.hash_password, password, self.config.bcrypt_rounds
             )
             auth = MeetAuth(meet_id, password_hash, tuple(endpoints), new_display_key(), self.clock())
             files = MeetFiles(self.paths.meet_dir(meet_id))
@@ -332,7 +336,7 @@ class MeetRegistry:
         if attempt is None:
             raise Rejected(m.JOIN_RATE_LIMITED)
         password_hash = await self._password_hash(meet_id)
-        ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, password_hash)
+        ok = await asyncio.get_running_loop().run_in_executor(self._password_pool, passwords.check_password, password, password_hash)
         live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
             raise Rejected(m.JOIN_BAD_CREDENTIALS)
@@ -543,6 +547,7 @@ class MeetRegistry:
 
     async def close(self) -> None:
         """Wait for each meet's write in progress, then close its files."""
+        self._password_pool.shutdown(wait=False, cancel_futures=True)
         for live in self._meets.values():
             async with live.lock:
                 live.files.close()
