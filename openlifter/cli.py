@@ -133,7 +133,7 @@ async def serve(argv: list[str] | None = None) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    log.info("listening", extra={"host": config.host, "port": port, "dataDir": str(app.settings["openlifter_registry"].paths.root)})
+    log.info("listening", extra={"host": config.host, "port": port, "dataDir": str(config.data_path.resolve())})
     log.info(f"Open {url_to_open(config, port)} in a browser")
     await stop.wait()
     log.info("shutting down")

@@ -16,7 +16,7 @@ PING, PONG = "ping", "pong"
 
 class HealthHandler(CrossOrigin, tornado.web.RequestHandler):
     async def get(self) -> None:
-        writable = await self.registry.io.run(self.registry.paths.is_writable)
+        writable = await self.registry.io.run(self.registry.store.is_writable)
         self.allow_origin()
         self.set_header("Cache-Control", "no-store")
         if not writable:

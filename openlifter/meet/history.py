@@ -16,7 +16,7 @@ from typing import Iterator, cast
 
 from openlifter.meet.budget import WorkBudget
 from openlifter.meet.keys import Path, Segment
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 
 
 class _Node:

@@ -22,7 +22,7 @@ from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DamagedFile, StorageError
-from openlifter.storage.meetfiles import LogEntry, MeetFiles
+from openlifter.storage.store import LogEntry, MeetRecords
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ ChangeListener = Callable[["LiveMeet", list[LogEntry]], None]
 
 
 class LiveMeet:
-    def __init__(self, meet: Meet, auth: MeetAuth, files: MeetFiles, io: StorageExecutor) -> None:
+    def __init__(self, meet: Meet, auth: MeetAuth, files: MeetRecords, io: StorageExecutor) -> None:
         self.meet = meet
         self.auth = auth
         self.files = files

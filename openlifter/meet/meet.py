@@ -18,7 +18,7 @@ from openlifter.meet.conflicts import judge_update
 from openlifter.meet.history import KeyHistory
 from openlifter.meet.jsonvalue import MISSING, copy_json, encoded_size, encoded_size_within, get_in, json_equal_within, set_in, write_effect
 from openlifter.meet.keys import Path, parse_accepted_key
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 
 REASON_CONFLICT = "a location of equal or higher priority changed this after you last synced"
 REASON_AHEAD = "afterServerSeqNum is ahead of the server; send CLIENT_PULL first"

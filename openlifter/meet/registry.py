@@ -11,7 +11,6 @@ import concurrent.futures
 import dataclasses
 import logging
 import time
-from pathlib import Path
 from typing import Callable, Protocol, TypeVar
 
 from openlifter.auth import passwords
@@ -24,9 +23,9 @@ from openlifter.meet.meet import Endpoint, Meet, MeetLimits
 from openlifter.meet.ratelimit import AddressLimit
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DamagedFile, DataPaths, StorageError, last_modified, move_dir, remove_dir
-from openlifter.storage.lock import DataFolderLock
-from openlifter.storage.meetfiles import MeetFiles
+from openlifter.storage.files import DamagedFile, StorageError
+from openlifter.storage.filestore import FileMeetStore
+from openlifter.storage.store import MeetRecords, MeetStore, Place
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,7 @@ RATE_WINDOW_SECONDS = 60.0
 
 # Where a meet's folder is (SPEC section 3, plus archived-meets/ for long-idle meets).
 CURRENT, ARCHIVED, FINISHED = "current", "archived", "finished"
+PLACES = {CURRENT: Place.CURRENT, ARCHIVED: Place.ARCHIVED, FINISHED: Place.FINISHED}
 ARCHIVE_ONLY_CURRENT = "only a current (unpublished) meet can be archived"
 MEET_IN_USE = "the meet is in use (connected browsers or displays); close them first"
 NO_SUCH_MEET = "no such meet"
@@ -83,10 +83,12 @@ class MeetRegistry:
         io: StorageExecutor,
         clock: Callable[[], float] = time.time,
         observer: RegistryObserver | None = None,
+        store: MeetStore | None = None,
     ) -> None:
         self.config = config
         self.observer = observer
-        self.paths = DataPaths(config.data_path)
+        # The embedded file store unless told otherwise (make_app passes it explicitly).
+        self.store: MeetStore = store if store is not None else FileMeetStore(config.data_path)
         self.io = io
         self.clock = clock
         self.sessions = SessionIndex()
@@ -116,7 +118,6 @@ class MeetRegistry:
         # Other holders of a meet (display feeds) say here whether it is still in use.
         self.in_use: list[Callable[[LiveMeet], bool]] = []
         self._dummy_hash = ""  # a hash of a random password, set in start()
-        self._folder_lock: DataFolderLock | None = None
         # bcrypt keeps a core busy per thread: a few threads, so that a crowd of joins
         # waits its turn instead of starving the event loop that relays every meet.
         self._password_pool = concurrent.futures.ThreadPoolExecutor(config.password_threads, thread_name_prefix="bcrypt")
@@ -128,14 +129,13 @@ class MeetRegistry:
         """Create the data folders and index every meet's sessions (logs load lazily).
         Runs once before the server listens, so blocking here is fine. Refuses (raises
         DataFolderInUse) when another process serves the same data folder."""
-        self._folder_lock = DataFolderLock.acquire(self.paths.root, holder)
-        self.paths.ensure()
-        self._current_ids = set(self._remove_unfinished_creates(self.paths.meet_ids()))
-        self._finished_ids = set(self.paths.meet_ids(finished=True))
-        self._archived_ids = set(self.paths.meet_ids(archived=True))
+        self.store.open(holder)
+        self._current_ids = set(self._remove_unfinished_creates(self.store.meet_ids(Place.CURRENT)))
+        self._finished_ids = set(self.store.meet_ids(Place.FINISHED))
+        self._archived_ids = set(self.store.meet_ids(Place.ARCHIVED))
         now = self.clock()
         for meet_id in self._current_ids | self._finished_ids:
-            files = MeetFiles(self.folder_of(meet_id))
+            files = self._files(meet_id)
             try:
                 self.sessions.add_records(meet_id, files.read_sessions(), now)
             except DamagedFile as error:
@@ -144,7 +144,7 @@ class MeetRegistry:
                 self._out_of_service[meet_id] = m.JOIN_MEET_UNREADABLE
                 log.error(
                     "meet out of service: cannot read its sessions",
-                    extra={"meetId": meet_id, "file": str(files.sessions_path.relative_to(self.paths.root)), "error": str(error)},
+                    extra={"meetId": meet_id, "file": self.store.describe(files.sessions_path), "error": str(error)},
                 )
         self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
         log.info(
@@ -158,12 +158,12 @@ class MeetRegistry:
         neither counts toward max_meets nor fails to load. Returns the other ids."""
         kept = []
         for meet_id in meet_ids:
-            files = MeetFiles(self.paths.meet_dir(meet_id))
+            files = self.store.records(meet_id, Place.CURRENT)
             try:
                 if not files.is_unfinished_create():
                     kept.append(meet_id)
                     continue
-                remove_dir(files.directory)
+                self.store.remove(meet_id, Place.CURRENT)
                 log.warning("removed the folder of an interrupted create", extra={"meetId": meet_id})
             except StorageError as error:
                 log.error("cannot remove the folder of an interrupted create", extra={"meetId": meet_id, "error": str(error)})
@@ -175,7 +175,7 @@ class MeetRegistry:
         self._out_of_service[meet_id] = m.JOIN_MEET_DAMAGED
         log.warning(
             "meet out of service: damaged file",
-            extra={"meetId": meet_id, "file": str(error.path.relative_to(self.paths.root)), "error": str(error)},
+            extra={"meetId": meet_id, "file": self.store.describe(error.path), "error": str(error)},
         )
 
     def out_of_service(self, meet_id: str) -> str | None:
@@ -200,9 +200,8 @@ class MeetRegistry:
             return ARCHIVED
         return None
 
-    def folder_of(self, meet_id: str) -> Path:
-        status = self.status_of(meet_id)
-        return self.paths.meet_dir(meet_id, finished=status == FINISHED, archived=status == ARCHIVED)
+    def place_of(self, meet_id: str) -> Place:
+        return PLACES[self.status_of(meet_id) or CURRENT]
 
     async def get(self, meet_id: str) -> LiveMeet | None:
         """The meet, loading it from disk once even when many ask at the same time."""
@@ -224,8 +223,8 @@ class MeetRegistry:
             pending.add_done_callback(lambda _: self._loading.pop(meet_id, None))
         return await asyncio.shield(pending)
 
-    def _files(self, meet_id: str) -> MeetFiles:
-        return MeetFiles(self.folder_of(meet_id))
+    def _files(self, meet_id: str) -> MeetRecords:
+        return self.store.records(meet_id, self.place_of(meet_id))
 
     async def _read(self, meet_id: str, read: Callable[[], T]) -> T:
         """Read a meet's file on a storage thread. A damaged file takes the meet out of
@@ -239,7 +238,7 @@ class MeetRegistry:
             log.error("cannot read meet files", extra={"meetId": meet_id, "error": str(error)})
             raise Rejected(m.MEET_STORAGE_BUSY) from error
 
-    async def _read_auth(self, meet_id: str, files: MeetFiles) -> MeetAuth:
+    async def _read_auth(self, meet_id: str, files: MeetRecords) -> MeetAuth:
         return await self._read(meet_id, lambda: MeetAuth.from_json(files.read_auth(), files.auth_path))
 
     async def _load(self, meet_id: str) -> LiveMeet | None:
@@ -291,7 +290,7 @@ class MeetRegistry:
                 self._password_pool, passwords.hash_password, password, self.config.bcrypt_rounds
             )
             auth = MeetAuth(meet_id, password_hash, tuple(endpoints), new_display_key(), self.clock())
-            files = MeetFiles(self.paths.meet_dir(meet_id))
+            files = self.store.records(meet_id, Place.CURRENT)
             await self.io.run(files.create, auth.to_json())
         except StorageError as error:
             self._current_ids.discard(meet_id)
@@ -319,7 +318,7 @@ class MeetRegistry:
     def _unused_meet_id(self) -> str:
         while True:
             meet_id = new_meet_id()
-            if not self.exists(meet_id) and not any(self.paths.meet_dir(meet_id, finished=f).exists() for f in (False, True)):
+            if not self.exists(meet_id) and not self.store.is_taken(meet_id):
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
@@ -408,15 +407,14 @@ class MeetRegistry:
         async with live.lock:
             if live.published:
                 raise Rejected(m.PUBLISH_ALREADY)
-            target = self.paths.meet_dir(live.meet_id, finished=True)
             try:
                 await self.io.run(live.files.write_publication, opl_csv, return_email)
                 live.files.close()
-                await self.io.run(move_dir, live.files.directory, target)
+                await self.io.run(self.store.move, live.meet_id, Place.CURRENT, Place.FINISHED)
             except StorageError as error:
                 log.error("cannot publish meet", extra={"meetId": live.meet_id, "error": str(error)})
                 raise Rejected(m.PUBLISH_STORAGE_FAILED) from error
-            live.files = MeetFiles(target)
+            live.files = self.store.records(live.meet_id, Place.FINISHED)
             live.meet.published = True
             self._current_ids.discard(live.meet_id)
             self._finished_ids.add(live.meet_id)
@@ -459,11 +457,10 @@ class MeetRegistry:
         if self.status_of(meet_id) != CURRENT:
             raise Rejected(ARCHIVE_ONLY_CURRENT if self.exists(meet_id) else NO_SUCH_MEET)
         self._take_out(meet_id)
-        source, target = self.paths.meet_dir(meet_id), self.paths.meet_dir(meet_id, archived=True)
 
         def move() -> None:
-            MeetFiles(source).write_sessions([])
-            move_dir(source, target)
+            self.store.records(meet_id, Place.CURRENT).write_sessions([])
+            self.store.move(meet_id, Place.CURRENT, Place.ARCHIVED)
 
         await self._moved(meet_id, move)
         self._current_ids.discard(meet_id)
@@ -475,10 +472,9 @@ class MeetRegistry:
         async with live.lock:
             if live.meet_id not in self._archived_ids:
                 return
-            target = self.paths.meet_dir(live.meet_id)
             live.files.close()
-            await self.io.run(move_dir, live.files.directory, target)
-            live.files = MeetFiles(target)
+            await self.io.run(self.store.move, live.meet_id, Place.ARCHIVED, Place.CURRENT)
+            live.files = self.store.records(live.meet_id, Place.CURRENT)
             self._archived_ids.discard(live.meet_id)
             self._current_ids.add(live.meet_id)
         log.info("archived meet joined again", extra={"meetId": live.meet_id})
@@ -488,8 +484,8 @@ class MeetRegistry:
         if not self.exists(meet_id):
             raise Rejected(NO_SUCH_MEET)
         self._take_out(meet_id)
-        folder = self.folder_of(meet_id)
-        await self._moved(meet_id, lambda: remove_dir(folder))
+        place = self.place_of(meet_id)
+        await self._moved(meet_id, lambda: self.store.remove(meet_id, place))
         for ids in (self._current_ids, self._finished_ids, self._archived_ids):
             ids.discard(meet_id)
         log.warning("meet deleted", extra={"meetId": meet_id})
@@ -497,13 +493,13 @@ class MeetRegistry:
     async def summaries(self) -> list[MeetSummary]:
         """Every meet on disk, newest activity first."""
         statuses = {meet_id: self.status_of(meet_id) or CURRENT for meet_id in self._current_ids | self._finished_ids | self._archived_ids}
-        folders = {meet_id: self.folder_of(meet_id) for meet_id in statuses}
+        places = {meet_id: PLACES[status] for meet_id, status in statuses.items()}
 
         def activity() -> dict[str, float]:
             times = {}
-            for meet_id, folder in folders.items():
+            for meet_id, place in places.items():
                 try:
-                    times[meet_id] = last_modified(folder)
+                    times[meet_id] = self.store.last_change(meet_id, place)
                 except StorageError:
                     times[meet_id] = 0.0  # vanished or unreadable: listed, never archived
             return times
@@ -560,5 +556,4 @@ class MeetRegistry:
         self.release_data_folder()
 
     def release_data_folder(self) -> None:
-        if self._folder_lock is not None:
-            self._folder_lock.release()
+        self.store.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 
 # Client to server.
 CREATE_MEET = "CREATE_MEET"

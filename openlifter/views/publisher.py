@@ -20,7 +20,7 @@ from openlifter.views.derive import MeetViews, compute_views
 
 if TYPE_CHECKING:
     from openlifter.meet.live import LiveMeet
-    from openlifter.storage.meetfiles import LogEntry
+    from openlifter.storage.store import LogEntry
 
 log = logging.getLogger(__name__)
 

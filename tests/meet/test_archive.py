@@ -36,8 +36,8 @@ async def test_an_archived_meet_leaves_current_meets_and_frees_its_place(registr
     meet_id = created.live.meet_id
     await registry.archive(meet_id)
     assert registry.status_of(meet_id) == ARCHIVED
-    assert not registry.paths.meet_dir(meet_id).exists()
-    assert (registry.paths.meet_dir(meet_id, archived=True) / "updates.log").exists()
+    assert not registry.store.paths.meet_dir(meet_id).exists()
+    assert (registry.store.paths.meet_dir(meet_id, archived=True) / "updates.log").exists()
     another = await registry.create_meet("Table", PASSWORD, ENDPOINTS, "10.0.0.1")  # max_meets is 1
     assert registry.status_of(another.live.meet_id) == CURRENT
 
@@ -66,7 +66,7 @@ async def test_joining_an_archived_meet_brings_it_back_with_its_log(registry):
     await registry.get(meet_id)  # a display loaded it from the archive first
     joined = await registry.join_meet(meet_id, PASSWORD, "Weigh-in", "10.0.0.1")
     assert registry.status_of(meet_id) == CURRENT
-    assert joined.live.files.directory == registry.paths.meet_dir(meet_id)
+    assert joined.live.files.directory == registry.store.paths.meet_dir(meet_id)
     assert registry.find_session(joined.token) is not None
 
 
@@ -105,9 +105,9 @@ async def test_a_deleted_meet_is_gone_from_disk_and_memory(registry):
     await registry.delete(meet_id)
     assert not registry.exists(meet_id)
     assert await registry.get(meet_id) is None
-    assert not registry.paths.meet_dir(meet_id).exists()
+    assert not registry.store.paths.meet_dir(meet_id).exists()
     assert registry.find_session(created.token) is None
-    assert [p.name for p in registry.paths.meet_dir(meet_id).parent.iterdir()] == []
+    assert [p.name for p in registry.store.paths.meet_dir(meet_id).parent.iterdir()] == []
 
 
 @pytest.mark.gen_test

@@ -7,7 +7,7 @@ import pytest
 
 from openlifter.meet.registry import MeetRegistry, Rejected
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 from support import PASSWORD, test_config
 
 

@@ -98,7 +98,7 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
     await connect(registry, sent).receive(json.dumps(create_message()))
     token, meet_id = sent[0]["sessionToken"], sent[0]["meetId"]
     registry.close_files()  # stops it: one registry holds a data folder at a time
-    log_path = registry.paths.meet_dir(meet_id) / "updates.log"
+    log_path = registry.store.paths.meet_dir(meet_id) / "updates.log"
     log_path.write_bytes(b"garbage\n" + b'{"serverSeqNum": 1}\n')
     restarted = MeetRegistry(registry.config, registry.io)
     restarted.start()
@@ -121,7 +121,7 @@ async def test_a_storage_error_while_joining_is_a_join_rejected_with_the_reason(
     sent = []
     await connect(registry, sent).receive(json.dumps(create_message()))
     meet_id = sent[0]["meetId"]
-    sessions_file = registry.paths.meet_dir(meet_id) / "sessions.json"
+    sessions_file = registry.store.paths.meet_dir(meet_id) / "sessions.json"
     sessions_file.unlink()
     (sessions_file / "in-the-way").mkdir(parents=True)  # the atomic rename onto it fails
     await connect(registry, sent).receive(json.dumps(join_message(meet_id)))
