@@ -24,7 +24,9 @@ from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
 from openlifter.metrics import ServerMetrics
 from openlifter.protocol.schema import Limits
+from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
+from openlifter.storage.filestore import FileMeetStore
 from openlifter.views.pages import Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
 
@@ -82,13 +84,14 @@ def static_versions(directory: Path) -> dict[str, str]:
     }
 
 
-def make_app(config: Config) -> tornado.web.Application:
+def make_app(config: Config) -> LiveServer:
+    """Build the whole server (storage, registry, templates, routes); ``start()`` serves it."""
     for folder in (TEMPLATES_DIR, STATIC_DIR):
         if not folder.is_dir():  # an install that lost its package data
             raise RuntimeError(f"{folder} is missing: reinstall the package (pip install .)")
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
-    registry = MeetRegistry(config, io, observer=metrics)
+    registry = MeetRegistry(config, io, observer=metrics, store=FileMeetStore(config.data_path))
     sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
@@ -143,7 +146,8 @@ def make_app(config: Config) -> tornado.web.Application:
         "websocket_ping_timeout": config.ws_ping_timeout or None,
         "log_function": log_request,
     }
+    metrics_application = None
     if config.metrics_port:  # a listener of its own, which a firewall can keep private
         metrics_routes = [("/metrics", MetricsHandler, {"metrics": metrics})]
-        settings["openlifter_metrics_app"] = tornado.web.Application(metrics_routes, log_function=log_request, openlifter_config=config)
-    return tornado.web.Application(routes, **settings)
+        metrics_application = tornado.web.Application(metrics_routes, log_function=log_request, openlifter_config=config)
+    return LiveServer(config, tornado.web.Application(routes, **settings), metrics_application)

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
+import tornado.web
 import tornado.websocket
 
 from openlifter.app import make_app
 from openlifter.config import Config, build_config
+from openlifter.server import LiveServer
 
 BASE_URL = "/a%40b/"
 PASSWORD = "correct horse battery"
@@ -54,11 +56,26 @@ def config(data_dir: Path, config_overrides: dict[str, Any]) -> Config:
 
 
 @pytest.fixture
-def app(config: Config):
-    application = make_app(config)
-    yield application
-    application.settings["openlifter_io"].shutdown()
-    application.settings["openlifter_registry"].close_files()
+def live_server(config: Config) -> Iterator[LiveServer]:
+    """The server as make_app builds it (closed at the end, started or not)."""
+    server = make_app(config)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def app(live_server: LiveServer) -> tornado.web.Application:
+    """The Tornado application, for pytest-tornado and for reaching the settings."""
+    return live_server.application
+
+
+@pytest.fixture
+def http_server(io_loop, live_server: LiveServer, _unused_port) -> Iterator[LiveServer]:
+    """pytest-tornado's fixture, replaced: the server starts and stops as the CLI starts
+    and stops it (LiveServer.start on pytest-tornado's free port, then stop)."""
+    io_loop.run_sync(lambda: live_server.start(listening=[_unused_port[0]], argv=[]))
+    yield live_server
+    io_loop.run_sync(live_server.stop)
 
 
 @pytest.fixture
