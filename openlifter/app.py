@@ -12,6 +12,7 @@ import jinja2
 import tornado.web
 
 from openlifter.config import Config
+from openlifter.protocol import messages
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.feed import DisplayFeed
@@ -91,7 +92,7 @@ def make_app(config: Config) -> LiveServer:
             raise RuntimeError(f"{folder} is missing: reinstall the package (pip install .)")
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
-    registry = MeetRegistry(config, io, observer=metrics, store=FileMeetStore(config.data_path))
+    registry = MeetRegistry(config, io, messages, observer=metrics, store=FileMeetStore(config.data_path))
     sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url

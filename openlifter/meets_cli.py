@@ -12,6 +12,7 @@ import datetime
 import sys
 
 from openlifter.auth.secrets import display_meet_id, normalize_meet_id
+from openlifter.protocol import messages
 from openlifter.config import ConfigError, load_config
 from openlifter.meet.registry import MeetRegistry, Rejected
 from openlifter.storage.executor import StorageExecutor
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as error:
         sys.exit(f"openlifter-meets: {error}")
     io = StorageExecutor(1)
-    registry = MeetRegistry(config, io)
+    registry = MeetRegistry(config, io, messages)
     try:
         registry.start(holder=HOLDER)
         lines = asyncio.run(run(args, registry, config.archive_after_days))

@@ -19,6 +19,7 @@ import tornado.web
 import tornado.websocket
 
 from openlifter.app import make_app
+from openlifter.protocol import messages
 from openlifter.config import Config, build_config
 from openlifter.server import LiveServer
 
@@ -85,7 +86,7 @@ def registry(tmp_path: Path):
     from openlifter.storage.executor import StorageExecutor
 
     io = StorageExecutor(2)
-    meets = MeetRegistry(test_config(tmp_path / "data"), io)
+    meets = MeetRegistry(test_config(tmp_path / "data"), io, messages)
     meets.start()
     yield meets
     io.shutdown()

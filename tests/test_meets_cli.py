@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from openlifter.meet.registry import MeetRegistry
+from openlifter.protocol import messages
 from openlifter.storage.executor import StorageExecutor
 from support import PASSWORD, test_config
 
@@ -22,7 +23,7 @@ def meets(data_dir, *args):
 def meet_id(tmp_path, io_loop):
     """A data folder with one meet made by a registry that has stopped since."""
     io = StorageExecutor(1)
-    registry = MeetRegistry(test_config(tmp_path / "data"), io)
+    registry = MeetRegistry(test_config(tmp_path / "data"), io, messages)
     registry.start()
     created = io_loop.run_sync(lambda: registry.create_meet("Table", PASSWORD, [("Table", 1)], "10.0.0.1"))
     registry.close_files()

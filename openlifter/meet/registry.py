@@ -17,11 +17,11 @@ from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
+from openlifter.meet import errors
 from openlifter.meet.errors import Rejected
-from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
+from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver, Replies
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
 from openlifter.meet.ratelimit import AddressLimit
-from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.filestore import FileMeetStore
@@ -81,11 +81,13 @@ class MeetRegistry:
         self,
         config: Config,
         io: StorageExecutor,
+        replies: Replies,
         clock: Callable[[], float] = time.time,
         observer: RegistryObserver | None = None,
         store: MeetStore | None = None,
     ) -> None:
         self.config = config
+        self.replies = replies
         self.observer = observer
         # The embedded file store unless told otherwise (make_app passes it explicitly).
         self.store: MeetStore = store if store is not None else FileMeetStore(config.data_path)
@@ -141,7 +143,7 @@ class MeetRegistry:
             except DamagedFile as error:
                 self._take_out_of_service(meet_id, error)
             except StorageError as error:  # unreadable: serving it would overwrite its sessions
-                self._out_of_service[meet_id] = m.JOIN_MEET_UNREADABLE
+                self._out_of_service[meet_id] = errors.JOIN_MEET_UNREADABLE
                 log.error(
                     "meet out of service: cannot read its sessions",
                     extra={"meetId": meet_id, "file": self.store.describe(files.sessions_path), "error": str(error)},
@@ -172,7 +174,7 @@ class MeetRegistry:
     # ---- loading --------------------------------------------------------------------
 
     def _take_out_of_service(self, meet_id: str, error: DamagedFile) -> None:
-        self._out_of_service[meet_id] = m.JOIN_MEET_DAMAGED
+        self._out_of_service[meet_id] = errors.JOIN_MEET_DAMAGED
         log.warning(
             "meet out of service: damaged file",
             extra={"meetId": meet_id, "file": self.store.describe(error.path), "error": str(error)},
@@ -233,10 +235,10 @@ class MeetRegistry:
             return await self.io.run(read)
         except DamagedFile as error:
             self._take_out_of_service(meet_id, error)
-            raise Rejected(m.JOIN_MEET_DAMAGED) from error
+            raise Rejected(errors.JOIN_MEET_DAMAGED) from error
         except StorageError as error:
             log.error("cannot read meet files", extra={"meetId": meet_id, "error": str(error)})
-            raise Rejected(m.MEET_STORAGE_BUSY) from error
+            raise Rejected(errors.MEET_STORAGE_BUSY) from error
 
     async def _read_auth(self, meet_id: str, files: MeetRecords) -> MeetAuth:
         return await self._read(meet_id, lambda: MeetAuth.from_json(files.read_auth(), files.auth_path))
@@ -252,7 +254,7 @@ class MeetRegistry:
         if left_out:
             log.warning("updates.log holds updates past max_padding_per_update; kept in the log, left out of the state", extra={"meetId": meet_id, "leftOut": left_out})
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
-        live = LiveMeet(meet, auth, files, self.io)
+        live = LiveMeet(meet, auth, files, self.io, self.replies)
         self._register(live)
         return live
 
@@ -280,9 +282,9 @@ class MeetRegistry:
         if this_location not in names:
             raise Rejected("thisLocationName must be one of the endpoints")
         if len(self._current_ids) >= self.config.max_meets:
-            raise Rejected(m.CREATE_SERVER_FULL)
+            raise Rejected(errors.CREATE_SERVER_FULL)
         if self._creates.take(address) is None:  # counted now, before any await: a burst cannot slip by
-            raise Rejected(m.CREATE_RATE_LIMITED)
+            raise Rejected(errors.CREATE_RATE_LIMITED)
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
         try:
@@ -296,11 +298,11 @@ class MeetRegistry:
             self._current_ids.discard(meet_id)
             log.error("cannot create meet", extra={"meetId": meet_id, "error": str(error)})
             await self.io.run(self._remove_unfinished_creates, [meet_id])
-            raise Rejected(m.CREATE_STORAGE_FAILED) from error
+            raise Rejected(errors.CREATE_STORAGE_FAILED) from error
         except BaseException:
             self._current_ids.discard(meet_id)
             raise
-        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints], limits=self.meet_limits), auth, files, self.io)
+        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints], limits=self.meet_limits), auth, files, self.io, self.replies)
         self._register(live)
         session, token = await self._new_session(live, this_location)
         log.info("meet created", extra={"meetId": meet_id, "location": this_location, "endpoints": len(endpoints)})
@@ -333,17 +335,17 @@ class MeetRegistry:
     async def _admit(self, meet_id: str | None, password: str, location: str, address: str) -> Admission:
         attempt = self.failed_joins.take(address)  # counted now, not when bcrypt is done
         if attempt is None:
-            raise Rejected(m.JOIN_RATE_LIMITED)
+            raise Rejected(errors.JOIN_RATE_LIMITED)
         password_hash = await self._password_hash(meet_id)
         ok = await asyncio.get_running_loop().run_in_executor(self._password_pool, passwords.check_password, password, password_hash)
         live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
-            raise Rejected(m.JOIN_BAD_CREDENTIALS)
+            raise Rejected(errors.JOIN_BAD_CREDENTIALS)
         self.failed_joins.give_back(attempt)
         if location not in live.meet.endpoints:
-            raise Rejected(m.JOIN_UNKNOWN_LOCATION)
+            raise Rejected(errors.JOIN_UNKNOWN_LOCATION)
         if len(live.peers) >= self.config.max_connections_per_meet:
-            raise Rejected(m.JOIN_TOO_MANY_CONNECTIONS)
+            raise Rejected(errors.JOIN_TOO_MANY_CONNECTIONS)
         await self._unarchive(live)
         session, token = await self._new_session(live, location)
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
@@ -406,14 +408,14 @@ class MeetRegistry:
         """Store the CSV and e-mail, move the meet to finished-meets, refuse updates after."""
         async with live.lock:
             if live.published:
-                raise Rejected(m.PUBLISH_ALREADY)
+                raise Rejected(errors.PUBLISH_ALREADY)
             try:
                 await self.io.run(live.files.write_publication, opl_csv, return_email)
                 live.files.close()
                 await self.io.run(self.store.move, live.meet_id, Place.CURRENT, Place.FINISHED)
             except StorageError as error:
                 log.error("cannot publish meet", extra={"meetId": live.meet_id, "error": str(error)})
-                raise Rejected(m.PUBLISH_STORAGE_FAILED) from error
+                raise Rejected(errors.PUBLISH_STORAGE_FAILED) from error
             live.files = self.store.records(live.meet_id, Place.FINISHED)
             live.meet.published = True
             self._current_ids.discard(live.meet_id)

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from openlifter.meet.registry import ARCHIVED, CURRENT, FINISHED, MeetRegistry, Rejected
+from openlifter.protocol import messages
 from openlifter.storage.executor import StorageExecutor
 from support import PASSWORD, test_config
 
@@ -16,7 +17,7 @@ ENDPOINTS = [("Table", 2), ("Weigh-in", 1)]
 @pytest.fixture
 def registry(tmp_path):
     io = StorageExecutor(2)
-    meets = MeetRegistry(test_config(tmp_path / "data", max_meets=1), io)
+    meets = MeetRegistry(test_config(tmp_path / "data", max_meets=1), io, messages)
     meets.start()
     yield meets
     meets.close_files()
@@ -140,7 +141,7 @@ async def test_an_archived_meet_stays_archived_after_a_restart(registry):
     created = await registry.create_meet("Table", PASSWORD, ENDPOINTS, "10.0.0.1")
     await registry.archive(created.live.meet_id)
     registry.close_files()
-    restarted = MeetRegistry(registry.config, registry.io)
+    restarted = MeetRegistry(registry.config, registry.io, messages)
     restarted.start()
     try:
         assert restarted.status_of(created.live.meet_id) == ARCHIVED

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from openlifter.meet.registry import MeetRegistry, Rejected
+from openlifter.protocol import messages
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.store import LogEntry
 from support import PASSWORD, test_config
@@ -26,7 +27,7 @@ def registry_on(data_dir, io, **overrides):
     because one process holds a data folder at a time."""
     for running in io.registries:
         running.close_files()
-    registry = MeetRegistry(test_config(data_dir, **overrides), io)
+    registry = MeetRegistry(test_config(data_dir, **overrides), io, messages)
     registry.start()
     io.registries.append(registry)
     return registry
@@ -56,7 +57,7 @@ async def test_sessions_survive_a_new_registry(tmp_path, io):
 @pytest.mark.gen_test
 async def test_expired_session_is_not_found(tmp_path, io):
     clock = [1000.0]
-    registry = MeetRegistry(test_config(tmp_path, session_ttl_seconds=60), io, clock=lambda: clock[0])
+    registry = MeetRegistry(test_config(tmp_path, session_ttl_seconds=60), io, messages, clock=lambda: clock[0])
     registry.start()
     io.registries.append(registry)
     created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from openlifter.protocol import commands
+from openlifter.protocol import messages
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
 from support import create_message, join_message, update, update_message
@@ -100,7 +101,7 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
     registry.close_files()  # stops it: one registry holds a data folder at a time
     log_path = registry.store.paths.meet_dir(meet_id) / "updates.log"
     log_path.write_bytes(b"garbage\n" + b'{"serverSeqNum": 1}\n')
-    restarted = MeetRegistry(registry.config, registry.io)
+    restarted = MeetRegistry(registry.config, registry.io, messages)
     restarted.start()
     sent = []
     await connect(restarted, sent).receive(json.dumps(update_message(token, update("a", 1, 1))))
