@@ -28,7 +28,7 @@ from openlifter.protocol.schema import Limits
 from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.filestore import FileMeetStore
-from openlifter.views.pages import Renderer, static_url_maker
+from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
 
 # Package data: in a checkout these are links to the top-level templates/ and static/,
@@ -98,7 +98,7 @@ def make_app(config: Config) -> LiveServer:
     base = config.base_url
     templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
     static_url = static_url_maker(base + "static/", static_versions(STATIC_DIR))
-    renderer = Renderer(templates, {"base_url": base, "static_url": static_url})
+    renderer = Renderer(templates, {"base_url": base, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
     publishers = Publishers(renderer.frame, config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
     registry.on_meet_unloaded.append(publishers.detach)
