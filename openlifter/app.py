@@ -71,6 +71,7 @@ def limits_from(config: Config) -> Limits:
         max_value_bytes=config.max_value_bytes,
         max_key_segments=config.max_key_segments,
         max_value_depth=config.max_value_depth,
+        max_in_flight_bytes=config.max_in_flight_bytes,
     )
 
 
