@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.meetfiles import entry_line
+from openlifter.storage.store import LogEntry
 from support import BASE_URL, Client, create_message, join_message, pull_message, update, update_message
 
 
@@ -357,7 +358,7 @@ async def test_another_meet_keeps_relaying_while_a_long_log_is_loaded(server_pro
     server.terminate()
     entries = [LogEntry(i + 1, f"registration.entries[{i % 1000}].lot", i, "Table", 2, i + 1, 0.0) for i in range(100_000)]
     log_file = server.data_dir / "current-meets" / created["meetId"] / "updates.log"
-    log_file.write_bytes(b"".join(entry.to_line() for entry in entries))
+    log_file.write_bytes(b"".join(entry_line(entry) for entry in entries))
     server = server_process(data_dir=server.data_dir)  # meets load on first use
     other = await OtherMeet.start(server, connect)
     started = time.perf_counter()
