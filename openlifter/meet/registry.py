@@ -122,7 +122,9 @@ class MeetRegistry:
         self.on_meet_unloaded: list[Callable[[LiveMeet], object]] = []
         # Other holders of a meet (display feeds) say here whether it is still in use.
         self.in_use: list[Callable[[LiveMeet], bool]] = []
-        self._dummy_hash = ""  # a hash of a random password, set in start()
+        # A hash of a random password, that wrong meet ids are checked against; made on the
+        # password pool from start() on, so start-up does not wait for a bcrypt round.
+        self._dummy_hash: concurrent.futures.Future[str] | None = None
         # bcrypt keeps a core busy per thread: a few threads, so that a crowd of joins
         # waits its turn instead of starving the event loop that relays every meet.
         self._password_pool = concurrent.futures.ThreadPoolExecutor(config.password_threads, thread_name_prefix="bcrypt")
@@ -151,7 +153,7 @@ class MeetRegistry:
                     "meet out of service: cannot read its sessions",
                     extra={"meetId": meet_id, "file": self.store.describe(files.sessions_path), "error": str(error)},
                 )
-        self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
+        self._dummy_hash = self._password_pool.submit(passwords.hash_password, new_session_token(), self.config.bcrypt_rounds)
         log.info(
             "meets indexed",
             extra={"current": len(self._current_ids), "finished": len(self._finished_ids), "archived": len(self._archived_ids)},
@@ -367,7 +369,8 @@ class MeetRegistry:
         hash and an unloaded meet only its auth.json read (not its log), so a wrong
         password costs one bcrypt check either way: the time tells nothing of the id."""
         if meet_id is None or not self.exists(meet_id):
-            return self._dummy_hash
+            assert self._dummy_hash is not None, "start() makes it"
+            return await asyncio.wrap_future(self._dummy_hash)
         if meet_id in self._out_of_service:
             raise Rejected(self._out_of_service[meet_id])
         live = self._meets.get(meet_id)
