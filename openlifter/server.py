@@ -25,6 +25,7 @@ from openlifter.handlers.themes import ThemeCatalog
 from openlifter.httpserver import fit_connection_cap, make_server
 from openlifter.meet.registry import MeetRegistry
 from openlifter.storage.executor import StorageExecutor
+from openlifter.views.publisher import Publishers
 from openlifter.watching import ConfigReloader, FolderWatcher
 
 log = logging.getLogger("openlifter")
@@ -81,6 +82,10 @@ class LiveServer:
     @property
     def sockets(self) -> OpenSockets:
         return self.application.settings["openlifter_sockets"]
+
+    @property
+    def publishers(self) -> Publishers:
+        return self.application.settings["openlifter_publishers"]
 
     @property
     def themes(self) -> ThemeCatalog:
@@ -169,6 +174,7 @@ class LiveServer:
         for periodic in self._periodic:
             periodic.stop()
         self.sockets.close_all(CLOSE_GOING_AWAY, "server shutting down")
+        self.publishers.close()  # no view work after this point
         await self.registry.close()
         await asyncio.sleep(0.1)  # let the close frames go out
         self.close()
@@ -178,6 +184,7 @@ class LiveServer:
         if self._closed:
             return
         self._closed = True
+        self.publishers.close()
         self.io.shutdown()
         self.registry.close_files()
 
