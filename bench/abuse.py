@@ -412,7 +412,8 @@ async def rejection_amplification(ctx: Context, args: argparse.Namespace) -> dic
             frame = await asyncio.wait_for(conn.read_message(), 120)
         except asyncio.TimeoutError:
             break
-        if frame is None:
+        if frame is None:  # e.g. a frame past the client's 100 MiB read buffer
+            kinds.append(f"socket closed ({conn.close_code or 'by the client'})")
             break
         size += len(frame)
         kinds.append(json.loads(frame)["msgType"])
@@ -863,8 +864,13 @@ async def run_attack(name: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def stop_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds through run_attack, which stops its server
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     names = args.attacks or list(ATTACKS)
     unknown = [n for n in names if n not in ATTACKS]
     if unknown:
