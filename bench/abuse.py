@@ -120,6 +120,14 @@ class Server:
             pass
         return float("nan")
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server has used so far."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
     def stop(self) -> int | None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -831,13 +839,17 @@ async def run_attack(name: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         victim = await WellBehavedMeet(server.ws_url, args.interval).open()
         prepared = await attack.prepare(server.ws_url, args) if attack.prepare else {}
+        cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
         alone = await victim.measure(args.seconds, args.grace)
+        cpu_alone = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
         ctx = Context(server.port, server.ws_url, victim.meet_id, victim.display_key, args.seconds, prepared)
         results: multiprocessing.Queue[dict[str, Any]] = multiprocessing.get_context("spawn").Queue()
         attacker = multiprocessing.get_context("spawn").Process(target=attacker_process, args=(name, ctx, args, results))
         attacker.start()
         await asyncio.sleep(0.5)  # the attacker's interpreter starting is not the attack
+        cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
         during = await victim.measure(args.seconds, args.grace)
+        cpu_during = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
         try:
             seen = await asyncio.get_running_loop().run_in_executor(None, lambda: results.get(timeout=args.seconds + 600))
         except Exception:
@@ -855,6 +867,7 @@ async def run_attack(name: str, args: argparse.Namespace) -> dict[str, Any]:
             alone_p99_ms=round(alone["p99_ms"], 1), during_p99_ms=round(during["p99_ms"], 1),
             ratio=round(during["p99_ms"] / alone["p99_ms"], 2) if alone["p99_ms"] > 0 else float("inf"),
             missing_relays=during["missing"], peak_rss_mib=round(server.peak_rss_mib()), attack_saw=seen,
+            server_cpu_alone=round(100 * cpu_alone), server_cpu_during=round(100 * cpu_during), load_average=os.getloadavg()[0],
         )  # fmt: skip
         result["log_mib"] = round(server.log_path.stat().st_size / MIB, 1)
     finally:
@@ -892,6 +905,7 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"{name:<24} {result['finding']:<7} {result['alone_p99_ms']:>8.1f}ms {result['during_p99_ms']:>9.1f}ms {result['ratio']:>7.2f} "
                 f"{result['peak_rss_mib']:>6} MiB {result['goal']:>6}  {json.dumps(result['attack_saw'])} missing={result['missing_relays']} log={result['log_mib']}MiB"
+                f" server CPU {result['server_cpu_alone']}% -> {result['server_cpu_during']}% (machine load {result['load_average']:.1f})"
             )
             print(f"{'':<24} {'':<7} parameters: {result['parameters']}")
         if args.json:
