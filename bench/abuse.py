@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     group.add_argument("--token-sockets", type=int, default=1000, help="token-sockets: sockets attached with one token")
     group.add_argument("--timing-meets", type=int, default=8, help="existence-timing: unloaded meets (and as many unknown ids) probed")
     group.add_argument("--timing-log-entries", type=int, default=20000, help="existence-timing: entries in each unloaded meet's log")
-    group.add_argument("--fuzz-frames", type=int, default=20000, help="frame-fuzz: random frames sent")
+    group.add_argument("--fuzz-frames", type=int, default=20000, help="frame-fuzz: random frames sent (at most for --seconds)")
     return parser.parse_args(argv)
 
 
@@ -398,7 +398,8 @@ async def sparse_index(ctx: Context, args: argparse.Namespace) -> dict[str, Any]
     updates = [update(f"s{i}{key_tail}", i, i + 1) for i in range(args.sparse_updates)]
     answer = await request(conn, {"msgType": "UPDATE_INIT", "sessionToken": created["sessionToken"], "updates": updates}, timeout=600)
     code, size = await fetch_discarding(f"http://127.0.0.1:{ctx.port}/meets/{created['meetId']}/api/state?key={created['displayKey']}")
-    return {"answer": answer["msgType"], "reason": (answer.get("updatesRejected") or [{}])[0].get("reason"), "apiStateStatus": code, "apiStateMiB": round(size / MIB, 1)}
+    reason = answer.get("errMsg") or (answer.get("updatesRejected") or [{}])[0].get("reason")
+    return {"answer": answer["msgType"], "reason": reason, "apiStateStatus": code, "apiStateMiB": round(size / MIB, 1)}
 
 
 # 2. rejection amplification
@@ -767,18 +768,23 @@ async def frame_fuzz(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     token = created["sessionToken"]
     pieces = ['{"msgType":', '"UPDATE_INIT"', '"CLIENT_PULL"', '"JOIN_MEET"', '"sessionToken":', f'"{token}"', '"updates":', "[", "]", "{", "}",
               ",", "null", "1e999", "-1", '"\\ud800"', '"x"', "[[[[[[[[", '"updateKey":"a[99999]"', '"lastServerSeq":', "9" * 30]  # fmt: skip
-    replies = 0
-    for i in range(args.fuzz_frames):
+    replies = [0]
+
+    async def count_replies() -> None:
+        while await conn.read_message() is not None:
+            replies[0] += 1
+
+    reader = asyncio.ensure_future(count_replies())
+    sent = 0
+    started = time.perf_counter()
+    while sent < args.fuzz_frames and time.perf_counter() - started < ctx.seconds and not reader.done():
         await conn.write_message("".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))))
-        while True:
-            try:
-                frame = await asyncio.wait_for(conn.read_message(), 0.0001 if i % 50 else 5)
-            except asyncio.TimeoutError:
-                break
-            if frame is None:
-                return {"framesSent": i + 1, "closedBy": conn.close_code}
-            replies += 1
-    return {"framesSent": args.fuzz_frames, "replies": replies}
+        sent += 1
+        if sent % 20 == 0:
+            await asyncio.sleep(0.001)  # let the replies in
+    await asyncio.sleep(1.0)
+    reader.cancel()
+    return {"framesSent": sent, "replies": replies[0], "closeCode": conn.close_code}
 
 
 ATTACKS: dict[str, Attack] = {
