@@ -112,19 +112,24 @@ def _newest_first(node: _Node, after_seq: int) -> Iterator[LogEntry]:
 
 
 def _subtree_since(node: _Node, path: Path, after_seq: int, budget: WorkBudget) -> Iterator[tuple[Path, LogEntry]]:
-    stack = [(node, path)]
+    """Depth first, each node's children newest first, lazily: the scan of a node's
+    children ends at the first one not written since ``after_seq``."""
+    for entry in _newest_first(node, after_seq):
+        if not budget.spend():
+            return
+        yield path, entry
+    stack = [(iter(reversed(node.children.items())), path)]
     while stack:
-        current, current_path = stack.pop()
-        for entry in _newest_first(current, after_seq):
+        children, parent_path = stack[-1]
+        slot, child = next(children, (None, None))
+        if child is None or child.max_seq <= after_seq:
+            stack.pop()
+            continue
+        if not budget.spend():
+            return
+        child_path = parent_path + (slot[1] if isinstance(slot, tuple) else slot,)
+        for entry in _newest_first(child, after_seq):
             if not budget.spend():
                 return
-            yield current_path, entry
-        # Children newest first; the first one not written since ends the scan.
-        recent = []
-        for slot, child in reversed(current.children.items()):
-            if child.max_seq <= after_seq:
-                break
-            if not budget.spend():
-                return
-            recent.append((child, current_path + (slot[1] if isinstance(slot, tuple) else slot,)))
-        stack.extend(reversed(recent))  # the newest is visited next
+            yield child_path, entry
+        stack.append((iter(reversed(child.children.items())), child_path))

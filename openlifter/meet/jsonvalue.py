@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -58,6 +59,8 @@ def json_equal_within(a: Any, b: Any, budget: WorkBudget) -> bool | None:
 
 def encoded_size(value: Any) -> int:
     """Bytes of ``value`` as compact UTF-8 JSON (how it is relayed and stored)."""
+    if isinstance(value, str) and value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return len(value) + 2  # nothing to escape: the common case, without encoding
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
@@ -99,9 +102,17 @@ def get_in(value: Any, path: Path) -> Any:
     return value
 
 
-def write_effect(root: dict[str, Any], path: Path) -> tuple[int, Any]:
-    """What ``set_in(root, path, ...)`` would do, found in O(len(path)): how many null
-    elements it would add to arrays, and the value it would discard (MISSING if none)."""
+@dataclasses.dataclass(frozen=True)
+class WriteEffect:
+    """What ``set_in(root, path, ...)`` would do besides putting the value."""
+
+    padding: int  # null elements it adds to arrays
+    discarded: Any  # the value it replaces (MISSING if none)
+    new_structure: int  # bytes it adds around the value: new keys, commas, brackets
+
+
+def write_effect(root: dict[str, Any], path: Path) -> WriteEffect:
+    """``set_in``'s effect, found in O(len(path)) whatever the size of ``root``."""
     node: Any = root
     padding = 0
     for position, segment in enumerate(path):
@@ -111,14 +122,21 @@ def write_effect(root: dict[str, Any], path: Path) -> tuple[int, Any]:
         else:
             child = node.get(segment, MISSING)
         if position == len(path) - 1:
-            return padding, child
+            return WriteEffect(padding, child, _slot_bytes(segment) if child is MISSING else 0)
         wanted = list if isinstance(path[position + 1], int) else dict
         if not isinstance(child, wanted):
             # set_in puts a fresh container here: every [n] below pads n nulls.
-            padding += sum(s for s in path[position + 1 :] if isinstance(s, int))
-            return padding, child
+            rest = path[position + 1 :]
+            padding += sum(s for s in rest if isinstance(s, int))
+            added = sum(2 + _slot_bytes(s) for s in rest) + (_slot_bytes(segment) if child is MISSING else 0)
+            return WriteEffect(padding, child, added)
         node = child
-    return padding, MISSING
+    return WriteEffect(padding, MISSING, 0)
+
+
+def _slot_bytes(segment: Any) -> int:
+    """A new member's bytes besides its value: ``"name":`` and a comma, or a comma."""
+    return len(segment.encode("utf-8")) + 4 if isinstance(segment, str) else 1
 
 
 def set_in(root: dict[str, Any], path: Path, value: Any) -> None:

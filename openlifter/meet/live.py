@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from openlifter.meet.budget import TimeSlice
 from openlifter.meet.errors import Rejected
 from openlifter.meet.meet import BatchOutcome, Meet, Update
 from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
@@ -206,14 +207,12 @@ class LiveMeet:
         ``time_slice_seconds`` of work it lets other meets run (nobody reads this meet's
         state before the round is durable: readers take the lock too)."""
         outcomes = []
-        slice_started = time.perf_counter()
+        time_slice = TimeSlice(self.time_slice_seconds)
         for pending in round_:
             outcome = BatchOutcome()
             for update in pending.updates:
                 self.meet.apply(pending.location, pending.session_id, update, now, outcome)
-                if time.perf_counter() - slice_started > self.time_slice_seconds:
-                    await asyncio.sleep(0)
-                    slice_started = time.perf_counter()
+                await time_slice.tick()
             outcomes.append(outcome)
         return outcomes
 
@@ -300,7 +299,8 @@ class LiveMeet:
                 from_seq = self.meet.head
                 ranked = sorted(recovery.answers, key=lambda a: -a.answerer.priority)  # stable: first come first
                 merged = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
-                restored = self.meet.restore(merged)  # within the meet's bounds
+                # Published while this recovery waited for the lock: it takes nothing.
+                restored = [] if self.published else await self._restore(merged)
                 if restored:
                     try:
                         await self.io.run(self.files.append, restored)
@@ -325,6 +325,19 @@ class LiveMeet:
             log.exception("recovery failed", extra={"meetId": self.meet_id})
         finally:
             self._recovery = None
+
+    async def _restore(self, merged: list[LogEntry]) -> list[LogEntry]:
+        """Append recovered entries in order while they fit the meet's bounds (the first
+        that does not ends it), letting other meets run between slices: an answer may
+        hold tens of thousands of entries."""
+        restored: list[LogEntry] = []
+        time_slice = TimeSlice(self.time_slice_seconds)
+        for entry in merged:
+            if not self.meet.restore(entry):
+                break
+            restored.append(entry)
+            await time_slice.tick()
+        return restored
 
     def _refuse_recoveries_from(self, session_ids: set[str]) -> None:
         now = time.monotonic()

@@ -16,7 +16,17 @@ from typing import Any, Iterable
 from openlifter.meet.budget import WorkBudget
 from openlifter.meet.conflicts import judge_update
 from openlifter.meet.history import KeyHistory
-from openlifter.meet.jsonvalue import MISSING, copy_json, encoded_size, encoded_size_within, get_in, json_equal_within, set_in, write_effect
+from openlifter.meet.jsonvalue import (
+    MISSING,
+    WriteEffect,
+    copy_json,
+    encoded_size,
+    encoded_size_within,
+    get_in,
+    json_equal,
+    set_in,
+    write_effect,
+)
 from openlifter.meet.keys import Path, parse_accepted_key
 from openlifter.storage.meetfiles import LogEntry
 
@@ -42,7 +52,7 @@ class MeetLimits:
     max_state_bytes: int = 16 * 1024 * 1024
     max_server_value_bytes: int = 64 * 1024
     max_rejection_values_bytes: int = 1024 * 1024
-    conflict_check_steps: int = 10000
+    conflict_check_steps: int = 2000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +88,7 @@ class BatchOutcome:
     acks: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # (localSeqNum, serverSeqNum)
     rejections: list[Rejection] = dataclasses.field(default_factory=list)
     overruled: int = 0  # accepted updates that overruled a lower-priority rival
-    server_value_bytes: int = 0  # bytes of serverValues in the rejections so far
+    server_value_bytes: int = 0  # bytes of serverValues sent, or measured and left out, so far
 
 
 class Meet:
@@ -117,31 +127,26 @@ class Meet:
         left_out = 0
         for entry in entries:
             path = parse_accepted_key(entry.key)
-            padding, _ = write_effect(self.state, path)
-            fits = padding <= self.limits.max_padding_per_update
+            fits = write_effect(self.state, path).padding <= self.limits.max_padding_per_update
             left_out += not fits
             self._append(entry, path, encoded_size(entry.value), apply=fits)
         return left_out
 
-    def restore(self, entries: Iterable[LogEntry]) -> list[LogEntry]:
-        """Append recovered entries in order while they fit the meet's bounds; the
-        first that does not ends the restoration. Returns those appended."""
-        restored = []
-        for entry in entries:
-            path = parse_accepted_key(entry.key)
-            size = encoded_size(entry.value)
-            if self._refusal(entry.key, path, size, entry.location) is not None:
-                break
-            self._append(entry, path, size)
-            restored.append(entry)
-        return restored
+    def restore(self, entry: LogEntry) -> bool:
+        """Append a recovered entry (the next seq) if it fits the meet's bounds."""
+        path = parse_accepted_key(entry.key)
+        size = encoded_size(entry.value)
+        if self._refusal(entry.key, path, size, entry.location) is not None:
+            return False
+        self._append(entry, path, size)
+        return True
 
     def _append(self, entry: LogEntry, path: Path, value_bytes: int, *, apply: bool = True) -> None:
         self.log.append(entry)
         self._log_ends.append(self.log_bytes + _line_bytes(entry.key, value_bytes, entry.location))
         if apply:
-            padding, discarded = write_effect(self.state, path)
-            self.state_bytes += _growth(entry.key, value_bytes, padding) - _size(discarded)
+            effect = write_effect(self.state, path)
+            self.state_bytes += _growth(effect, value_bytes) - _size(effect.discarded)
             set_in(self.state, path, entry.value)
             self.history.add(path, entry)
         if entry.session_id is not None and entry.local_seq is not None:
@@ -150,16 +155,16 @@ class Meet:
     def _refusal(self, key: str, path: Path, value_bytes: int, location: str) -> str | None:
         """Why writing this would break one of the meet's bounds (None if it fits)."""
         limits = self.limits
-        padding, discarded = write_effect(self.state, path)
-        if padding > limits.max_padding_per_update:
+        effect = write_effect(self.state, path)
+        if effect.padding > limits.max_padding_per_update:
             return REASON_PADDING.format(limit=limits.max_padding_per_update)
         if self.log_bytes + _line_bytes(key, value_bytes, location) > limits.max_log_bytes:
             return REASON_LOG_FULL.format(limit=limits.max_log_bytes)
-        growth = _growth(key, value_bytes, padding)
+        growth = _growth(effect, value_bytes)
         if self.state_bytes + growth > limits.max_state_bytes:
             # Measuring what the write discards costs its size, so only near the limit:
             # a write that frees as much as it adds is always allowed.
-            net = growth - _size(discarded)
+            net = growth - _size(effect.discarded)
             if net > 0 and self.state_bytes + net > limits.max_state_bytes:
                 return REASON_STATE_FULL.format(limit=limits.max_state_bytes)
         return None
@@ -180,9 +185,9 @@ class Meet:
         The work is bounded by the limits, not by the size of the meet."""
         already = self._applied.get((session_id, update.local_seq))
         if already is not None:
+            # A full comparison: it costs no more than reading the value that was sent.
             earlier = self.log[already - 1]
-            budget = WorkBudget(self.limits.conflict_check_steps)
-            if earlier.key == update.key and json_equal_within(earlier.value, update.value, budget):
+            if earlier.key == update.key and json_equal(earlier.value, update.value):
                 outcome.acks.append((update.local_seq, already))
             else:
                 reason = REASON_RESENT.format(local=update.local_seq)
@@ -212,11 +217,14 @@ class Meet:
     def rejection(self, update: Update, *, conflict: bool, reason: str, outcome: BatchOutcome) -> Rejection:
         """A refusal carrying a copy of the value now at the key, left out when it is
         larger than max_server_value_bytes or than what the batch's answer has left."""
-        room = min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes)
+        room = max(0, min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes))
         value = self.value_at(update.path)
-        size = encoded_size_within(value, max(room, 0))
+        size = encoded_size_within(value, room)
         seq = self.history.latest_overlapping_seq(update.path)
         if size is None:
+            # Measuring it cost as much as sending it would have: the batch's budget
+            # pays for that too, so a batch of rejections costs bounded work in all.
+            outcome.server_value_bytes += room
             return Rejection(update.local_seq, conflict, reason, None, seq, server_value_omitted=True)
         outcome.server_value_bytes += size
         return Rejection(update.local_seq, conflict, reason, copy_json(value), seq)
@@ -243,10 +251,10 @@ def _line_bytes(key: str, value_bytes: int, location: str) -> int:
     return len(key) + value_bytes + len(location.encode("utf-8")) + LOG_LINE_OVERHEAD
 
 
-def _growth(key: str, value_bytes: int, padding: int) -> int:
-    """At most how much a write grows the state: its value, the nulls it pads, and the
-    names and brackets of the containers it may create along its key."""
-    return value_bytes + padding * NULL_BYTES + len(key) + 4
+def _growth(effect: WriteEffect, value_bytes: int) -> int:
+    """How much a write adds to the state: its value, the nulls it pads, and the keys,
+    commas and brackets it creates around them."""
+    return value_bytes + effect.padding * NULL_BYTES + effect.new_structure
 
 
 def _size(discarded: Any) -> int:

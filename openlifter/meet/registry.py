@@ -17,6 +17,7 @@ from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
+from openlifter.meet.budget import TimeSlice
 from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60.0
 T = TypeVar("T")
+
+REPLAY_CHUNK = 100  # log entries replayed between looks at the clock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,7 +190,13 @@ class MeetRegistry:
         self.replays += 1
         replay = await self._read(meet_id, files.replay)
         meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished, limits=self.meet_limits)
-        left_out = meet.replay(replay.entries)
+        # Rebuilding a long log takes seconds of Python: in time slices, so other meets'
+        # relays go on meanwhile (nothing else sees this Meet yet).
+        left_out = 0
+        time_slice = TimeSlice(self.config.meet_time_slice_seconds)
+        for start in range(0, len(replay.entries), REPLAY_CHUNK):
+            left_out += meet.replay(replay.entries[start : start + REPLAY_CHUNK])
+            await time_slice.tick()
         if left_out:
             log.warning("updates.log holds updates past max_padding_per_update; kept in the log, left out of the state", extra={"meetId": meet_id, "leftOut": left_out})
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})

@@ -75,6 +75,8 @@ class Connection:
         self.live: LiveMeet | None = None
         self.session: Session | None = None
         self._in_flight: list[asyncio.Future[Any]] = []
+        self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
+        self.frame_bytes = 0  # size of the frame being handled
         self._count_type = on_message_type
 
     @property
@@ -84,6 +86,7 @@ class Connection:
     async def receive(self, text: str | bytes) -> None:
         msg_type: str | None = None
         try:
+            self.frame_bytes = len(text)
             msg_type, message = parse_envelope(text)
             command = self.commands.get(msg_type)
             if self._count_type is not None:
@@ -125,9 +128,19 @@ class Connection:
         self.leave()
 
     async def track(self, done: "asyncio.Future[Any]") -> None:
-        """Keep at most MAX_IN_FLIGHT of this connection's batches queued in its meet.
-        Below that, reading goes on (a RECOVERY_UPDATES must never wait behind them)."""
-        self._in_flight = [f for f in self._in_flight if not f.done()]
+        """Keep at most MAX_IN_FLIGHT of this connection's batches, and at most
+        ``max_in_flight_bytes`` of their frames, queued in its meet: past that, stop
+        reading from the socket until the oldest is answered (one batch alone may be
+        larger). Below that, reading goes on (a RECOVERY_UPDATES must never wait behind
+        them)."""
         self._in_flight.append(done)
-        if len(self._in_flight) > MAX_IN_FLIGHT:
+        self._in_flight_bytes.append(self.frame_bytes)
+        while True:
+            waiting = [i for i, future in enumerate(self._in_flight) if not future.done()]
+            self._in_flight = [self._in_flight[i] for i in waiting]
+            self._in_flight_bytes = [self._in_flight_bytes[i] for i in waiting]
+            too_many = len(waiting) > MAX_IN_FLIGHT
+            too_large = len(waiting) > 1 and sum(self._in_flight_bytes) > self.limits.max_in_flight_bytes
+            if not (too_many or too_large):
+                return
             await asyncio.shield(self._in_flight[0])

@@ -23,9 +23,7 @@ CLOSE_TOO_SLOW = 1008
 
 
 class OutgoingQueue:
-    def __init__(
-        self, write: Callable[[str], Awaitable[Any]], close: Callable[[int, str], None], cap: int, max_bytes: int = 32 * 1024 * 1024
-    ) -> None:
+    def __init__(self, write: Callable[[str], Awaitable[Any]], close: Callable[[int, str], None], cap: int, max_bytes: int) -> None:
         self._write = write
         self._close = close
         self._cap = cap

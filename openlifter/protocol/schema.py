@@ -35,6 +35,7 @@ class Limits:
     max_value_bytes: int = 1024 * 1024
     max_key_segments: int = 32
     max_value_depth: int = 64
+    max_in_flight_bytes: int = 16 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)

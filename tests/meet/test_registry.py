@@ -20,8 +20,8 @@ def io():
         registry.close_files()
 
 
-def registry_on(data_dir, io, **overrides):
-    registry = MeetRegistry(test_config(data_dir, **overrides), io)
+def registry_on(data_dir, io, clock=time.time, **overrides):
+    registry = MeetRegistry(test_config(data_dir, **overrides), io, clock=clock)
     registry.start()
     io.registries.append(registry)
     return registry
@@ -168,3 +168,52 @@ async def test_a_right_password_does_not_count_against_its_address(tmp_path, io)
         await registry.join_meet(created.live.meet_id, PASSWORD, "Table", "10.0.0.9")
     with pytest.raises(Rejected, match="wrong password"):
         await registry.join_meet(created.live.meet_id, "not the password", "Table", "10.0.0.9")
+
+
+def interrupted_create(data_dir, meet_id="123456789"):
+    """A meet folder as a create leaves it when killed before auth.json is written."""
+    folder = data_dir / "current-meets" / meet_id
+    folder.mkdir(parents=True)
+    (folder / "sessions.json").write_text('{"sessions": []}\n')
+    (folder / "updates.log").write_bytes(b"")
+    return folder
+
+
+@pytest.mark.gen_test
+async def test_a_folder_left_by_an_interrupted_create_does_not_count_toward_max_meets(tmp_path, io):
+    folder = interrupted_create(tmp_path)
+    registry = registry_on(tmp_path, io, max_meets=1)
+    assert not registry.exists("123456789") and not folder.exists()
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+    assert registry.exists(created.live.meet_id)
+
+
+@pytest.mark.gen_test
+async def test_a_folder_with_a_log_but_no_auth_is_not_taken_for_an_interrupted_create(tmp_path, io):
+    folder = interrupted_create(tmp_path)
+    (folder / "updates.log").write_bytes(b'{"serverSeqNum":1}\n')
+    registry = registry_on(tmp_path, io)
+    assert folder.exists() and registry.exists("123456789")
+
+
+@pytest.mark.gen_test
+async def test_creates_are_counted_per_address_when_they_arrive(tmp_path, io):
+    registry = registry_on(tmp_path, io, creates_per_minute=2)
+    results = await asyncio.gather(
+        *(registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1") for _ in range(4)), return_exceptions=True
+    )
+    assert sum(isinstance(r, Rejected) for r in results) == 2
+    assert all("creates_per_minute" in r.reason for r in results if isinstance(r, Rejected))
+    other = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.2")
+    assert registry.exists(other.live.meet_id)
+
+
+@pytest.mark.gen_test
+async def test_the_create_limit_frees_up_after_a_minute(tmp_path, io):
+    now = [1000.0]
+    registry = registry_on(tmp_path, io, clock=lambda: now[0], creates_per_minute=1)
+    await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+    with pytest.raises(Rejected):
+        await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+    now[0] += 61
+    await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
