@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import threading
 
 import bcrypt
+
+# How much lower than the event loop the bcrypt threads run: on a busy machine a join may
+# wait a little longer, and the relays of every meet do not.
+PASSWORD_THREAD_NICENESS = 10
 
 
 def _prehash(password: str) -> bytes:
@@ -36,3 +42,12 @@ def password_problem(password: str, min_length: int) -> str | None:
     if not password.strip():
         return "password must not be only spaces"
     return None
+
+
+def lower_this_threads_priority() -> None:
+    """Initializer of the threads that hash and check passwords (Linux: a thread's own
+    niceness). Elsewhere, or if refused, they run at the normal priority."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_THREAD_NICENESS)
+    except (AttributeError, OSError):
+        pass

@@ -82,7 +82,9 @@ class MeetRegistry:
         self._dummy_hash = ""  # a hash of a random password, set in start()
         # bcrypt keeps a core busy per thread: a few threads, so that a crowd of joins
         # waits its turn instead of starving the event loop that relays every meet.
-        self._password_pool = concurrent.futures.ThreadPoolExecutor(config.password_threads, thread_name_prefix="bcrypt")
+        self._password_pool = concurrent.futures.ThreadPoolExecutor(
+            config.password_threads, thread_name_prefix="bcrypt", initializer=passwords.lower_this_threads_priority
+        )
         self.replays = 0  # how many logs were read from disk (a load shared by joins counts once)
 
     # ---- start-up -------------------------------------------------------------------

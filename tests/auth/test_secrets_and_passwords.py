@@ -42,3 +42,15 @@ def test_password_with_nul_byte_is_significant():
 def test_short_password_is_refused_with_reason():
     assert "at least 10" in password_problem("short", 10)
     assert password_problem("long enough password", 10) is None
+
+
+def test_password_threads_run_below_the_event_loops_priority():
+    import concurrent.futures
+    import os
+    import threading
+
+    from openlifter.auth import passwords
+
+    with concurrent.futures.ThreadPoolExecutor(1, initializer=passwords.lower_this_threads_priority) as pool:
+        niceness = pool.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
+    assert niceness >= os.getpriority(os.PRIO_PROCESS, 0) + passwords.PASSWORD_THREAD_NICENESS or niceness == 19
