@@ -11,7 +11,7 @@ import concurrent.futures
 import dataclasses
 import logging
 import time
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
@@ -82,6 +82,7 @@ class MeetRegistry:
         self._dummy_hash = ""  # a hash of a random password, set in start()
         # bcrypt keeps a core busy per thread: a few threads, so that a crowd of joins
         # waits its turn instead of starving the event loop that relays every meet.
+        self._password_work = 0  # hashes and checks waiting or running
         self._password_pool = concurrent.futures.ThreadPoolExecutor(
             config.password_threads, thread_name_prefix="bcrypt", initializer=passwords.lower_this_threads_priority
         )
@@ -236,9 +237,7 @@ class MeetRegistry:
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
         try:
-            password_hash = await asyncio.get_running_loop().run_in_executor(
-                self._password_pool, passwords.hash_password, password, self.config.bcrypt_rounds
-            )
+            password_hash = await self._bcrypt(passwords.hash_password, password, self.config.bcrypt_rounds)
             auth = MeetAuth(meet_id, password_hash, tuple(endpoints), new_display_key(), self.clock())
             files = MeetFiles(self.paths.meet_dir(meet_id))
             await self.io.run(files.create, auth.to_json())
@@ -268,7 +267,11 @@ class MeetRegistry:
             raise Rejected(m.JOIN_RATE_LIMITED)
         meet_id = normalize_meet_id(meet_id_text)
         password_hash = await self._password_hash(meet_id)
-        ok = await asyncio.get_running_loop().run_in_executor(self._password_pool, passwords.check_password, password, password_hash)
+        try:
+            ok = await self._bcrypt(passwords.check_password, password, password_hash)
+        except Rejected:  # the server was busy: not a failed attempt of this address
+            self.failed_joins.give_back(attempt)
+            raise
         live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
             raise Rejected(m.JOIN_BAD_CREDENTIALS)
@@ -280,6 +283,18 @@ class MeetRegistry:
         session, token = await self._new_session(live, location)
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
         return Admission(live, session, token)
+
+    async def _bcrypt(self, work: Callable[..., T], *args: Any) -> T:
+        """Hash or check a password on the password threads. Refused when
+        max_pending_password_checks are already waiting or running: a crowd of joins from
+        many addresses is told to come back instead of queueing without end."""
+        if self._password_work >= self.config.max_pending_password_checks:
+            raise Rejected(m.PASSWORDS_BUSY)
+        self._password_work += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._password_pool, work, *args)
+        finally:
+            self._password_work -= 1
 
     async def _password_hash(self, meet_id: str | None) -> str:
         """The hash a join's password is checked against. An unknown id gets a dummy

@@ -217,3 +217,16 @@ async def test_the_create_limit_frees_up_after_a_minute(tmp_path, io):
         await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     now[0] += 61
     await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_password_checks_beyond_the_pending_limit_are_refused_as_busy(tmp_path, io):
+    registry = registry_on(tmp_path, io, max_pending_password_checks=5, join_attempts_per_minute=1)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+    attempts = [registry.join_meet(created.live.meet_id, "wrong password", "Table", f"10.0.3.{i}") for i in range(40)]
+    reasons = [outcome.reason for outcome in await asyncio.gather(*attempts, return_exceptions=True)]
+    busy = "the server is busy checking passwords; try again in a moment (max_pending_password_checks)"
+    assert reasons.count("unknown meet id or wrong password") == 5 and reasons.count(busy) == 35
+    again = reasons.index(busy)  # a busy refusal was not a failed attempt of its address
+    with pytest.raises(Rejected, match="wrong password"):
+        await registry.join_meet(created.live.meet_id, "wrong password", "Table", f"10.0.3.{again}")
