@@ -82,11 +82,6 @@ class MeetPublisher:
 
     # ---- the views --------------------------------------------------------------------
 
-    @property
-    def views(self) -> MeetViews | None:
-        """The last views published (durable), without waiting; None before the first round."""
-        return self._views
-
     async def current(self) -> MeetViews:
         """The views at (at least) the durable head as of this call."""
         target = self.live.durable_head
