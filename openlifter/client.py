@@ -17,12 +17,13 @@ from typing import Any, Callable, Iterable
 
 import tornado.websocket
 
-from openlifter.meet.jsonvalue import copy_json, json_equal, set_in
-from openlifter.meet.keys import parse_accepted_key
+from openlifter.meet.jsonvalue import MISSING, copy_json, get_in, json_equal, set_in
+from openlifter.meet.keys import Path, format_key, parse_accepted_key
 from openlifter.protocol import messages as m
 
 log = logging.getLogger(__name__)
 
+ENTRY_GONE = "the lifter this edit was for has been deleted"
 
 
 @dataclasses.dataclass
@@ -40,6 +41,13 @@ class PendingEdit:
     value: Any
     after_seq: int
     sent: bool = False
+    entry_id: Any = None  # the id of the entry an edit under registration.entries[i] was made for
+    base: Any = MISSING  # the canonical value it replaced there
+
+    @property
+    def moves(self) -> bool:
+        """Does it add, remove, reorder or re-identify entries?"""
+        return moves_entries(parse_accepted_key(self.key))
 
 
 @dataclasses.dataclass
@@ -77,6 +85,9 @@ class ClientSession:
         self._next_local = 1
         self.pull_complete: asyncio.Event | None = None  # set when a pull reaches the head
         self.rebases = 0
+        self._layout_seq = 0  # the last canonical seq that moved entries
+        self._retarget_needed = False
+        self._moving: set[int] = set()  # pending local seqs that move entries (a superset)
 
     @property
     def head(self) -> int:
@@ -85,11 +96,33 @@ class ClientSession:
     # ---- local edits ----------------------------------------------------------------
 
     def edit(self, key: str, value: Any) -> PendingEdit:
-        parse_accepted_key(key)  # refuse bad keys locally
-        edit = PendingEdit(self._next_local, key, copy_json(value), self.head)
+        path = parse_accepted_key(key)  # refuse bad keys locally
+        value = copy_json(value)
+        entry_id, base = (None, MISSING)
+        if entry_index(path) is not None:
+            entry_id, base = entry_target(path, value, self._view_entries(), self.state)
+        edit = PendingEdit(self._next_local, key, value, self.head, entry_id=entry_id, base=base)
         self._next_local += 1
-        self.pending[edit.local_seq] = edit
+        self._add_pending(edit)
         return edit
+
+    def _add_pending(self, edit: PendingEdit) -> None:
+        self.pending[edit.local_seq] = edit
+        if edit.moves:
+            self._moving.add(edit.local_seq)
+
+    def _view_entries(self) -> list[Any]:
+        """registration.entries as the user sees it (pending edits that move entries on top).
+        Only pending edits that move entries are replayed, so an edit costs O(1) in the
+        usual case of none."""
+        self._moving &= self.pending.keys()
+        moving = [self.pending[local_seq] for local_seq in sorted(self._moving)]
+        if not moving:
+            return _entries_of(self.state)
+        scratch = {"registration": {"entries": list(_entries_of(self.state))}}
+        for edit in moving:
+            _set_entries_scratch(scratch, parse_accepted_key(edit.key), edit.value)
+        return _entries_of(scratch)
 
     def view_state(self) -> dict[str, Any]:
         """What the user sees: the canonical state with pending edits on top."""
@@ -100,6 +133,8 @@ class ClientSession:
 
     def frames_for_unsent(self, max_batch: int = 5000) -> list[dict[str, Any]]:
         """UPDATE_INIT frames for every pending edit not yet sent on this connection."""
+        if self._retarget_needed:
+            self._retarget()
         unsent = [e for e in self.pending.values() if not e.sent]
         frames = []
         for start in range(0, len(unsent), max_batch):
@@ -134,7 +169,10 @@ class ClientSession:
         if kind in _REFUSALS:
             raise ProtocolError(json.dumps(message))
         handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
-        return handler(self, message) if handler else []
+        replies = handler(self, message) if handler else []
+        if self._retarget_needed:
+            self._retarget()
+        return replies
 
     def _admitted(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         self.meet_id = message["meetId"]
@@ -143,26 +181,32 @@ class ClientSession:
         return []
 
     def _acked(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        unknown = False
         for ack in message["updateAcks"]:
             edit = self.pending.pop(ack["localSeqNum"], None)
             if edit is None:
+                # E.g. an edit re-targeted while in flight: the pull brings what was stored.
+                unknown = unknown or ack["serverSeqNum"] > self.head
                 continue
             self._answer(Answer(edit.local_seq, edit.key, edit.value, edit.after_seq, True, ack["serverSeqNum"]))
             self._receive(CanonicalEntry(ack["serverSeqNum"], edit.key, copy_json(edit.value), self.location))
-        return []
+        return [self.pull_frame()] if unknown or self._early else []
 
     def _rejected(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        pull = False
         for rejection in message["updatesRejected"]:
             edit = self.pending.pop(rejection["localSeqNum"], None)
             if edit is None:
                 continue
+            omitted = rejection.get("serverValueOmitted") is True or "serverValue" not in rejection
+            pull = pull or omitted or (rejection.get("serverSeqNum") or 0) > self.head
             self._answer(
                 Answer(
                     edit.local_seq, edit.key, edit.value, edit.after_seq, False, None,
-                    rejection["conflict"], rejection["reason"], rejection["serverValue"],
+                    rejection["conflict"], rejection["reason"], rejection.get("serverValue"),
                 )
             )
-        return []
+        return [self.pull_frame()] if pull else []
 
     def _relayed(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         for item in message["updatesRelayed"]:
@@ -210,8 +254,12 @@ class ClientSession:
             self._apply(self._early.pop(self.head + 1))
 
     def _apply(self, entry: CanonicalEntry) -> None:
+        path = parse_accepted_key(entry.key)
         self.canonical.append(entry)
-        set_in(self.state, parse_accepted_key(entry.key), entry.value)
+        set_in(self.state, path, entry.value)
+        if moves_entries(path):
+            self._layout_seq = entry.seq
+            self._retarget_needed = True
 
     def _rebase(self, server_head: int, incoming: list[CanonicalEntry]) -> None:
         """The server lost entries we hold: keep its log, and make our own edits that it
@@ -223,16 +271,158 @@ class ClientSession:
         self.canonical = self.canonical[:server_head]
         self._early.clear()
         self.state = {}
+        self._layout_seq = 0
         for entry in self.canonical:
-            set_in(self.state, parse_accepted_key(entry.key), entry.value)
+            path = parse_accepted_key(entry.key)
+            set_in(self.state, path, entry.value)
+            if moves_entries(path):
+                self._layout_seq = entry.seq
         for entry in lost:
             if entry.location == self.location and not any(_same(entry, other, seq=False) for other in kept_by_server):
-                edit = PendingEdit(self._next_local, entry.key, entry.value, server_head)
+                path = parse_accepted_key(entry.key)
+                entry_id, base = entry_target(path, entry.value, _entries_of(self.state), self.state)
+                edit = PendingEdit(self._next_local, entry.key, entry.value, server_head, entry_id=entry_id, base=base)
                 self._next_local += 1
-                self.pending[edit.local_seq] = edit
+                self._add_pending(edit)
+        self._retarget_needed = True
 
     def _answer(self, answer: Answer) -> None:
         self.answers.setdefault(answer.local_seq, []).append(answer)
+
+    def _retarget(self) -> None:
+        """SPEC section 6: pending edits under registration.entries[i] follow their entry
+        (the same rule as static/js/live/retarget.js)."""
+        self._retarget_needed = False
+        edits = list(self.pending.values())
+        if not any(edit.entry_id is not None for edit in edits):
+            return
+        for step in plan_retarget(self.state, edits):
+            edit = step.edit
+            if edit.entry_id is None:
+                continue
+            if step.drop:
+                del self.pending[edit.local_seq]
+                self._answer(Answer(edit.local_seq, edit.key, edit.value, edit.after_seq, False, None, True, ENTRY_GONE, None))
+                continue
+            moved = step.path != parse_accepted_key(edit.key)
+            # Made before entries moved, and nobody else changed what it changes: as made now.
+            rebased = step.rebase and self._layout_seq > edit.after_seq and (not edit.sent or moved)
+            if not moved and not rebased:
+                continue
+            if edit.sent:
+                # The server refuses a reused localSeqNum with another key: a new update.
+                del self.pending[edit.local_seq]
+                edit = dataclasses.replace(edit, local_seq=self._next_local, sent=False)
+                self._next_local += 1
+            edit.key = format_key(step.path)
+            if rebased:
+                edit.after_seq, edit.base = self.head, step.now
+            self._add_pending(edit)
+
+
+# ---- entry re-targeting (pure) ---------------------------------------------------------
+
+
+def entry_index(path: Path) -> int | None:
+    """The index i of a key under registration.entries[i], else None."""
+    if len(path) >= 3 and path[0] == "registration" and path[1] == "entries" and isinstance(path[2], int):
+        return path[2]
+    return None
+
+
+def entry_id_of(entry: Any) -> Any:
+    if isinstance(entry, dict) and isinstance(entry.get("id"), (int, str)) and not isinstance(entry.get("id"), bool):
+        return entry["id"]
+    return None
+
+
+def moves_entries(path: Path) -> bool:
+    """Does a write at this path move, add, remove or re-identify entries?"""
+    if len(path) < 3:
+        return path == ("registration",) or path == ("registration", "entries")
+    return entry_index(path) is not None and (len(path) == 3 or (len(path) == 4 and path[3] == "id"))
+
+
+def _entries_of(state: Any) -> list[Any]:
+    entries = get_in(state, ("registration", "entries"))
+    return entries if isinstance(entries, list) else []
+
+
+def _index_by_id(entries: list[Any]) -> dict[Any, int]:
+    index: dict[Any, int] = {}
+    for i, entry in enumerate(entries):
+        entry_id = entry_id_of(entry)
+        if entry_id is not None and entry_id not in index:
+            index[entry_id] = i
+    return index
+
+
+def _canonical_field(canonical: Any, entry_id: Any, path: Path, index: dict[Any, int] | None = None) -> Any:
+    index = _index_by_id(_entries_of(canonical)) if index is None else index
+    if entry_id not in index:
+        return MISSING
+    return get_in(_entries_of(canonical)[index[entry_id]], path[3:])
+
+
+def entry_target(path: Path, value: Any, view_entries: list[Any], canonical: Any) -> tuple[Any, Any]:
+    """What a new edit at path remembers: the id of the entry the user edited, and the
+    canonical value it replaced at that entry."""
+    i = entry_index(path)
+    if i is None:
+        return None, MISSING
+    entry_id = entry_id_of(view_entries[i]) if i < len(view_entries) else None
+    if entry_id is None and len(path) == 3:
+        entry_id = entry_id_of(value)
+    if entry_id is None:
+        return None, MISSING
+    return entry_id, _canonical_field(canonical, entry_id, path)
+
+
+@dataclasses.dataclass
+class RetargetStep:
+    edit: PendingEdit
+    path: Path
+    drop: bool
+    rebase: bool
+    now: Any
+
+
+def _set_entries_scratch(scratch: dict[str, Any], path: Path, value: Any) -> None:
+    entries = scratch["registration"]["entries"]
+    index = path[2]
+    if len(path) == 4 and isinstance(index, int) and isinstance(entries[index] if index < len(entries) else None, dict):
+        entries[path[2]] = dict(entries[path[2]])  # never write into the canonical state
+    set_in(scratch, path, value)
+
+
+def plan_retarget(canonical: Any, edits: list[PendingEdit]) -> list[RetargetStep]:
+    """Where each pending edit (in local order) must go now: its key re-targeted to its
+    entry's index, dropped if the entry is gone; rebase when nobody else changed the value
+    it changes since it was made. Earlier pending edits that move entries count for later ones."""
+    canonical_index = _index_by_id(_entries_of(canonical))
+    scratch = {"registration": {"entries": list(_entries_of(canonical))}}
+    view_index = canonical_index
+    plan = []
+    for edit in edits:
+        path = parse_accepted_key(edit.key)
+        if edit.entry_id is not None:
+            creates = len(path) == 3 and entry_id_of(edit.value) == edit.entry_id
+            at = view_index.get(edit.entry_id, path[2] if creates else None)
+            if at is None:
+                plan.append(RetargetStep(edit, path, True, False, MISSING))
+                continue
+            if at != path[2]:
+                path = ("registration", "entries", at, *path[3:])
+            now = _canonical_field(canonical, edit.entry_id, path, canonical_index)
+            rebase = edit.base is not MISSING and now is not MISSING and json_equal(now, edit.base)
+            plan.append(RetargetStep(edit, path, False, rebase, now))
+        else:
+            plan.append(RetargetStep(edit, path, False, False, MISSING))
+        if moves_entries(path):
+            scratch = {"registration": {"entries": list(_entries_of(scratch))}}
+            _set_entries_scratch(scratch, path, edit.value)
+            view_index = _index_by_id(_entries_of(scratch))
+    return plan
 
 
 # Server messages the session reacts to, one method each.

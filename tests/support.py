@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -14,10 +15,13 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
+import tornado.web
 import tornado.websocket
 
 from openlifter.app import make_app
+from openlifter.protocol import messages
 from openlifter.config import Config, build_config
+from openlifter.server import LiveServer
 
 BASE_URL = "/a%40b/"
 PASSWORD = "correct horse battery"
@@ -25,12 +29,15 @@ PASSWORD = "correct horse battery"
 
 def test_config(data_dir: Path, **overrides: Any) -> Config:
     """A config for tests: fast bcrypt, the given data dir, a non-root base path."""
-    values: dict[str, Any] = {"data_dir": str(data_dir), "bcrypt_rounds": 4, "base_url": BASE_URL, "recovery_wait_seconds": 1.0}
+    # Every test client connects from 127.0.0.1: tests that count creates lower the limit.
+    values: dict[str, Any] = {
+        "data_dir": str(data_dir), "bcrypt_rounds": 4, "base_url": BASE_URL, "recovery_wait_seconds": 1.0, "creates_per_minute": 1000,
+    }
     values.update(overrides)
     return build_config(values)
 
 
-test_config.__test__ = False  # a helper, not a test
+setattr(test_config, "__test__", False)  # a helper, not a test
 
 
 @pytest.fixture
@@ -50,12 +57,26 @@ def config(data_dir: Path, config_overrides: dict[str, Any]) -> Config:
 
 
 @pytest.fixture
-def app(config: Config):
-    application = make_app(config)
-    yield application
-    application.settings["openlifter_publishers"].close()
-    application.settings["openlifter_io"].shutdown()
-    application.settings["openlifter_registry"].close_files()
+def live_server(config: Config) -> Iterator[LiveServer]:
+    """The server as make_app builds it (closed at the end, started or not)."""
+    server = make_app(config)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def app(live_server: LiveServer) -> tornado.web.Application:
+    """The Tornado application, for pytest-tornado and for reaching the settings."""
+    return live_server.application
+
+
+@pytest.fixture
+def http_server(io_loop, live_server: LiveServer, _unused_port) -> Iterator[LiveServer]:
+    """pytest-tornado's fixture, replaced: the server starts and stops as the CLI starts
+    and stops it (LiveServer.start on pytest-tornado's free port, then stop)."""
+    io_loop.run_sync(lambda: live_server.start(listening=[_unused_port[0]], argv=[]))
+    yield live_server
+    io_loop.run_sync(live_server.stop)
 
 
 @pytest.fixture
@@ -65,7 +86,7 @@ def registry(tmp_path: Path):
     from openlifter.storage.executor import StorageExecutor
 
     io = StorageExecutor(2)
-    meets = MeetRegistry(test_config(tmp_path / "data"), io)
+    meets = MeetRegistry(test_config(tmp_path / "data"), io, messages)
     meets.start()
     yield meets
     io.shutdown()
@@ -81,13 +102,14 @@ class Client:
     async def send(self, message: Any) -> None:
         await self.conn.write_message(message if isinstance(message, str) else json.dumps(message))
 
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any] | None:
+    async def recv(self, timeout: float = 5.0) -> Any:
+        """The next frame as JSON, or None once the server closed the socket."""
         import asyncio
 
         frame = await asyncio.wait_for(self.conn.read_message(), timeout)
         return None if frame is None else json.loads(frame)
 
-    async def request(self, message: Any, timeout: float = 5.0) -> dict[str, Any] | None:
+    async def request(self, message: Any, timeout: float = 5.0) -> Any:
         await self.send(message)
         return await self.recv(timeout)
 
@@ -156,9 +178,10 @@ def free_port() -> int:
 class ServerProcess:
     """The installed command in a subprocess (for restarts, SIGKILL and SIGTERM)."""
 
-    def __init__(self, data_dir: Path, *extra: str) -> None:
+    def __init__(self, data_dir: Path, *extra: str, open_files: int | None = None) -> None:
         self.data_dir = data_dir
         self.extra = extra
+        self.open_files = open_files  # RLIMIT_NOFILE (soft and hard) of the server process
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"server-{self.port}.log"
@@ -169,9 +192,12 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         env = {**os.environ, "OPENLIFTER_LOG_FORMAT": "json"}
-        command = [sys.executable, "-m", "openlifter", "--port", str(self.port), "--data-dir", str(self.data_dir), "--bcrypt-rounds", "4", *self.extra]
+        command = [
+            sys.executable, "-m", "openlifter", "--port", str(self.port), "--data-dir", str(self.data_dir),
+            "--bcrypt-rounds", "4", "--creates-per-minute", "1000", *self.extra,
+        ]  # fmt: skip
         self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT, preexec_fn=self._limit_files)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -182,6 +208,10 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("server did not start")
+
+    def _limit_files(self) -> None:
+        if self.open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -204,8 +234,8 @@ class ServerProcess:
 def server_process(tmp_path: Path):
     servers: list[ServerProcess] = []
 
-    def start(*extra: str, data_dir: Path | None = None) -> ServerProcess:
-        server = ServerProcess(data_dir or tmp_path / "data", *extra).start()
+    def start(*extra: str, data_dir: Path | None = None, open_files: int | None = None) -> ServerProcess:
+        server = ServerProcess(data_dir or tmp_path / "data", *extra, open_files=open_files).start()
         servers.append(server)
         return server
 

@@ -83,3 +83,81 @@ def test_refusals_raise():
 
     with pytest.raises(ProtocolError):
         joined().handle({"msgType": "INVALID_SESSION", "sessionToken": "t"})
+
+
+def test_a_rejection_without_its_server_value_makes_the_client_pull():
+    session = joined()
+    session.edit("registration.entries", [])
+    replies = session.handle({"msgType": "UPDATE_REJECTED", "updatesRejected": [
+        {"localSeqNum": 1, "conflict": True, "reason": "r", "serverValueOmitted": True, "serverSeqNum": 4}]})
+    assert replies == [session.pull_frame()] and not session.pending
+
+
+# ---- entry re-targeting (SPEC section 6) ---------------------------------------------------
+
+
+def lifters(*pairs):
+    return [{"id": entry_id, "bodyweightKg": kg} for entry_id, kg in pairs]
+
+
+def with_entries(session, seq, entries, location="Weigh-in"):
+    session.handle(relay((seq, "registration.entries", entries, location)))
+
+
+def unsent_updates(session):
+    return [u for frame in session.frames_for_unsent() for u in frame["updates"]]
+
+
+def test_offline_edit_follows_its_lifter_after_an_earlier_lifter_is_deleted():
+    session = joined("Scoring")
+    with_entries(session, 1, lifters((1, 60), (2, 70), (3, 80), (4, 90)))
+    session.edit("registration.entries[2].bodyweightKg", 82.4)
+    with_entries(session, 2, lifters((1, 60), (3, 80), (4, 90)))
+    [update] = unsent_updates(session)
+    assert update["updateKey"] == "registration.entries[1].bodyweightKg"
+    assert update["afterServerSeqNum"] == 2, "only entries moved: the edit is judged as made now"
+    assert session.view_state()["registration"]["entries"][2]["bodyweightKg"] == 90
+
+
+def test_moved_edit_whose_value_someone_else_changed_keeps_its_base_seq():
+    session = joined("Scoring")
+    with_entries(session, 1, lifters((1, 60), (2, 70), (3, 80)))
+    session.edit("registration.entries[2].bodyweightKg", 82.4)
+    with_entries(session, 2, lifters((1, 60), (3, 79)))
+    [update] = unsent_updates(session)
+    assert (update["updateKey"], update["afterServerSeqNum"]) == ("registration.entries[1].bodyweightKg", 1)
+
+
+def test_edit_of_a_deleted_lifter_is_dropped_with_a_rejection():
+    session = joined("Scoring")
+    with_entries(session, 1, lifters((1, 60), (2, 70)))
+    edit = session.edit("registration.entries[1].bodyweightKg", 71)
+    with_entries(session, 2, lifters((1, 60)))
+    assert not session.pending and unsent_updates(session) == []
+    [answer] = session.answers[edit.local_seq]
+    assert not answer.accepted and answer.conflict and "deleted" in answer.reason
+
+
+def test_sent_edit_moved_by_a_relay_goes_out_again_with_a_new_local_seq():
+    session = joined("Scoring")
+    with_entries(session, 1, lifters((1, 60), (2, 70), (3, 80)))
+    edit = session.edit("registration.entries[2].bodyweightKg", 81)
+    [first] = unsent_updates(session)
+    with_entries(session, 2, lifters((2, 70), (3, 80)))
+    [again] = unsent_updates(session)
+    assert first["localSeqNum"] == edit.local_seq and again["localSeqNum"] != edit.local_seq
+    assert again["updateKey"] == "registration.entries[1].bodyweightKg"
+
+
+def test_an_edit_that_writes_a_new_entry_is_never_dropped():
+    session = joined("Scoring")
+    with_entries(session, 1, lifters((1, 60)))
+    session.edit("registration.entries[1]", {"id": 9, "bodyweightKg": 50})
+    session.handle(relay((2, "registration.entries[0].bodyweightKg", 61, "Weigh-in")))
+    assert [u["updateKey"] for u in unsent_updates(session)] == ["registration.entries[1]"]
+
+
+def test_an_ack_for_an_edit_no_longer_pending_pulls_the_entry():
+    session = joined()
+    replies = session.handle({"msgType": "UPDATE_ACK", "updateAcks": [{"localSeqNum": 7, "serverSeqNum": 1}]})
+    assert replies == [session.pull_frame()]

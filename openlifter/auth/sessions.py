@@ -54,6 +54,10 @@ class SessionIndex:
         self._by_hash[session.token_hash] = session
         self._by_meet.setdefault(session.meet_id, {})[session.token_hash] = session
 
+    def discard(self, session: Session) -> None:
+        self._by_hash.pop(session.token_hash, None)
+        self._by_meet.get(session.meet_id, {}).pop(session.token_hash, None)
+
     def add_records(self, meet_id: str, records: Iterable[dict[str, Any]], now: float) -> None:
         for record in records:
             session = Session.from_record(meet_id, record)
@@ -68,6 +72,11 @@ class SessionIndex:
 
     def of_meet(self, meet_id: str, now: float) -> list[Session]:
         return [s for s in self._by_meet.get(meet_id, {}).values() if s.expires_at > now]
+
+    def forget_meet(self, meet_id: str) -> None:
+        """Drop every session of a meet (archived or deleted: its tokens stop working)."""
+        for key in self._by_meet.pop(meet_id, {}):
+            self._by_hash.pop(key, None)
 
     def forget_expired(self, meet_id: str, now: float) -> None:
         sessions = self._by_meet.get(meet_id, {})

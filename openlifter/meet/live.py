@@ -13,16 +13,36 @@ import asyncio
 import dataclasses
 import logging
 import time
-from typing import Any, Callable, Protocol
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
 
-from openlifter.meet.meet import BatchOutcome, Meet, Rejection, Update
-from openlifter.meet.recovery import merge_recovered
-from openlifter.protocol import messages as m
+from openlifter.meet import errors
+from openlifter.meet.budget import TimeSlice
+from openlifter.meet.errors import Rejected
+from openlifter.meet.meet import BatchOutcome, Meet, Update
+from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import StorageError
-from openlifter.storage.meetfiles import LogEntry, MeetFiles
+from openlifter.storage.files import DamagedFile, StorageError
+from openlifter.storage.store import LogEntry, MeetRecords
 
 log = logging.getLogger(__name__)
+
+
+class Replies(Protocol):
+    """The frames a meet sends its peers. The protocol layer builds them (the module
+    ``openlifter.protocol.messages`` is the implementation): meet/ knows no wire format."""
+
+    def encode(self, message: dict[str, Any]) -> str: ...
+
+    def update_ack(self, acks: Iterable[tuple[int, int]]) -> dict[str, Any]: ...
+
+    def update_rejected(self, rejections: Iterable[Any]) -> dict[str, Any]: ...
+
+    def update_relay(self, entries: Iterable[LogEntry]) -> dict[str, Any]: ...
+
+    def server_pull(self, head: int, entries: Iterable[LogEntry], more: bool) -> dict[str, Any]: ...
+
+    def recovery_request(self, from_server_seq: int) -> dict[str, Any]: ...
 
 
 class MeetObserver(Protocol):
@@ -36,7 +56,8 @@ class MeetObserver(Protocol):
 class Peer(Protocol):
     """What a meet needs of a connection: a non-blocking send and who it is."""
 
-    location: str | None  # None for display-only peers
+    @property
+    def location(self) -> str | None: ...  # None for display-only peers
 
     def send(self, message: dict[str, Any] | str) -> None: ...
 
@@ -62,12 +83,13 @@ class MeetAuth:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "MeetAuth":
+    def from_json(cls, data: dict[str, Any], path: Path) -> "MeetAuth":
+        """The record read from ``path``; DamagedFile if a field is missing or unusable."""
         try:
             endpoints = tuple((str(e["locationName"]), int(e["priority"])) for e in data["endpoints"])
             return cls(str(data["meetId"]), str(data["passwordHash"]), endpoints, str(data["displayKey"]), float(data["createdAt"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise StorageError(f"auth.json is incomplete ({error.__class__.__name__})") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
+            raise DamagedFile(path, f"incomplete ({error.__class__.__name__})") from None
 
 
 @dataclasses.dataclass
@@ -84,8 +106,9 @@ ChangeListener = Callable[["LiveMeet", list[LogEntry]], None]
 
 
 class LiveMeet:
-    def __init__(self, meet: Meet, auth: MeetAuth, files: MeetFiles, io: StorageExecutor) -> None:
+    def __init__(self, meet: Meet, auth: MeetAuth, files: MeetRecords, io: StorageExecutor, replies: Replies) -> None:
         self.meet = meet
+        self.replies = replies
         self.auth = auth
         self.files = files
         self.io = io
@@ -100,9 +123,16 @@ class LiveMeet:
         self._drainer: asyncio.Task[None] | None = None
         self.observer: MeetObserver | None = None
         self.last_active = time.monotonic()  # for unloading meets nobody uses
+        # Set from config by the registry when it serves the meet.
         self.recovery_wait_seconds = 5.0
+        self.recovery_retry_seconds = 60.0
         self.pull_page_size = 500
+        self.pull_page_bytes = 1024 * 1024
+        self.max_connections = 200
+        self.time_slice_seconds = 0.01
         self._recovery: _Recovery | None = None
+        # session id -> monotonic time before which its pull-ahead starts no recovery
+        self._recovery_refused_until: dict[str, float] = {}
 
     @property
     def meet_id(self) -> str:
@@ -113,6 +143,10 @@ class LiveMeet:
         return self.meet.published
 
     def attach(self, peer: Peer) -> None:
+        """Count a protocol socket as the meet's (joined, created or by its token);
+        refused once the meet has max_connections of them."""
+        if peer not in self.peers and len(self.peers) >= self.max_connections:
+            raise Rejected(errors.JOIN_TOO_MANY_CONNECTIONS)
         self.peers.add(peer)
         self.touch()
 
@@ -154,15 +188,15 @@ class LiveMeet:
                     log.exception("commit failed", extra={"meetId": self.meet_id})
                     for pending in round_:
                         if not pending.done.done():
-                            pending.peer.send(m.update_rejected(self._failure(pending, m.INTERNAL_ERROR).rejections))
+                            pending.peer.send(self.replies.update_rejected(self._failure(pending, errors.INTERNAL_ERROR).rejections))
                             pending.done.set_result(BatchOutcome())
 
     async def _commit(self, round_: list[_PendingBatch]) -> None:
         start_head = self.meet.head
         now = time.time()
         try:
-            outcomes = [self.meet.apply_batch(p.location, p.session_id, p.updates, now) for p in round_]
-        except Exception:
+            outcomes = await self._judge(round_, now)
+        except BaseException:
             self.meet.rollback_to(start_head)
             raise
         entries = [entry for outcome in outcomes for entry in outcome.accepted]
@@ -173,7 +207,7 @@ class LiveMeet:
             except Exception as error:  # memory must never hold what the disk does not
                 log.error("could not store updates", exc_info=not isinstance(error, StorageError), extra={"meetId": self.meet_id, "error": str(error)})
                 self.meet.rollback_to(start_head)
-                outcomes = [self._failure(p, m.UPDATE_STORAGE_FAILED) for p in round_]
+                outcomes = [self._failure(p, errors.UPDATE_STORAGE_FAILED) for p in round_]
                 entries = []
             else:
                 if self.observer is not None:
@@ -187,22 +221,34 @@ class LiveMeet:
         if entries:
             self._notify(entries)
 
+    async def _judge(self, round_: list[_PendingBatch], now: float) -> list[BatchOutcome]:
+        """Judge the round's updates in order. Under the meet's lock, but every
+        ``time_slice_seconds`` of work it lets other meets run (nobody reads this meet's
+        state before the round is durable: readers take the lock too)."""
+        outcomes = []
+        time_slice = TimeSlice(self.time_slice_seconds)
+        for pending in round_:
+            outcome = BatchOutcome()
+            for update in pending.updates:
+                self.meet.apply(pending.location, pending.session_id, update, now, outcome)
+                await time_slice.tick()
+            outcomes.append(outcome)
+        return outcomes
+
     def _failure(self, pending: _PendingBatch, reason: str) -> BatchOutcome:
         """Every update of the batch refused, not as a conflict: the client may resend."""
-        return BatchOutcome(
-            rejections=[
-                Rejection(u.local_seq, False, reason, self.meet.value_at(u.path), self.meet.history.latest_overlapping_seq(u.path))
-                for u in pending.updates
-            ]
-        )
+        outcome = BatchOutcome()
+        for update in pending.updates:
+            outcome.rejections.append(self.meet.rejection(update, conflict=False, reason=reason, outcome=outcome))
+        return outcome
 
     def _answer(self, sender: Peer, outcome: BatchOutcome) -> None:
         if outcome.acks:
-            sender.send(m.update_ack(outcome.acks))
+            sender.send(self.replies.update_ack(outcome.acks))
         if outcome.rejections:
-            sender.send(m.update_rejected(outcome.rejections))
+            sender.send(self.replies.update_rejected(outcome.rejections))
         if outcome.accepted:
-            self.broadcast(m.encode(m.update_relay(outcome.accepted)), skip=sender)
+            self.broadcast(self.replies.encode(self.replies.update_relay(outcome.accepted)), skip=sender)
 
     def broadcast(self, frame: str, skip: Peer | None = None) -> None:
         """Send one encoded frame to every peer but ``skip`` (peers queue, never block)."""
@@ -217,36 +263,47 @@ class LiveMeet:
             except Exception:
                 log.exception("meet change listener failed", extra={"meetId": self.meet_id})
 
-    def pull(self, after_seq: int, limit: int) -> tuple[list[LogEntry], bool]:
-        """Durable entries after ``after_seq`` (one page) and whether more follow."""
+    def pull(self, after_seq: int) -> tuple[list[LogEntry], bool]:
+        """Durable entries after ``after_seq`` (one page, bounded in count and bytes)
+        and whether more follow."""
         self.touch()
-        entries = self.meet.log[after_seq : min(self.durable_head, after_seq + limit)]
-        return entries, after_seq + len(entries) < self.durable_head
+        end = self.meet.page_end(after_seq, self.durable_head, self.pull_page_size, self.pull_page_bytes)
+        return self.meet.log[after_seq:end], end < self.durable_head
 
     # ---- recovery of lost server state ------------------------------------------------
 
-    def recover(self, requester: Peer) -> None:
+    def recover(self, requester: Peer, session_id: str) -> None:
         """A client is ahead of the server: ask it and every updating peer for their
-        logs after our head. Updates wait until the restored entries are durable."""
+        logs after our head. Updates wait until the restored entries are durable.
+        A published meet is never recovered, nor is one for a session whose last
+        pull-ahead recovered nothing (for ``recovery_retry_seconds``): that client gets
+        the server's log and rebases on it."""
+        now = time.monotonic()
+        if self.published or self._recovery_refused_until.get(session_id, 0.0) > now:
+            entries, more = self.pull(min(self.agreed_head, self.durable_head))
+            requester.send(self.replies.server_pull(self.durable_head, entries, more))
+            return
         if self._recovery is None:
             self._recovery = _Recovery(set(self.updating_peers()) | {requester})
             log.warning("server behind a client; recovering from clients", extra={"meetId": self.meet_id, "head": self.durable_head, "asked": len(self._recovery.asked)})
-            frame = m.encode(m.recovery_request(self.durable_head))
+            frame = self.replies.encode(self.replies.recovery_request(self.durable_head))
             for peer in self._recovery.asked:
                 peer.send(frame)
             self._recovery.task = asyncio.ensure_future(self._run_recovery(self._recovery))
         elif requester not in self._recovery.asked:
             self._recovery.asked.add(requester)
-            requester.send(m.recovery_request(self.durable_head))
+            requester.send(self.replies.recovery_request(self.durable_head))
+        self._recovery.requesters.add(session_id)
 
     def offer_recovery(self, peer: Peer, location: str, updates: list[Any]) -> None:
-        """Take one RECOVERY_UPDATES answer (ignored when no recovery is running). The
-        answer's rank is its session's location priority, never anything it claims."""
+        """Take one RECOVERY_UPDATES answer: only from a connection that was asked, only
+        while the recovery is open, once. The answer's rank is its session's location
+        priority, never anything it claims."""
         recovery = self._recovery
-        if recovery is None or peer in recovery.answered:
+        if recovery is None or not recovery.open or peer not in recovery.asked or peer in recovery.answered:
             return
         recovery.answered.add(peer)
-        recovery.answers.append((self.meet.priority_of(location), len(recovery.answers), updates))
+        recovery.answers.append(RecoveryAnswer(self.meet.endpoints[location], updates))
         if recovery.asked <= recovery.answered:
             recovery.everyone_answered.set()
 
@@ -257,19 +314,27 @@ class LiveMeet:
                     await asyncio.wait_for(recovery.everyone_answered.wait(), self.recovery_wait_seconds)
                 except asyncio.TimeoutError:
                     pass
+                recovery.open = False
                 from_seq = self.meet.head
-                ranked = [updates for _, _, updates in sorted(recovery.answers, key=lambda a: (-a[0], a[1]))]
-                restored = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
+                ranked = sorted(recovery.answers, key=lambda a: -a.answerer.priority)  # stable: first come first
+                merged = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
+                # Published while this recovery waited for the lock: it takes nothing.
+                restored = [] if self.published else await self._restore(merged)
                 if restored:
-                    await self.io.run(self.files.append, restored)
-                    self.meet.replay(restored)
+                    try:
+                        await self.io.run(self.files.append, restored)
+                    except BaseException:
+                        self.meet.rollback_to(from_seq)
+                        raise
                     self.durable_head = self.meet.head
+                else:
+                    self._refuse_recoveries_from(recovery.requesters)
                 log.warning("recovery finished", extra={"meetId": self.meet_id, "answers": len(ranked), "restored": len(restored), "head": self.durable_head})
                 # Bring everyone to the same log: send it from the last point all agreed
                 # on; a client whose log differs there (or is longer) rebases on ours.
                 resend_from = min(self.agreed_head, from_seq)
-                entries, more = self.pull(resend_from, self.pull_page_size)
-                frame = m.encode(m.server_pull(self.durable_head, entries, more))
+                entries, more = self.pull(resend_from)
+                frame = self.replies.encode(self.replies.server_pull(self.durable_head, entries, more))
                 for peer in self.updating_peers():
                     peer.send(frame)
                 self.agreed_head = self.durable_head
@@ -280,11 +345,32 @@ class LiveMeet:
         finally:
             self._recovery = None
 
+    async def _restore(self, merged: list[LogEntry]) -> list[LogEntry]:
+        """Append recovered entries in order while they fit the meet's bounds (the first
+        that does not ends it), letting other meets run between slices: an answer may
+        hold tens of thousands of entries."""
+        restored: list[LogEntry] = []
+        time_slice = TimeSlice(self.time_slice_seconds)
+        for entry in merged:
+            if not self.meet.restore(entry):
+                break
+            restored.append(entry)
+            await time_slice.tick()
+        return restored
+
+    def _refuse_recoveries_from(self, session_ids: set[str]) -> None:
+        now = time.monotonic()
+        self._recovery_refused_until = {s: t for s, t in self._recovery_refused_until.items() if t > now}
+        for session_id in session_ids:
+            self._recovery_refused_until[session_id] = now + self.recovery_retry_seconds
+
 
 @dataclasses.dataclass
 class _Recovery:
     asked: set[Any]
     answered: set[Any] = dataclasses.field(default_factory=set)
-    answers: list[tuple[int, int, list[Any]]] = dataclasses.field(default_factory=list)
+    answers: list[RecoveryAnswer] = dataclasses.field(default_factory=list)
+    requesters: set[str] = dataclasses.field(default_factory=set)  # sessions that pulled ahead
+    open: bool = True  # answers are taken only until the wait is over
     everyone_answered: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     task: "asyncio.Task[None] | None" = None

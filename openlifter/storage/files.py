@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,6 +20,15 @@ MEET_ID_PATTERN = re.compile(r"^[0-9]{9}$")
 
 class StorageError(Exception):
     """A file operation failed; the message is safe to show and to log."""
+
+
+class DamagedFile(StorageError):
+    """A file was read but its content is unusable (not JSON, wrong shape, a broken
+    log line): unlike an I/O error, trying again will not help until someone fixes it."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path.name} is damaged: {problem}")
+        self.path = path
 
 
 @contextlib.contextmanager
@@ -63,9 +73,28 @@ def atomic_write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, (json.dumps(value, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
+def read_bytes(path: Path) -> bytes:
+    """A whole file. A file that is missing, not a file or not readable to us is
+    DamagedFile (waiting will not fix it); other OS errors (no file handles left, an
+    I/O error) are StorageError and may pass."""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as error:
+        raise DamagedFile(path, error.strerror or error.__class__.__name__) from None
+    except OSError as error:
+        raise StorageError(f"reading {path.name}: {error.strerror or error.__class__.__name__}") from error
+
+
 def read_json(path: Path) -> Any:
-    with storage_errors(f"reading {path.name}"):
-        return json.loads(path.read_text(encoding="utf-8"))
+    data = read_bytes(path)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DamagedFile(path, "not UTF-8 text") from None
+    except RecursionError:
+        raise DamagedFile(path, "nested too deeply") from None
+    except ValueError as error:
+        raise DamagedFile(path, f"not JSON ({error.__class__.__name__})") from None
 
 
 class AppendOnlyFile:
@@ -123,30 +152,51 @@ def move_dir(source: Path, target: Path) -> None:
         fsync_dir(source.parent)
 
 
+def remove_dir(path: Path) -> None:
+    """Remove a folder and what it holds, durably. It is first renamed to a hidden name (one atomic step, so
+    a crash never leaves half a meet that looks whole), then removed."""
+    with storage_errors(f"deleting {path.name}"):
+        doomed = path.with_name(f".deleting-{path.name}")
+        os.rename(path, doomed)
+        fsync_dir(path.parent)
+        shutil.rmtree(doomed)
+
+
+def last_modified(directory: Path) -> float:
+    """The newest modification time of the files in a folder (its last activity)."""
+    with storage_errors(f"reading {directory.name}"):
+        times = [entry.stat().st_mtime for entry in directory.iterdir() if entry.is_file()]
+        return max(times, default=directory.stat().st_mtime)
+
+
 class DataPaths:
     """Resolves every path under the data folder and refuses anything outside it."""
 
     CURRENT = "current-meets"
     FINISHED = "finished-meets"
+    ARCHIVED = "archived-meets"  # unpublished meets idle for long: out of the way, not lost
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
     def ensure(self) -> None:
         with storage_errors("creating the data folder"):
-            for name in (self.CURRENT, self.FINISHED):
+            for name in (self.CURRENT, self.FINISHED, self.ARCHIVED):
                 (self.root / name).mkdir(parents=True, exist_ok=True)
 
-    def meet_dir(self, meet_id: str, *, finished: bool = False) -> Path:
+    def _folder(self, *, finished: bool, archived: bool) -> Path:
+        return self.root / (self.FINISHED if finished else self.ARCHIVED if archived else self.CURRENT)
+
+    def meet_dir(self, meet_id: str, *, finished: bool = False, archived: bool = False) -> Path:
         if not MEET_ID_PATTERN.match(meet_id):
             raise StorageError("not a meet id")
-        path = (self.root / (self.FINISHED if finished else self.CURRENT) / meet_id).resolve()
+        path = (self._folder(finished=finished, archived=archived) / meet_id).resolve()
         if path.parent.parent != self.root:
             raise StorageError("path outside the data folder")
         return path
 
-    def meet_ids(self, *, finished: bool = False) -> list[str]:
-        folder = self.root / (self.FINISHED if finished else self.CURRENT)
+    def meet_ids(self, *, finished: bool = False, archived: bool = False) -> list[str]:
+        folder = self._folder(finished=finished, archived=archived)
         with storage_errors("listing meets"):
             if not folder.exists():
                 return []

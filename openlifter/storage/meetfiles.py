@@ -6,7 +6,6 @@ Everything here is synchronous and blocking; the server calls it from storage th
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -14,13 +13,16 @@ from typing import Any, Iterable
 
 from openlifter.storage.files import (
     AppendOnlyFile,
+    DamagedFile,
     StorageError,
     atomic_write_bytes,
     atomic_write_json,
+    read_bytes,
     read_json,
     storage_errors,
     truncate_file,
 )
+from openlifter.storage.store import LogEntry, ReplayResult
 
 log = logging.getLogger(__name__)
 
@@ -31,62 +33,44 @@ CSV_NAME = "opl.csv"
 EMAIL_NAME = "email.txt"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One accepted update, as it is stored and relayed."""
-
-    server_seq: int
-    key: str
-    value: Any
-    location: str
-    priority: int
-    local_seq: int | None
-    received_at: float
-    session_id: str | None = None  # non-secret id of the sending session, for resend dedup
-
-    def to_line(self) -> bytes:
-        record = {
-            "serverSeqNum": self.server_seq,
-            "updateKey": self.key,
-            "updateValue": self.value,
-            "locationName": self.location,
-            "priority": self.priority,
-            "localSeqNum": self.local_seq,
-            "receivedAt": self.received_at,
-        }
-        if self.session_id is not None:
-            record["sessionId"] = self.session_id
-        return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
-
-    @classmethod
-    def from_record(cls, record: Any) -> "LogEntry":
-        """Parse a stored record; raise ValueError if any field is missing or mistyped."""
-        if not isinstance(record, dict):
-            raise ValueError("not an object")
-        seq, key, location, priority = (record.get(f) for f in ("serverSeqNum", "updateKey", "locationName", "priority"))
-        local_seq, received_at = record.get("localSeqNum"), record.get("receivedAt", 0.0)
-        session_id = record.get("sessionId")
-        if session_id is not None and not isinstance(session_id, str):
-            raise ValueError("bad sessionId")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-            raise ValueError("bad serverSeqNum")
-        if not isinstance(key, str) or not isinstance(location, str):
-            raise ValueError("bad updateKey or locationName")
-        if not isinstance(priority, int) or isinstance(priority, bool):
-            raise ValueError("bad priority")
-        if local_seq is not None and (not isinstance(local_seq, int) or isinstance(local_seq, bool)):
-            raise ValueError("bad localSeqNum")
-        if "updateValue" not in record:
-            raise ValueError("missing updateValue")
-        if not isinstance(received_at, (int, float)) or isinstance(received_at, bool):
-            raise ValueError("bad receivedAt")
-        return cls(seq, key, record["updateValue"], location, priority, local_seq, float(received_at), session_id)
+def entry_line(entry: LogEntry) -> bytes:
+    """One log line: the entry as a JSON object, then a newline (SPEC section 3)."""
+    record = {
+        "serverSeqNum": entry.server_seq,
+        "updateKey": entry.key,
+        "updateValue": entry.value,
+        "locationName": entry.location,
+        "priority": entry.priority,
+        "localSeqNum": entry.local_seq,
+        "receivedAt": entry.received_at,
+    }
+    if entry.session_id is not None:
+        record["sessionId"] = entry.session_id
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
 
 
-@dataclasses.dataclass
-class ReplayResult:
-    entries: list[LogEntry]
-    cut_bytes: int  # how much of a torn or corrupt tail was removed
+def entry_from_record(record: Any) -> LogEntry:
+    """Parse a stored record; raise ValueError if any field is missing or mistyped."""
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    seq, key, location, priority = (record.get(f) for f in ("serverSeqNum", "updateKey", "locationName", "priority"))
+    local_seq, received_at = record.get("localSeqNum"), record.get("receivedAt", 0.0)
+    session_id = record.get("sessionId")
+    if session_id is not None and not isinstance(session_id, str):
+        raise ValueError("bad sessionId")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise ValueError("bad serverSeqNum")
+    if not isinstance(key, str) or not isinstance(location, str):
+        raise ValueError("bad updateKey or locationName")
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise ValueError("bad priority")
+    if local_seq is not None and (not isinstance(local_seq, int) or isinstance(local_seq, bool)):
+        raise ValueError("bad localSeqNum")
+    if "updateValue" not in record:
+        raise ValueError("missing updateValue")
+    if not isinstance(received_at, (int, float)) or isinstance(received_at, bool):
+        raise ValueError("bad receivedAt")
+    return LogEntry(seq, key, record["updateValue"], location, priority, local_seq, float(received_at), session_id)
 
 
 class MeetFiles:
@@ -104,6 +88,14 @@ class MeetFiles:
     def log_path(self) -> Path:
         return self.directory / LOG_NAME
 
+    @property
+    def auth_path(self) -> Path:
+        return self.directory / AUTH_NAME
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.directory / SESSIONS_NAME
+
     def create(self, auth: dict[str, Any]) -> None:
         """Make the folder with its auth, empty sessions and empty log."""
         with storage_errors("creating the meet folder"):
@@ -113,23 +105,31 @@ class MeetFiles:
         # auth.json last: a folder without it is an unfinished create and is ignored.
         atomic_write_json(self.directory / AUTH_NAME, auth)
 
+    def is_unfinished_create(self) -> bool:
+        """A folder that ``create`` did not finish: no auth.json (written last) and an
+        empty or missing log, so no update or session was ever handed out for it."""
+        with storage_errors("checking the meet folder"):
+            if (self.directory / AUTH_NAME).exists():
+                return False
+            return not self.log_path.exists() or self.log_path.stat().st_size == 0
+
     def read_auth(self) -> dict[str, Any]:
-        auth = read_json(self.directory / AUTH_NAME)
+        auth = read_json(self.auth_path)
         if not isinstance(auth, dict):
-            raise StorageError("auth.json is not an object")
+            raise DamagedFile(self.auth_path, "not an object")
         return auth
 
     def write_auth(self, auth: dict[str, Any]) -> None:
         atomic_write_json(self.directory / AUTH_NAME, auth)
 
     def read_sessions(self) -> list[dict[str, Any]]:
-        path = self.directory / SESSIONS_NAME
+        path = self.sessions_path
         if not path.exists():
             return []
         data = read_json(path)
         sessions = data.get("sessions") if isinstance(data, dict) else None
         if not isinstance(sessions, list):
-            raise StorageError("sessions.json has no session list")
+            raise DamagedFile(path, "no session list")
         return [s for s in sessions if isinstance(s, dict)]
 
     def write_sessions(self, sessions: list[dict[str, Any]]) -> None:
@@ -141,8 +141,7 @@ class MeetFiles:
         acknowledged updates."""
         self.close()
         path = self.log_path
-        with storage_errors("reading updates.log"):
-            data = path.read_bytes() if path.exists() else b""
+        data = read_bytes(path) if path.exists() else b""  # a lost log: clients restore it
         entries: list[LogEntry] = []
         offset = 0
         good_end = 0
@@ -157,7 +156,7 @@ class MeetFiles:
                 problem = "no line ending (torn write)"
             else:
                 try:
-                    entry = LogEntry.from_record(json.loads(raw.decode("utf-8")))
+                    entry = entry_from_record(json.loads(raw.decode("utf-8")))
                     if entry.server_seq != len(entries) + 1:
                         problem = f"serverSeqNum {entry.server_seq} where {len(entries) + 1} was expected"
                 except (ValueError, UnicodeDecodeError) as error:
@@ -165,7 +164,7 @@ class MeetFiles:
             if problem:
                 rest_is_empty = all(not piece.strip() for piece in lines[index + 1 :])
                 if not rest_is_empty:
-                    raise StorageError(f"updates.log line {index + 1} is damaged ({problem}) and is not the last line")
+                    raise DamagedFile(path, f"line {index + 1} ({problem}) is not the last line")
                 log.warning(
                     "cutting torn or corrupt last line of updates.log",
                     extra={"meetId": self.meet_id, "line": index + 1, "problem": problem, "bytes": len(data) - good_end},
@@ -185,7 +184,7 @@ class MeetFiles:
     def append(self, entries: Iterable[LogEntry]) -> None:
         """Append entries with one fsync (the group commit). If the write or the fsync
         fails, the log is cut back to where it was so that memory and disk agree."""
-        data = b"".join(entry.to_line() for entry in entries)
+        data = b"".join(entry_line(entry) for entry in entries)
         if not data:
             return
         log_file = self._log_file()

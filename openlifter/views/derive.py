@@ -461,7 +461,7 @@ def platform_view(
 
     def card(entry: Entry, n: int) -> dict[str, Any]:
         key = ("card", lift_, n, projected, score.place_of(entry), columns[lift_])
-        return _made(memo, entry, key, lambda: make_card(entry, n))  # type: ignore[no-any-return]
+        return _made(memo, entry, key, lambda: make_card(entry, n))
 
     def make_card(entry: Entry, n: int) -> dict[str, Any]:
         kg = entry.weights(lift_)[n - 1] if 1 <= n <= MAX_ATTEMPTS else 0.0
@@ -512,6 +512,7 @@ def platform_view(
     return {
         **platform_info(day, platform, table),
         "followsTable": follows_table,
+        "source": ("live" if own is not None else "lifting") if follows_table else "inferred",
         "flight": lifting.flight,
         "flights": flights_on_platform(entries, day, platform),
         "lift": lift_,
