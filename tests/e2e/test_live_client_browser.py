@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from live_browser import CuttableProxy, LivePage, chromium_available, launch
+from live_browser import CuttableProxy, LivePage, chromium_available, launch, ws_via
 from support import BASE_URL, PASSWORD
 
 pytestmark = [
@@ -37,7 +37,7 @@ def read_log(server, meet_id: str) -> list[dict]:
 
 async def two_pages(browser, server, director_url=None, platform_url=None):
     origin = f"http://127.0.0.1:{server.port}"
-    ws = f"ws://127.0.0.1:{server.port}{BASE_URL}ws"
+    ws = ws_via(server, BASE_URL)
     director = await LivePage.open(browser, origin, BASE_URL, director_url or ws, "Director")
     platform = await LivePage.open(browser, origin, BASE_URL, platform_url or ws, "Platform 1")
     created = await director.create(PASSWORD, ENDPOINTS)
@@ -108,7 +108,7 @@ def test_really_offline_edits_merge_by_priority_and_survive_a_reload(server_proc
         director_path = await proxies(server.port)
         platform_path = await proxies(server.port)
         director, platform, meet_id, key = await two_pages(
-            browser, server, f"ws://127.0.0.1:{director_path.port}{BASE_URL}ws", f"ws://127.0.0.1:{platform_path.port}{BASE_URL}ws")
+            browser, server, ws_via(director_path, BASE_URL), ws_via(platform_path, BASE_URL))
         await director.edit("registration.entries", [lifter(1, "Ann", 60), lifter(2, "Bea", 70)])
         await director.flush()
         await platform.wait_until("client.head === 1")
@@ -169,7 +169,7 @@ def test_a_server_restored_from_an_older_copy_recovers_its_log_from_the_pages(se
 
     async def scenario(browser, proxies):
         path = await proxies(server.port)
-        ws = f"ws://127.0.0.1:{path.port}{BASE_URL}ws"
+        ws = ws_via(path, BASE_URL)
         director, platform, meet_id, key = await two_pages(browser, server, ws, ws)
         for i in range(4):
             await director.edit(f"registration.entries[{i}]", lifter(i + 1, f"Lifter {i}", 60 + i))
@@ -215,8 +215,8 @@ def test_an_offline_edit_follows_its_lifter_when_an_earlier_lifter_is_deleted(se
     async def scenario(browser, proxies):
         origin = f"http://127.0.0.1:{server.port}"
         scoring_path = await proxies(server.port)
-        weigh_in = await LivePage.open(browser, origin, BASE_URL, f"ws://127.0.0.1:{server.port}{BASE_URL}ws", "Weigh-in")
-        scoring = await LivePage.open(browser, origin, BASE_URL, f"ws://127.0.0.1:{scoring_path.port}{BASE_URL}ws", "Scoring")
+        weigh_in = await LivePage.open(browser, origin, BASE_URL, ws_via(server, BASE_URL), "Weigh-in")
+        scoring = await LivePage.open(browser, origin, BASE_URL, ws_via(scoring_path, BASE_URL), "Scoring")
         created = await weigh_in.create(PASSWORD, [("Weigh-in", 5), ("Scoring", 5)])
         await scoring.join(created["meetId"], PASSWORD)
         a, b, c, d = lifter(11, "A", 60), lifter(12, "B", 70), lifter(13, "C", 80), lifter(14, "D", 90)
@@ -249,7 +249,7 @@ def test_an_edit_of_a_lifter_deleted_meanwhile_is_dropped_with_a_rejected_event(
 
     async def scenario(browser, proxies):
         path = await proxies(server.port)
-        director, platform, meet_id, key = await two_pages(browser, server, platform_url=f"ws://127.0.0.1:{path.port}{BASE_URL}ws")
+        director, platform, meet_id, key = await two_pages(browser, server, platform_url=ws_via(path, BASE_URL))
         await director.edit("registration.entries", [lifter(1, "A", 60), lifter(2, "B", 70)])
         await director.flush()
         await platform.wait_until("client.head === 1")
@@ -297,7 +297,7 @@ def test_a_server_frame_the_client_does_not_know_is_logged_and_ignored(server_pr
 
     async def scenario(browser, proxies):
         path = await proxies(server.port)
-        director, platform, meet_id, key = await two_pages(browser, server, platform_url=f"ws://127.0.0.1:{path.port}{BASE_URL}ws")
+        director, platform, meet_id, key = await two_pages(browser, server, platform_url=ws_via(path, BASE_URL))
         await director.edit("meet.name", "Before")
         await platform.wait_until("client.head === 1")
         assert path.inject_text_frame(json.dumps({"msgType": "SCOREBOARD_DANCE", "updatesRelayed": [
@@ -335,7 +335,7 @@ def test_the_browser_online_event_reconnects_at_once_after_a_long_backoff(server
 
     async def scenario(browser, proxies):
         path = await proxies(server.port)
-        director, platform, meet_id, key = await two_pages(browser, server, platform_url=f"ws://127.0.0.1:{path.port}{BASE_URL}ws")
+        director, platform, meet_id, key = await two_pages(browser, server, platform_url=ws_via(path, BASE_URL))
         await path.cut()
         await platform.wait_until("client.status === 'offline'")
         await platform.edit("meet.name", "Made offline")
