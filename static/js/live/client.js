@@ -58,7 +58,7 @@ export class LiveClient {
     this._retryTimer = null;
     this._retryAt = null;
     this._pulling = false;
-    this._admission = null; // {types, resolve, reject} of a create or join in flight
+    this._admission = null; // {message, okType, refusedType, resolve, reject}: a create or join in flight
     this._publishing = null;
     this._listeners = new Map();
     this._changes = emptyChanges();
@@ -176,6 +176,7 @@ export class LiveClient {
       // The same browser may have been at this meet and location before: keep its logs.
       const store = await openStore(this._storageKind, session.meetId, this.location);
       this._useStore(store, await store.load());
+      if (this.head || this._pending.size) this._emitChange(this._allKeys(), "pull");
     }
     this._session = session;
     this._password = password;
