@@ -40,7 +40,8 @@ class PendingEdit:
     key: str
     value: Any
     after_seq: int
-    sent: bool = False
+    sent: bool = False  # on this connection
+    known: bool = False  # the server may have it: sent at least once
     entry_id: Any = None  # the id of the entry an edit under registration.entries[i] was made for
     base: Any = MISSING  # the canonical value it replaced there
 
@@ -140,7 +141,7 @@ class ClientSession:
         for start in range(0, len(unsent), max_batch):
             chunk = unsent[start : start + max_batch]
             for edit in chunk:
-                edit.sent = True
+                edit.sent = edit.known = True
             frames.append(
                 {
                     "msgType": m.UPDATE_INIT,
@@ -309,10 +310,10 @@ class ClientSession:
             rebased = step.rebase and self._layout_seq > edit.after_seq and (not edit.sent or moved)
             if not moved and not rebased:
                 continue
-            if edit.sent:
+            if moved and edit.known:
                 # The server refuses a reused localSeqNum with another key: a new update.
                 del self.pending[edit.local_seq]
-                edit = dataclasses.replace(edit, local_seq=self._next_local, sent=False)
+                edit = dataclasses.replace(edit, local_seq=self._next_local, sent=False, known=False)
                 self._next_local += 1
             edit.key = format_key(step.path)
             if rebased:

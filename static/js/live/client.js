@@ -45,7 +45,9 @@ export class LiveClient {
     this._canonical = []; // [{seq, key, value, location}], entry n at index n - 1
     this._canonicalState = {};
     this._early = new Map(); // entries past a gap, until a pull fills it
-    this._pending = new Map(); // localSeq -> {localSeq, key, path, value, afterSeq, entryId, base, sent, saved}
+    // localSeq -> {localSeq, key, path, value, afterSeq, entryId, base, sent, known, saved}: sent
+    // on this connection; known: the server may have it (sent once, or restored after a reload).
+    this._pending = new Map();
     this._nextLocal = 1;
     this._view = {}; // canonical state with the pending edits on top; replaced, never mutated
     this._viewStale = false;
@@ -218,7 +220,7 @@ export class LiveClient {
     const copy = copyJson(value);
     const { entryId, base } = entryIndex(path) === null ? NO_TARGET : entryTarget(path, copy, this.state, this._canonicalState);
     const edit = {
-      localSeq: this._nextLocal++, key, path, value: copy, afterSeq: this.head, entryId, base, sent: false, saved: false,
+      localSeq: this._nextLocal++, key, path, value: copy, afterSeq: this.head, entryId, base, sent: false, known: false, saved: false,
     };
     this._pending.set(edit.localSeq, edit);
     this._savePending(edit);
@@ -544,7 +546,7 @@ export class LiveClient {
       const path = parseAcceptedKey(entry.key);
       const edit = {
         localSeq: this._nextLocal++, key: entry.key, path, value: entry.value, afterSeq: serverHead,
-        ...entryTarget(path, entry.value, this._canonicalState, this._canonicalState), sent: false, saved: false,
+        ...entryTarget(path, entry.value, this._canonicalState, this._canonicalState), sent: false, known: false, saved: false,
       };
       this._pending.set(edit.localSeq, edit);
       this._savePending(edit);
@@ -599,10 +601,10 @@ export class LiveClient {
       const afterSeq = rebase && this._layoutSeq > edit.afterSeq && (!edit.sent || moved) ? this.head : edit.afterSeq;
       if (!moved && afterSeq === edit.afterSeq) continue;
       let target = edit;
-      if (edit.sent) {
+      if (moved && (edit.sent || edit.known)) {
         // The server refuses a reused localSeqNum with another key: this is a new update.
         this._dropPending(edit);
-        target = { ...edit, localSeq: this._nextLocal++, sent: false };
+        target = { ...edit, localSeq: this._nextLocal++, sent: false, known: false };
         this._changes.meta.set("nextLocal", this._nextLocal);
       }
       target.saved = false;
@@ -641,6 +643,7 @@ export class LiveClient {
       batch.push(update);
       bytes += size;
       edit.sent = true;
+      edit.known = true;
     }
     flush();
   }
@@ -776,7 +779,7 @@ function fromRecord(record) {
   return {
     localSeq: record.localSeq, key: record.key, path: parseAcceptedKey(record.key), value: record.value,
     afterSeq: record.afterSeq, entryId: record.entryId ?? null, base: record.hasBase ? record.base : MISSING,
-    sent: false, saved: true,
+    sent: false, known: true, saved: true, // it may have gone out before the reload
   };
 }
 
