@@ -159,8 +159,9 @@ class CuttableProxy:
     cut, connections are closed and new ones refused (really offline, not a browser flag).
     It can also slip a text frame of its own to the pages between the server's frames."""
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, *, record: bool = True) -> None:
         self.target_port = target_port
+        self.record = record
         self.port = 0
         self.from_page: list[dict[str, Any]] = []  # every JSON frame a page sent, in order
         self.to_page: list[dict[str, Any]] = []  # every JSON frame the server sent a page
@@ -237,7 +238,8 @@ class CuttableProxy:
             raw, head, payload = await _read_frame(reader)
             writer.write(raw)
             await writer.drain()
-            _record(self.to_page, head, payload)
+            if self.record:
+                _record(self.to_page, head, payload)
 
     async def _frames_from_page(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Forward the page's upgrade request, then its (masked) frames, recording each."""
@@ -246,7 +248,8 @@ class CuttableProxy:
             raw, head, payload = await _read_frame(reader)
             writer.write(raw)
             await writer.drain()
-            _record(self.from_page, head, payload)
+            if self.record:
+                _record(self.from_page, head, payload)
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes, bytes]:

@@ -15,6 +15,7 @@ export { InvalidEdit };
 export const STATUS = Object.freeze({ ONLINE: "online", OFFLINE: "offline", SYNCING: "syncing", RECOVERING: "recovering" });
 export const ENTRY_GONE = "the lifter this edit was for has been deleted";
 const NO_TARGET = Object.freeze({ entryId: null, base: MISSING });
+const FEW_PENDING = 32;
 const FIRST_RETRY_MS = 500;
 const LAST_RETRY_MS = 15000;
 
@@ -505,8 +506,10 @@ export class LiveClient {
       if (!own) {
         keys.push(next.key);
         if (!this._viewStale) {
+          // With few pending edits, patch the view in place of rebuilding it; with many
+          // (a long offline spell) one rebuild on the next read is cheaper than checking each.
           const path = parseAcceptedKey(next.key);
-          if (this._pendingOverlaps(path)) this._viewStale = true;
+          if (this._pending.size > FEW_PENDING || this._pendingOverlaps(path)) this._viewStale = true;
           else this._view = assocIn(this._view, path, next.value);
         }
       }
