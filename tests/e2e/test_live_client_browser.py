@@ -206,6 +206,8 @@ def test_a_server_restored_from_an_older_copy_recovers_its_log_from_the_pages(se
         for page in (director, platform):
             await page.wait_until(f"client.status === 'online' && client.head === {len(before)}", 10)
             assert await page.state() == served["state"]
+        statuses = await director.events("status") + await platform.events("status")
+        assert "recovering" in statuses, "no page was asked for its log"
         assert director.problems == [] and platform.problems == []
 
     run_in_browser(scenario)
