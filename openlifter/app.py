@@ -18,6 +18,7 @@ from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
+from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
 from openlifter.metrics import ServerMetrics
@@ -56,6 +57,9 @@ def limits_from(config: Config) -> Limits:
         max_key_length=config.max_key_length,
         max_key_index=config.max_key_index,
         max_value_bytes=config.max_value_bytes,
+        max_key_segments=config.max_key_segments,
+        max_value_depth=config.max_value_depth,
+        max_in_flight_bytes=config.max_in_flight_bytes,
     )
 
 
@@ -106,7 +110,7 @@ def make_app(config: Config) -> tornado.web.Application:
         (meet + "scoreboard", PageHandler, {"kind": "scoreboard", **pages}),
         (meet + "overlay", PageHandler, {"kind": "overlay", **pages}),
         (base + r"meets/([^/]+)/?", PageHandler, {"kind": "index", **pages}),
-        (base + "static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
+        (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
         (base + ".*", NotFoundHandler),
     ]
     settings: dict[str, Any] = {

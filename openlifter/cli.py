@@ -7,12 +7,12 @@ import logging
 import signal
 import sys
 
-import tornado.httpserver
 import tornado.ioloop
 import tornado.web
 
 from openlifter.app import make_app
 from openlifter.config import ConfigError, load_config
+from openlifter.httpserver import fit_connection_cap, make_server
 from openlifter.logsetup import configure_logging, flush_logs
 
 log = logging.getLogger("openlifter")
@@ -44,7 +44,7 @@ async def serve(argv: list[str] | None = None) -> int:
         log.error("cannot start", extra={"error": str(error)})
         flush_logs()
         return 1
-    server = tornado.httpserver.HTTPServer(app, xheaders=config.trust_proxy_headers, max_body_size=config.max_message_bytes)
+    server = make_server(app, config, fit_connection_cap(config))
     try:
         server.listen(config.port, config.host)
     except OSError as error:

@@ -20,6 +20,7 @@ import yaml
 ENV_PREFIX = "OPENLIFTER_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("auto", "json", "text")
+PROXY_CLIENT_HEADERS = ("x-forwarded-for", "x-real-ip")
 
 
 class ConfigError(ValueError):
@@ -61,6 +62,10 @@ def _base_url(value: str) -> str | None:
     return None
 
 
+def _proxy_client_header(value: str) -> str | None:
+    return None if value.lower() in PROXY_CLIENT_HEADERS else "must be X-Forwarded-For or X-Real-Ip"
+
+
 def option(default: Any, help: str, validator: Callable[[Any], str | None] | None = None) -> Any:
     return dataclasses.field(default=default, metadata={"help": help, "validator": validator})
 
@@ -79,25 +84,45 @@ class Config:
     log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format)
     password_min_length: int = option(10, "Minimum meet password length in characters.", _positive)
     bcrypt_rounds: int = option(12, "bcrypt cost factor for meet passwords (4..31).", _bcrypt_rounds)
+    password_threads: int = option(1, "Threads hashing and checking meet passwords (bcrypt keeps a core busy per thread): fewer than the cores, so a crowd of joins waits its turn instead of slowing every meet's relays.", _positive)
     session_ttl_seconds: int = option(7 * 24 * 3600, "Lifetime of a session token in seconds.", _positive)
     max_message_bytes: int = option(4 * 1024 * 1024, "Largest WebSocket frame accepted; larger frames close the connection with 1009.", _positive)
     max_updates_per_batch: int = option(5000, "Most updates in one UPDATE_INIT or RECOVERY_UPDATES message.", _positive)
     max_key_length: int = option(512, "Longest update key, in characters.", _positive)
     max_key_index: int = option(100000, "Largest [n] index allowed in an update key.", _positive)
     max_value_bytes: int = option(1024 * 1024, "Largest encoded updateValue, in bytes.", _positive)
+    max_key_segments: int = option(32, "Most segments (names and [n] indices) in one update key.", _positive)
+    max_value_depth: int = option(64, "Deepest nesting of objects and arrays in one updateValue.", _positive)
+    max_padding_per_update: int = option(1000, "Most null elements one update may add in all when an [n] index is past the end of an array.", _non_negative)
+    max_meet_log_bytes: int = option(64 * 1024 * 1024, "Most bytes of one meet's update log (about the size of updates.log); once reached, every update is refused: meet is full.", _positive)
+    max_meet_state_bytes: int = option(16 * 1024 * 1024, "Most bytes of one meet's materialized state as compact JSON; an update that would grow it past this is refused: meet is full.", _positive)
+    max_server_value_bytes: int = option(64 * 1024, "Largest serverValue sent in an UPDATE_REJECTED; a larger one is left out (serverValueOmitted: true) and the client pulls.", _non_negative)
+    max_rejection_values_bytes: int = option(1024 * 1024, "Most bytes of serverValues in the answer to one batch; the rest are left out (serverValueOmitted: true).", _non_negative)
+    conflict_check_steps: int = option(2000, "Work allowed to judge one update (overlapping updates and value nodes examined); past it, every location that wrote there since is taken as a rival.", _positive)
+    meet_time_slice_seconds: float = option(0.01, "A meet judging a long batch, restoring a recovery or replaying its log on load lets other meets run after this many seconds of work.", _positive)
     max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
     max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
     max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard) before it is closed; each frame is a whole snapshot, so a lagging display reconnects and resyncs.", _positive)
+    max_in_flight_bytes: int = option(16 * 1024 * 1024, "Bytes of one connection's UPDATE_INIT frames waiting in its meet before the server stops reading from that connection (one frame alone may be larger).", _positive)
     pull_page_size: int = option(500, "Most updates in one SERVER_PULL page.", _positive)
+    pull_page_bytes: int = option(1024 * 1024, "Most bytes of updates in one SERVER_PULL page (a page holds at least one update).", _positive)
+    max_pending_bytes: int = option(32 * 1024 * 1024, "Outgoing bytes queued for one connection before it is closed as too slow (a single larger frame is still sent).", _positive)
     meet_idle_unload_seconds: float = option(3600.0, "A meet nobody has used for this long is dropped from memory (it loads again on next use); 0 keeps every meet loaded.", _unload_after)
     recovery_wait_seconds: float = option(5.0, "How long the server waits for RECOVERY_UPDATES after losing state.", _non_negative)
     join_attempts_per_minute: int = option(20, "Failed JOIN_MEET attempts allowed per client address per minute.", _positive)
+    creates_per_minute: int = option(10, "Meets one client address may create per minute.", _positive)
+    recovery_retry_seconds: float = option(60.0, "A session whose pull-ahead recovered nothing cannot start another recovery of that meet for this long.", _non_negative)
     ws_ping_interval: float = option(20.0, "Seconds between WebSocket pings (0 disables).", _non_negative)
     ws_ping_timeout: float = option(20.0, "Seconds without a pong before a WebSocket is closed (at most ws_ping_interval).", _non_negative)
     allowed_origins: list[str] = list_option(["*"], "Origins allowed to open WebSockets; '*' allows any (OpenLifter runs from its own site).")
     storage_threads: int = option(8, "Threads doing file I/O (fsync) so one slow disk never blocks the event loop.", _positive)
-    trust_proxy_headers: bool = option(False, "Take client addresses from X-Real-Ip/X-Forwarded-For (only behind a proxy that sets them; else clients could pick the address the join rate limit counts).")
+    trust_proxy_headers: bool = option(False, "Take client addresses from the header named by proxy_client_header (only behind a proxy that sets it; else clients could pick the address the join rate limit counts).")
+    proxy_client_header: str = option("X-Forwarded-For", "With trust_proxy_headers: X-Forwarded-For (its last hop, which the proxy appends) or X-Real-Ip (only if the proxy overwrites it); the other header is ignored.", _proxy_client_header)
+    max_connections: int = option(10000, "Most open HTTP and WebSocket connections; at the cap the connection waiting longest for its request headers is closed, or the new one gets 503. Lowered at start-up to fit the open-file limit.", _positive)
+    reserved_file_descriptors: int = option(256, "File descriptors kept free of connections for meet files when max_connections must be lowered to fit the open-file limit.", _non_negative)
+    http_header_timeout_seconds: float = option(10.0, "Seconds a connection may take to send a request's headers (also how long an idle keep-alive connection stays open).", _positive)
+    http_body_timeout_seconds: float = option(60.0, "Seconds a request may take to send its body.", _positive)
     admin_token: str = option("", "Token for /admin endpoints; empty disables them.")
     feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
 

@@ -1,19 +1,29 @@
 """Structured logging: one JSON object per line, or plain text on a terminal.
 
 Call sites pass context as ``extra={...}``; secrets are never passed. As a second line
-of defence, fields whose name says they hold a secret are masked.
+of defence, fields whose name says they hold a secret are masked, and so are secrets in
+the text of any record (a query value such as ``?key=...``, a bearer token), whoever
+logged it: Tornado's own messages quote request URIs.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _SECRET_FIELDS = ("password", "token", "secret", "key")
+_SECRET_QUERY_VALUE = re.compile(r"(?i)([?&;](?:[a-z_]*(?:password|token|secret|key))=)[^&;\s'\"#]*")
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",]+")
+
+
+def scrub(text: str) -> str:
+    """Mask secret query values and bearer tokens in a log line."""
+    return _BEARER.sub(r"\1***", _SECRET_QUERY_VALUE.sub(r"\1***", text))
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -23,6 +33,8 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
             continue
         if any(word in name.lower() for word in _SECRET_FIELDS):
             value = "***"
+        elif isinstance(value, str):
+            value = scrub(value)
         fields[name] = value
     return fields
 
@@ -33,22 +45,22 @@ class JsonFormatter(logging.Formatter):
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
             **_fields(record),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.name}: {scrub(record.getMessage())}"
         extra = _fields(record)
         if extra:
             line += " " + " ".join(f"{k}={v}" for k, v in extra.items())
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + scrub(self.formatException(record.exc_info))
         return line
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -25,7 +26,10 @@ PASSWORD = "correct horse battery"
 
 def test_config(data_dir: Path, **overrides: Any) -> Config:
     """A config for tests: fast bcrypt, the given data dir, a non-root base path."""
-    values: dict[str, Any] = {"data_dir": str(data_dir), "bcrypt_rounds": 4, "base_url": BASE_URL, "recovery_wait_seconds": 1.0}
+    # Every test client connects from 127.0.0.1: tests that count creates lower the limit.
+    values: dict[str, Any] = {
+        "data_dir": str(data_dir), "bcrypt_rounds": 4, "base_url": BASE_URL, "recovery_wait_seconds": 1.0, "creates_per_minute": 1000,
+    }
     values.update(overrides)
     return build_config(values)
 
@@ -155,9 +159,10 @@ def free_port() -> int:
 class ServerProcess:
     """The installed command in a subprocess (for restarts, SIGKILL and SIGTERM)."""
 
-    def __init__(self, data_dir: Path, *extra: str) -> None:
+    def __init__(self, data_dir: Path, *extra: str, open_files: int | None = None) -> None:
         self.data_dir = data_dir
         self.extra = extra
+        self.open_files = open_files  # RLIMIT_NOFILE (soft and hard) of the server process
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"server-{self.port}.log"
@@ -168,9 +173,12 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         env = {**os.environ, "OPENLIFTER_LOG_FORMAT": "json"}
-        command = [sys.executable, "-m", "openlifter", "--port", str(self.port), "--data-dir", str(self.data_dir), "--bcrypt-rounds", "4", *self.extra]
+        command = [
+            sys.executable, "-m", "openlifter", "--port", str(self.port), "--data-dir", str(self.data_dir),
+            "--bcrypt-rounds", "4", "--creates-per-minute", "1000", *self.extra,
+        ]  # fmt: skip
         self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT, preexec_fn=self._limit_files)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -181,6 +189,10 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("server did not start")
+
+    def _limit_files(self) -> None:
+        if self.open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -203,8 +215,8 @@ class ServerProcess:
 def server_process(tmp_path: Path):
     servers: list[ServerProcess] = []
 
-    def start(*extra: str, data_dir: Path | None = None) -> ServerProcess:
-        server = ServerProcess(data_dir or tmp_path / "data", *extra).start()
+    def start(*extra: str, data_dir: Path | None = None, open_files: int | None = None) -> ServerProcess:
+        server = ServerProcess(data_dir or tmp_path / "data", *extra, open_files=open_files).start()
         servers.append(server)
         return server
 

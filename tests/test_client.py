@@ -85,6 +85,14 @@ def test_refusals_raise():
         joined().handle({"msgType": "INVALID_SESSION", "sessionToken": "t"})
 
 
+def test_a_rejection_without_its_server_value_makes_the_client_pull():
+    session = joined()
+    session.edit("registration.entries", [])
+    replies = session.handle({"msgType": "UPDATE_REJECTED", "updatesRejected": [
+        {"localSeqNum": 1, "conflict": True, "reason": "r", "serverValueOmitted": True, "serverSeqNum": 4}]})
+    assert replies == [session.pull_frame()] and not session.pending
+
+
 # ---- entry re-targeting (SPEC section 6) ---------------------------------------------------
 
 

@@ -54,6 +54,10 @@ class SessionIndex:
         self._by_hash[session.token_hash] = session
         self._by_meet.setdefault(session.meet_id, {})[session.token_hash] = session
 
+    def discard(self, session: Session) -> None:
+        self._by_hash.pop(session.token_hash, None)
+        self._by_meet.get(session.meet_id, {}).pop(session.token_hash, None)
+
     def add_records(self, meet_id: str, records: Iterable[dict[str, Any]], now: float) -> None:
         for record in records:
             session = Session.from_record(meet_id, record)

@@ -8,7 +8,7 @@ import tornado.web
 
 from openlifter.handlers.display import DisplayAccess
 from openlifter.meet.live import LiveMeet
-from openlifter.views.live import MeetViews
+from openlifter.views.derive import MeetViews
 from openlifter.views.pages import encode
 from openlifter.views.publisher import Publishers
 

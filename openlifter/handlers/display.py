@@ -11,7 +11,7 @@ import tornado.web
 from openlifter.auth.secrets import normalize_meet_id
 from openlifter.handlers.base import AppContext
 from openlifter.meet.live import LiveMeet
-from openlifter.meet.registry import Rejected
+from openlifter.meet.errors import Rejected
 
 
 class DisplayAccess(AppContext):

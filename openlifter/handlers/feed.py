@@ -59,7 +59,7 @@ class DisplayFeed(DisplayAccess, tornado.websocket.WebSocketHandler):
     def open(self, *args: Any) -> None:
         assert self.publisher is not None
         cap = self.config.max_pending_display_frames
-        self.display = _Display(OutgoingQueue(self.write_message, self.close, cap), self)
+        self.display = _Display(OutgoingQueue(self.write_message, self.close, cap, self.config.max_pending_bytes), self)
         self.open_sockets.add(self)
         if not self.publisher.subscribe(self.display, self.spec):
             self.close(1011, "could not send the snapshot")

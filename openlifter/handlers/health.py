@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tornado.web
 
-from openlifter.handlers.base import AppContext
+from openlifter.handlers.base import AppContext, GuardedRequest
 
 
 class HealthHandler(AppContext, tornado.web.RequestHandler):
@@ -16,6 +16,6 @@ class HealthHandler(AppContext, tornado.web.RequestHandler):
         self.write({"status": "ok" if writable else "unavailable", "storageWritable": writable})
 
 
-class NotFoundHandler(tornado.web.RequestHandler):
+class NotFoundHandler(GuardedRequest, tornado.web.RequestHandler):
     def prepare(self) -> None:
         raise tornado.web.HTTPError(404)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import tornado.web
@@ -10,7 +9,9 @@ import tornado.web
 from openlifter.auth.secrets import keys_match, normalize_meet_id
 from openlifter.config import LOG_LEVELS
 from openlifter.handlers.base import AppContext
+from openlifter.meet.registry import Rejected
 from openlifter.metrics import CONTENT_TYPE, ServerMetrics
+from openlifter.storage.files import StorageError
 from openlifter.views.publisher import Publishers
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,8 @@ class LogLevelHandler(AdminHandler):
     """POST {"level": "DEBUG"}: change the running server's log level."""
 
     def post(self) -> None:
-        try:
-            level = json.loads(self.request.body or b"{}").get("level")
-        except (ValueError, AttributeError):
-            level = None
+        body = self.json_body()
+        level = body.get("level") if isinstance(body, dict) else None
         if not isinstance(level, str) or level.upper() not in LOG_LEVELS:
             self.set_status(400)
             self.write({"error": f"level must be one of {', '.join(LOG_LEVELS)}"})
@@ -65,10 +64,15 @@ class DisplayKeyHandler(AdminHandler):
 
     async def post(self, meet_id_text: str) -> None:
         meet_id = normalize_meet_id(meet_id_text)
-        live = await self.registry.get(meet_id) if meet_id else None
-        if live is None:
-            raise tornado.web.HTTPError(404)
-        key = await self.registry.rotate_display_key(live)
+        try:
+            live = await self.registry.get(meet_id) if meet_id else None
+            if live is None:
+                raise tornado.web.HTTPError(404)
+            key = await self.registry.rotate_display_key(live)
+        except Rejected as refusal:  # damaged or unreadable on disk: say why
+            raise tornado.web.HTTPError(409, reason=refusal.reason) from None
+        except StorageError:
+            raise tornado.web.HTTPError(503, reason="could not store the new display key") from None
         self.publishers.of(live).disconnect_all(CLOSE_KEY_ROTATED, "display key rotated")
         self.set_header("Cache-Control", "no-store")
         self.write({"meetId": live.meet_id, "displayKey": key})

@@ -25,7 +25,7 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         # Small frames go out at once: with Nagle on, a second frame waits for the
         # client's delayed TCP ACK (about 40 ms), stalling ACKs and relays.
         self.set_nodelay(True)
-        self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages)
+        self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages, self.config.max_pending_bytes)
         self.connection = Connection(self.registry, self.limits, self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.count_message)
         self.open_sockets.add(self)
 

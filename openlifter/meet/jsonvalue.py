@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any
 
+from openlifter.meet.budget import WorkBudget
 from openlifter.meet.keys import Path
 
 MISSING: Any = object()
@@ -33,6 +36,60 @@ def json_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
+def json_equal_within(a: Any, b: Any, budget: WorkBudget) -> bool | None:
+    """``json_equal`` spending one step of ``budget`` per node compared; None when the
+    budget ran out before the answer was known."""
+    pairs = [(a, b)]
+    while pairs:
+        x, y = pairs.pop()
+        if not budget.spend():
+            return None
+        if isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() != y.keys():
+                return False
+            pairs.extend((x[k], y[k]) for k in x)
+        elif isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y):
+                return False
+            pairs.extend(zip(x, y))
+        elif isinstance(x, (dict, list)) or isinstance(y, (dict, list)) or not json_equal(x, y):
+            return False
+    return True
+
+
+def encoded_size(value: Any) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON (how it is relayed and stored)."""
+    if isinstance(value, str) and value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return len(value) + 2  # nothing to escape: the common case, without encoding
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def encoded_size_within(value: Any, limit: int) -> int | None:
+    """``encoded_size(value)`` if it is at most ``limit``, else None; the work is bounded
+    by ``limit`` (plus one string), however large ``value`` is."""
+    total = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (dict, list)):
+            total += 2 + max(len(node) - 1, 0)  # brackets and commas
+            if total > limit:
+                return None
+            if isinstance(node, dict):
+                for key, child in node.items():
+                    total += encoded_size(key) + 1
+                    if total > limit:
+                        return None
+                    stack.append(child)
+            else:
+                stack.extend(node)
+        else:
+            total += encoded_size(node)
+        if total > limit:
+            return None
+    return total
+
+
 def get_in(value: Any, path: Path) -> Any:
     """The value at ``path`` inside ``value``, or MISSING."""
     for segment in path:
@@ -43,6 +100,43 @@ def get_in(value: Any, path: Path) -> Any:
             return MISSING
         value = value[segment]
     return value
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteEffect:
+    """What ``set_in(root, path, ...)`` would do besides putting the value."""
+
+    padding: int  # null elements it adds to arrays
+    discarded: Any  # the value it replaces (MISSING if none)
+    new_structure: int  # bytes it adds around the value: new keys, commas, brackets
+
+
+def write_effect(root: dict[str, Any], path: Path) -> WriteEffect:
+    """``set_in``'s effect, found in O(len(path)) whatever the size of ``root``."""
+    node: Any = root
+    padding = 0
+    for position, segment in enumerate(path):
+        if isinstance(segment, int):
+            padding += max(0, segment - len(node))
+            child = node[segment] if segment < len(node) else MISSING
+        else:
+            child = node.get(segment, MISSING)
+        if position == len(path) - 1:
+            return WriteEffect(padding, child, _slot_bytes(segment) if child is MISSING else 0)
+        wanted = list if isinstance(path[position + 1], int) else dict
+        if not isinstance(child, wanted):
+            # set_in puts a fresh container here: every [n] below pads n nulls.
+            rest = path[position + 1 :]
+            padding += sum(s for s in rest if isinstance(s, int))
+            added = sum(2 + _slot_bytes(s) for s in rest) + (_slot_bytes(segment) if child is MISSING else 0)
+            return WriteEffect(padding, child, added)
+        node = child
+    return WriteEffect(padding, MISSING, 0)
+
+
+def _slot_bytes(segment: Any) -> int:
+    """A new member's bytes besides its value: ``"name":`` and a comma, or a comma."""
+    return len(segment.encode("utf-8")) + 4 if isinstance(segment, str) else 1
 
 
 def set_in(root: dict[str, Any], path: Path, value: Any) -> None:

@@ -22,7 +22,7 @@ class InvalidKey(ValueError):
     """The key is not a valid path; the message says why."""
 
 
-def parse_key(key: str, *, max_length: int = 512, max_index: int = 100000) -> Path:
+def parse_key(key: str, *, max_length: int = 512, max_index: int = 100000, max_segments: int = 32) -> Path:
     if not key:
         raise InvalidKey("is empty")
     if len(key) > max_length:
@@ -38,13 +38,15 @@ def parse_key(key: str, *, max_length: int = 512, max_index: int = 100000) -> Pa
             if number > max_index:
                 raise InvalidKey(f"has index {number}, above the limit {max_index}")
             path.append(number)
+        if len(path) > max_segments:
+            raise InvalidKey(f"has more than {max_segments} segments (max_key_segments)")
     return tuple(path)
 
 
 def parse_accepted_key(key: str) -> Path:
     """Parse a key that was validated when it was first accepted (a stored log line, a
     relayed update): the grammar still applies, the configured limits do not."""
-    return parse_key(key, max_length=len(key), max_index=1 << 62)
+    return parse_key(key, max_length=len(key), max_index=1 << 62, max_segments=len(key))
 
 
 def format_key(path: Path) -> str:

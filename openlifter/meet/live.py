@@ -13,13 +13,16 @@ import asyncio
 import dataclasses
 import logging
 import time
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from openlifter.meet.meet import BatchOutcome, Meet, Rejection, Update
-from openlifter.meet.recovery import merge_recovered
+from openlifter.meet.budget import TimeSlice
+from openlifter.meet.errors import Rejected
+from openlifter.meet.meet import BatchOutcome, Meet, Update
+from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import StorageError
+from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.meetfiles import LogEntry, MeetFiles
 
 log = logging.getLogger(__name__)
@@ -62,12 +65,13 @@ class MeetAuth:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "MeetAuth":
+    def from_json(cls, data: dict[str, Any], path: Path) -> "MeetAuth":
+        """The record read from ``path``; DamagedFile if a field is missing or unusable."""
         try:
             endpoints = tuple((str(e["locationName"]), int(e["priority"])) for e in data["endpoints"])
             return cls(str(data["meetId"]), str(data["passwordHash"]), endpoints, str(data["displayKey"]), float(data["createdAt"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise StorageError(f"auth.json is incomplete ({error.__class__.__name__})") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
+            raise DamagedFile(path, f"incomplete ({error.__class__.__name__})") from None
 
 
 @dataclasses.dataclass
@@ -100,9 +104,16 @@ class LiveMeet:
         self._drainer: asyncio.Task[None] | None = None
         self.observer: MeetObserver | None = None
         self.last_active = time.monotonic()  # for unloading meets nobody uses
+        # Set from config by the registry when it serves the meet.
         self.recovery_wait_seconds = 5.0
+        self.recovery_retry_seconds = 60.0
         self.pull_page_size = 500
+        self.pull_page_bytes = 1024 * 1024
+        self.max_connections = 200
+        self.time_slice_seconds = 0.01
         self._recovery: _Recovery | None = None
+        # session id -> monotonic time before which its pull-ahead starts no recovery
+        self._recovery_refused_until: dict[str, float] = {}
 
     @property
     def meet_id(self) -> str:
@@ -113,6 +124,10 @@ class LiveMeet:
         return self.meet.published
 
     def attach(self, peer: Peer) -> None:
+        """Count a protocol socket as the meet's (joined, created or by its token);
+        refused once the meet has max_connections of them."""
+        if peer not in self.peers and len(self.peers) >= self.max_connections:
+            raise Rejected(m.JOIN_TOO_MANY_CONNECTIONS)
         self.peers.add(peer)
         self.touch()
 
@@ -161,8 +176,8 @@ class LiveMeet:
         start_head = self.meet.head
         now = time.time()
         try:
-            outcomes = [self.meet.apply_batch(p.location, p.session_id, p.updates, now) for p in round_]
-        except Exception:
+            outcomes = await self._judge(round_, now)
+        except BaseException:
             self.meet.rollback_to(start_head)
             raise
         entries = [entry for outcome in outcomes for entry in outcome.accepted]
@@ -187,14 +202,26 @@ class LiveMeet:
         if entries:
             self._notify(entries)
 
+    async def _judge(self, round_: list[_PendingBatch], now: float) -> list[BatchOutcome]:
+        """Judge the round's updates in order. Under the meet's lock, but every
+        ``time_slice_seconds`` of work it lets other meets run (nobody reads this meet's
+        state before the round is durable: readers take the lock too)."""
+        outcomes = []
+        time_slice = TimeSlice(self.time_slice_seconds)
+        for pending in round_:
+            outcome = BatchOutcome()
+            for update in pending.updates:
+                self.meet.apply(pending.location, pending.session_id, update, now, outcome)
+                await time_slice.tick()
+            outcomes.append(outcome)
+        return outcomes
+
     def _failure(self, pending: _PendingBatch, reason: str) -> BatchOutcome:
         """Every update of the batch refused, not as a conflict: the client may resend."""
-        return BatchOutcome(
-            rejections=[
-                Rejection(u.local_seq, False, reason, self.meet.value_at(u.path), self.meet.history.latest_overlapping_seq(u.path))
-                for u in pending.updates
-            ]
-        )
+        outcome = BatchOutcome()
+        for update in pending.updates:
+            outcome.rejections.append(self.meet.rejection(update, conflict=False, reason=reason, outcome=outcome))
+        return outcome
 
     def _answer(self, sender: Peer, outcome: BatchOutcome) -> None:
         if outcome.acks:
@@ -217,17 +244,26 @@ class LiveMeet:
             except Exception:
                 log.exception("meet change listener failed", extra={"meetId": self.meet_id})
 
-    def pull(self, after_seq: int, limit: int) -> tuple[list[LogEntry], bool]:
-        """Durable entries after ``after_seq`` (one page) and whether more follow."""
+    def pull(self, after_seq: int) -> tuple[list[LogEntry], bool]:
+        """Durable entries after ``after_seq`` (one page, bounded in count and bytes)
+        and whether more follow."""
         self.touch()
-        entries = self.meet.log[after_seq : min(self.durable_head, after_seq + limit)]
-        return entries, after_seq + len(entries) < self.durable_head
+        end = self.meet.page_end(after_seq, self.durable_head, self.pull_page_size, self.pull_page_bytes)
+        return self.meet.log[after_seq:end], end < self.durable_head
 
     # ---- recovery of lost server state ------------------------------------------------
 
-    def recover(self, requester: Peer) -> None:
+    def recover(self, requester: Peer, session_id: str) -> None:
         """A client is ahead of the server: ask it and every updating peer for their
-        logs after our head. Updates wait until the restored entries are durable."""
+        logs after our head. Updates wait until the restored entries are durable.
+        A published meet is never recovered, nor is one for a session whose last
+        pull-ahead recovered nothing (for ``recovery_retry_seconds``): that client gets
+        the server's log and rebases on it."""
+        now = time.monotonic()
+        if self.published or self._recovery_refused_until.get(session_id, 0.0) > now:
+            entries, more = self.pull(min(self.agreed_head, self.durable_head))
+            requester.send(m.server_pull(self.durable_head, entries, more))
+            return
         if self._recovery is None:
             self._recovery = _Recovery(set(self.updating_peers()) | {requester})
             log.warning("server behind a client; recovering from clients", extra={"meetId": self.meet_id, "head": self.durable_head, "asked": len(self._recovery.asked)})
@@ -238,15 +274,17 @@ class LiveMeet:
         elif requester not in self._recovery.asked:
             self._recovery.asked.add(requester)
             requester.send(m.recovery_request(self.durable_head))
+        self._recovery.requesters.add(session_id)
 
     def offer_recovery(self, peer: Peer, location: str, updates: list[Any]) -> None:
-        """Take one RECOVERY_UPDATES answer (ignored when no recovery is running). The
-        answer's rank is its session's location priority, never anything it claims."""
+        """Take one RECOVERY_UPDATES answer: only from a connection that was asked, only
+        while the recovery is open, once. The answer's rank is its session's location
+        priority, never anything it claims."""
         recovery = self._recovery
-        if recovery is None or peer in recovery.answered:
+        if recovery is None or not recovery.open or peer not in recovery.asked or peer in recovery.answered:
             return
         recovery.answered.add(peer)
-        recovery.answers.append((self.meet.priority_of(location), len(recovery.answers), updates))
+        recovery.answers.append(RecoveryAnswer(self.meet.endpoints[location], updates))
         if recovery.asked <= recovery.answered:
             recovery.everyone_answered.set()
 
@@ -257,18 +295,26 @@ class LiveMeet:
                     await asyncio.wait_for(recovery.everyone_answered.wait(), self.recovery_wait_seconds)
                 except asyncio.TimeoutError:
                     pass
+                recovery.open = False
                 from_seq = self.meet.head
-                ranked = [updates for _, _, updates in sorted(recovery.answers, key=lambda a: (-a[0], a[1]))]
-                restored = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
+                ranked = sorted(recovery.answers, key=lambda a: -a.answerer.priority)  # stable: first come first
+                merged = merge_recovered(from_seq, ranked, self.meet.endpoints, time.time())
+                # Published while this recovery waited for the lock: it takes nothing.
+                restored = [] if self.published else await self._restore(merged)
                 if restored:
-                    await self.io.run(self.files.append, restored)
-                    self.meet.replay(restored)
+                    try:
+                        await self.io.run(self.files.append, restored)
+                    except BaseException:
+                        self.meet.rollback_to(from_seq)
+                        raise
                     self.durable_head = self.meet.head
+                else:
+                    self._refuse_recoveries_from(recovery.requesters)
                 log.warning("recovery finished", extra={"meetId": self.meet_id, "answers": len(ranked), "restored": len(restored), "head": self.durable_head})
                 # Bring everyone to the same log: send it from the last point all agreed
                 # on; a client whose log differs there (or is longer) rebases on ours.
                 resend_from = min(self.agreed_head, from_seq)
-                entries, more = self.pull(resend_from, self.pull_page_size)
+                entries, more = self.pull(resend_from)
                 frame = m.encode(m.server_pull(self.durable_head, entries, more))
                 for peer in self.updating_peers():
                     peer.send(frame)
@@ -280,11 +326,32 @@ class LiveMeet:
         finally:
             self._recovery = None
 
+    async def _restore(self, merged: list[LogEntry]) -> list[LogEntry]:
+        """Append recovered entries in order while they fit the meet's bounds (the first
+        that does not ends it), letting other meets run between slices: an answer may
+        hold tens of thousands of entries."""
+        restored: list[LogEntry] = []
+        time_slice = TimeSlice(self.time_slice_seconds)
+        for entry in merged:
+            if not self.meet.restore(entry):
+                break
+            restored.append(entry)
+            await time_slice.tick()
+        return restored
+
+    def _refuse_recoveries_from(self, session_ids: set[str]) -> None:
+        now = time.monotonic()
+        self._recovery_refused_until = {s: t for s, t in self._recovery_refused_until.items() if t > now}
+        for session_id in session_ids:
+            self._recovery_refused_until[session_id] = now + self.recovery_retry_seconds
+
 
 @dataclasses.dataclass
 class _Recovery:
     asked: set[Any]
     answered: set[Any] = dataclasses.field(default_factory=set)
-    answers: list[tuple[int, int, list[Any]]] = dataclasses.field(default_factory=list)
+    answers: list[RecoveryAnswer] = dataclasses.field(default_factory=list)
+    requesters: set[str] = dataclasses.field(default_factory=set)  # sessions that pulled ahead
+    open: bool = True  # answers are taken only until the wait is over
     everyone_answered: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     task: "asyncio.Task[None] | None" = None

@@ -7,33 +7,32 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import dataclasses
 import logging
 import time
-from typing import Callable
+from typing import Callable, TypeVar
 
 from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
+from openlifter.meet.budget import TimeSlice
+from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver
-from openlifter.meet.meet import Endpoint, Meet
+from openlifter.meet.meet import Endpoint, Meet, MeetLimits
+from openlifter.meet.ratelimit import AddressLimit
 from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DataPaths, StorageError, move_dir
+from openlifter.storage.files import DamagedFile, DataPaths, StorageError, move_dir, remove_dir
 from openlifter.storage.meetfiles import MeetFiles
 
 log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60.0
+T = TypeVar("T")
 
-
-class Rejected(Exception):
-    """A create, join or publish is refused; ``reason`` is for the person."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+REPLAY_CHUNK = 100  # log entries replayed between looks at the clock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,12 +61,28 @@ class MeetRegistry:
         self._current_ids: set[str] = set()
         self._finished_ids: set[str] = set()
         self._session_locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
-        self._failed_joins: dict[str, collections.deque[float]] = {}
+        # Join attempts count from the moment they arrive; a right password gives its back.
+        self.failed_joins = AddressLimit(config.join_attempts_per_minute, RATE_WINDOW_SECONDS, clock)
+        self._creates = AddressLimit(config.creates_per_minute, RATE_WINDOW_SECONDS, clock)
+        self.meet_limits = MeetLimits(
+            max_padding_per_update=config.max_padding_per_update,
+            max_log_bytes=config.max_meet_log_bytes,
+            max_state_bytes=config.max_meet_state_bytes,
+            max_server_value_bytes=config.max_server_value_bytes,
+            max_rejection_values_bytes=config.max_rejection_values_bytes,
+            conflict_check_steps=config.conflict_check_steps,
+        )
+        # Meets with a damaged file: refused with the reason until the operator fixes the
+        # file and restarts (meet id -> the reason clients get).
+        self._out_of_service: dict[str, str] = {}
         self.on_meet_loaded: list[Callable[[LiveMeet], None]] = []
         self.on_meet_unloaded: list[Callable[[LiveMeet], None]] = []
         # Other holders of a meet (display feeds) say here whether it is still in use.
         self.in_use: list[Callable[[LiveMeet], bool]] = []
         self._dummy_hash = ""  # a hash of a random password, set in start()
+        # bcrypt keeps a core busy per thread: a few threads, so that a crowd of joins
+        # waits its turn instead of starving the event loop that relays every meet.
+        self._password_pool = concurrent.futures.ThreadPoolExecutor(config.password_threads, thread_name_prefix="bcrypt")
         self.replays = 0  # how many logs were read from disk (a load shared by joins counts once)
 
     # ---- start-up -------------------------------------------------------------------
@@ -76,19 +91,53 @@ class MeetRegistry:
         """Create the data folders and index every meet's sessions (logs load lazily).
         Runs once before the server listens, so blocking here is fine."""
         self.paths.ensure()
-        self._current_ids = set(self.paths.meet_ids())
+        self._current_ids = set(self._remove_unfinished_creates(self.paths.meet_ids()))
         self._finished_ids = set(self.paths.meet_ids(finished=True))
         now = self.clock()
         for meet_id, finished in [(i, False) for i in self._current_ids] + [(i, True) for i in self._finished_ids]:
             files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
             try:
                 self.sessions.add_records(meet_id, files.read_sessions(), now)
-            except StorageError as error:
-                log.error("cannot read sessions", extra={"meetId": meet_id, "error": str(error)})
+            except DamagedFile as error:
+                self._take_out_of_service(meet_id, error)
+            except StorageError as error:  # unreadable: serving it would overwrite its sessions
+                self._out_of_service[meet_id] = m.JOIN_MEET_UNREADABLE
+                log.error(
+                    "meet out of service: cannot read its sessions",
+                    extra={"meetId": meet_id, "file": str(files.sessions_path.relative_to(self.paths.root)), "error": str(error)},
+                )
         self._dummy_hash = passwords.hash_password(new_session_token(), self.config.bcrypt_rounds)
         log.info("meets indexed", extra={"current": len(self._current_ids), "finished": len(self._finished_ids)})
 
+    def _remove_unfinished_creates(self, meet_ids: list[str]) -> list[str]:
+        """A create interrupted before auth.json was written (auth.json comes last)
+        leaves a folder nobody was told about and nothing was stored in: remove it, so it
+        neither counts toward max_meets nor fails to load. Returns the other ids."""
+        kept = []
+        for meet_id in meet_ids:
+            files = MeetFiles(self.paths.meet_dir(meet_id))
+            try:
+                if not files.is_unfinished_create():
+                    kept.append(meet_id)
+                    continue
+                remove_dir(files.directory)
+                log.warning("removed the folder of an interrupted create", extra={"meetId": meet_id})
+            except StorageError as error:
+                log.error("cannot remove the folder of an interrupted create", extra={"meetId": meet_id, "error": str(error)})
+        return kept
+
     # ---- loading --------------------------------------------------------------------
+
+    def _take_out_of_service(self, meet_id: str, error: DamagedFile) -> None:
+        self._out_of_service[meet_id] = m.JOIN_MEET_DAMAGED
+        log.warning(
+            "meet out of service: damaged file",
+            extra={"meetId": meet_id, "file": str(error.path.relative_to(self.paths.root)), "error": str(error)},
+        )
+
+    def out_of_service(self, meet_id: str) -> str | None:
+        """Why the meet is refused (a damaged or unreadable file), or None."""
+        return self._out_of_service.get(meet_id)
 
     def loaded(self, meet_id: str) -> LiveMeet | None:
         return self._meets.get(meet_id)
@@ -107,6 +156,8 @@ class MeetRegistry:
             return live
         if not self.exists(meet_id):
             return None
+        if meet_id in self._out_of_service:
+            raise Rejected(self._out_of_service[meet_id])
         pending = self._loading.get(meet_id)
         if pending is None:
             pending = asyncio.ensure_future(self._load(meet_id))
@@ -114,18 +165,40 @@ class MeetRegistry:
             pending.add_done_callback(lambda _: self._loading.pop(meet_id, None))
         return await asyncio.shield(pending)
 
+    def _files(self, meet_id: str) -> MeetFiles:
+        return MeetFiles(self.paths.meet_dir(meet_id, finished=meet_id in self._finished_ids))
+
+    async def _read(self, meet_id: str, read: Callable[[], T]) -> T:
+        """Read a meet's file on a storage thread. A damaged file takes the meet out of
+        service; any other storage error is refused this time only (it may pass)."""
+        try:
+            return await self.io.run(read)
+        except DamagedFile as error:
+            self._take_out_of_service(meet_id, error)
+            raise Rejected(m.JOIN_MEET_DAMAGED) from error
+        except StorageError as error:
+            log.error("cannot read meet files", extra={"meetId": meet_id, "error": str(error)})
+            raise Rejected(m.MEET_STORAGE_BUSY) from error
+
+    async def _read_auth(self, meet_id: str, files: MeetFiles) -> MeetAuth:
+        return await self._read(meet_id, lambda: MeetAuth.from_json(files.read_auth(), files.auth_path))
+
     async def _load(self, meet_id: str) -> LiveMeet | None:
         finished = meet_id in self._finished_ids
-        files = MeetFiles(self.paths.meet_dir(meet_id, finished=finished))
-        try:
-            auth = MeetAuth.from_json(await self.io.run(files.read_auth))
-            self.replays += 1
-            replay = await self.io.run(files.replay)
-        except StorageError as error:
-            log.error("cannot load meet", extra={"meetId": meet_id, "error": str(error)})
-            raise Rejected(m.JOIN_MEET_DAMAGED) from error
-        meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished)
-        meet.replay(replay.entries)
+        files = self._files(meet_id)
+        auth = await self._read_auth(meet_id, files)
+        self.replays += 1
+        replay = await self._read(meet_id, files.replay)
+        meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished, limits=self.meet_limits)
+        # Rebuilding a long log takes seconds of Python: in time slices, so other meets'
+        # relays go on meanwhile (nothing else sees this Meet yet).
+        left_out = 0
+        time_slice = TimeSlice(self.config.meet_time_slice_seconds)
+        for start in range(0, len(replay.entries), REPLAY_CHUNK):
+            left_out += meet.replay(replay.entries[start : start + REPLAY_CHUNK])
+            await time_slice.tick()
+        if left_out:
+            log.warning("updates.log holds updates past max_padding_per_update; kept in the log, left out of the state", extra={"meetId": meet_id, "leftOut": left_out})
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
         live = LiveMeet(meet, auth, files, self.io)
         self._register(live)
@@ -133,7 +206,11 @@ class MeetRegistry:
 
     def _register(self, live: LiveMeet) -> None:
         live.recovery_wait_seconds = self.config.recovery_wait_seconds
+        live.recovery_retry_seconds = self.config.recovery_retry_seconds
         live.pull_page_size = self.config.pull_page_size
+        live.pull_page_bytes = self.config.pull_page_bytes
+        live.max_connections = self.config.max_connections_per_meet
+        live.time_slice_seconds = self.config.meet_time_slice_seconds
         live.observer = self.observer
         self._meets[live.meet_id] = live
         for hook in self.on_meet_loaded:
@@ -141,7 +218,7 @@ class MeetRegistry:
 
     # ---- create and join ------------------------------------------------------------
 
-    async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]]) -> Admission:
+    async def create_meet(self, this_location: str, password: str, endpoints: list[tuple[str, int]], address: str) -> Admission:
         problem = passwords.password_problem(password, self.config.password_min_length)
         if problem:
             raise Rejected(problem)
@@ -152,11 +229,13 @@ class MeetRegistry:
             raise Rejected("thisLocationName must be one of the endpoints")
         if len(self._current_ids) >= self.config.max_meets:
             raise Rejected(m.CREATE_SERVER_FULL)
+        if self._creates.take(address) is None:  # counted now, before any await: a burst cannot slip by
+            raise Rejected(m.CREATE_RATE_LIMITED)
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
         try:
             password_hash = await asyncio.get_running_loop().run_in_executor(
-                None, passwords.hash_password, password, self.config.bcrypt_rounds
+                self._password_pool, passwords.hash_password, password, self.config.bcrypt_rounds
             )
             auth = MeetAuth(meet_id, password_hash, tuple(endpoints), new_display_key(), self.clock())
             files = MeetFiles(self.paths.meet_dir(meet_id))
@@ -164,11 +243,12 @@ class MeetRegistry:
         except StorageError as error:
             self._current_ids.discard(meet_id)
             log.error("cannot create meet", extra={"meetId": meet_id, "error": str(error)})
+            await self.io.run(self._remove_unfinished_creates, [meet_id])
             raise Rejected(m.CREATE_STORAGE_FAILED) from error
         except BaseException:
             self._current_ids.discard(meet_id)
             raise
-        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints]), auth, files, self.io)
+        live = LiveMeet(Meet(meet_id, [Endpoint(n, p) for n, p in endpoints], limits=self.meet_limits), auth, files, self.io)
         self._register(live)
         session, token = await self._new_session(live, this_location)
         log.info("meet created", extra={"meetId": meet_id, "location": this_location, "endpoints": len(endpoints)})
@@ -177,23 +257,20 @@ class MeetRegistry:
     def _unused_meet_id(self) -> str:
         while True:
             meet_id = new_meet_id()
-            if not self.exists(meet_id) and not self.paths.meet_dir(meet_id, finished=True).exists():
+            if not self.exists(meet_id) and not any(self.paths.meet_dir(meet_id, finished=f).exists() for f in (False, True)):
                 return meet_id
 
     async def join_meet(self, meet_id_text: str, password: str, location: str, address: str) -> Admission:
-        if self._rate_limited(address):
+        attempt = self.failed_joins.take(address)  # counted now, not when bcrypt is done
+        if attempt is None:
             raise Rejected(m.JOIN_RATE_LIMITED)
         meet_id = normalize_meet_id(meet_id_text)
-        live = await self.get(meet_id) if meet_id else None
+        password_hash = await self._password_hash(meet_id)
+        ok = await asyncio.get_running_loop().run_in_executor(self._password_pool, passwords.check_password, password, password_hash)
+        live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
-            # Spend the same time as a real check so a wrong id is not told apart.
-            await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, self._dummy_hash)
-            self._note_failed_join(address)
             raise Rejected(m.JOIN_BAD_CREDENTIALS)
-        ok = await asyncio.get_running_loop().run_in_executor(None, passwords.check_password, password, live.auth.password_hash)
-        if not ok:
-            self._note_failed_join(address)
-            raise Rejected(m.JOIN_BAD_CREDENTIALS)
+        self.failed_joins.give_back(attempt)
         if location not in live.meet.endpoints:
             raise Rejected(m.JOIN_UNKNOWN_LOCATION)
         if len(live.peers) >= self.config.max_connections_per_meet:
@@ -202,27 +279,29 @@ class MeetRegistry:
         log.info("meet joined", extra={"meetId": live.meet_id, "location": location, "session": session.session_id})
         return Admission(live, session, token)
 
-    def _rate_limited(self, address: str) -> bool:
-        attempts = self._failed_joins.get(address)
-        if not attempts:
-            return False
-        cutoff = self.clock() - RATE_WINDOW_SECONDS
-        while attempts and attempts[0] < cutoff:
-            attempts.popleft()
-        if not attempts:
-            del self._failed_joins[address]
-            return False
-        return len(attempts) >= self.config.join_attempts_per_minute
-
-    def _note_failed_join(self, address: str) -> None:
-        self._failed_joins.setdefault(address, collections.deque()).append(self.clock())
+    async def _password_hash(self, meet_id: str | None) -> str:
+        """The hash a join's password is checked against. An unknown id gets a dummy
+        hash and an unloaded meet only its auth.json read (not its log), so a wrong
+        password costs one bcrypt check either way: the time tells nothing of the id."""
+        if meet_id is None or not self.exists(meet_id):
+            return self._dummy_hash
+        if meet_id in self._out_of_service:
+            raise Rejected(self._out_of_service[meet_id])
+        live = self._meets.get(meet_id)
+        if live is not None:
+            return live.auth.password_hash
+        return (await self._read_auth(meet_id, self._files(meet_id))).password_hash
 
     async def _new_session(self, live: LiveMeet, location: str) -> tuple[Session, str]:
         token = new_session_token()
         now = self.clock()
         session = Session(token_hash(token), live.meet_id, location, now, now + self.config.session_ttl_seconds)
         self.sessions.add(session)
-        await self.save_sessions(live)
+        try:
+            await self.save_sessions(live)
+        except StorageError:
+            self.sessions.discard(session)  # not on disk: it would not survive a restart
+            raise
         return session, token
 
     async def save_sessions(self, live: LiveMeet) -> None:
@@ -291,6 +370,7 @@ class MeetRegistry:
 
     async def close(self) -> None:
         """Wait for each meet's write in progress, then close its files."""
+        self._password_pool.shutdown(wait=False, cancel_futures=True)
         for live in self._meets.values():
             async with live.lock:
                 live.files.close()

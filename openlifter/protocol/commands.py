@@ -6,7 +6,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from openlifter.meet.registry import Rejected
+from openlifter.meet.errors import Rejected
 from openlifter.protocol import messages as m
 from openlifter.protocol import schema
 
@@ -23,7 +23,8 @@ class Command:
 
 
 async def create_meet(conn: "Connection", request: schema.CreateMeet) -> None:
-    admission = await conn.registry.create_meet(request.this_location_name, request.password, [(e.location_name, e.priority) for e in request.endpoints])
+    endpoints = [(e.location_name, e.priority) for e in request.endpoints]
+    admission = await conn.registry.create_meet(request.this_location_name, request.password, endpoints, conn.address)
     conn.enter(admission.live, admission.session)
     conn.send(m.meet_created(admission.live.meet_id, admission.token, admission.live.auth.display_key))
 
@@ -43,9 +44,9 @@ async def update_init(conn: "Connection", request: schema.UpdateInit) -> None:
 async def client_pull(conn: "Connection", request: schema.ClientPull) -> None:
     live, session = await conn.authenticate(request.session_token)
     if request.last_server_seq > live.durable_head:
-        live.recover(conn)  # the answer comes as SERVER_PULL once recovery is done
+        live.recover(conn, session.session_id)  # the answer comes as SERVER_PULL
         return
-    entries, more = live.pull(request.last_server_seq, conn.registry.config.pull_page_size)
+    entries, more = live.pull(request.last_server_seq)
     conn.send(m.server_pull(live.durable_head, entries, more))
 
 

@@ -11,9 +11,11 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from openlifter.auth.sessions import Session
-from openlifter.meet.registry import MeetRegistry, Rejected
+from openlifter.meet.errors import Rejected
+from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol import messages as m
 from openlifter.protocol.schema import Limits, Malformed, parse_envelope
+from openlifter.storage.files import StorageError
 
 if TYPE_CHECKING:
     from openlifter.meet.live import LiveMeet
@@ -44,10 +46,13 @@ def translate_error(msg_type: str | None, error: Exception) -> dict[str, Any]:
         return m.malformed_message(str(error))
     if isinstance(error, InvalidSession):
         return m.invalid_session(error.token)
+    reply = _REJECTION_REPLIES.get(msg_type or "", m.malformed_message)
     if isinstance(error, Rejected):
         # e.g. a damaged meet reached through a session token: say why, keep the socket.
-        reply = _REJECTION_REPLIES.get(msg_type or "", m.malformed_message)
         return reply(error.reason)
+    if isinstance(error, StorageError):  # a full or failing disk: the client may try again
+        log.error("storage error answering a message", extra={"msgType": msg_type, "error": str(error)})
+        return reply(m.STORAGE_FAILED)
     log.error("unexpected error handling a message", exc_info=error, extra={"msgType": msg_type})
     return m.malformed_message(m.INTERNAL_ERROR)
 
@@ -70,6 +75,8 @@ class Connection:
         self.live: LiveMeet | None = None
         self.session: Session | None = None
         self._in_flight: list[asyncio.Future[Any]] = []
+        self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
+        self.frame_bytes = 0  # size of the frame being handled
         self._count_type = on_message_type
 
     @property
@@ -79,6 +86,7 @@ class Connection:
     async def receive(self, text: str | bytes) -> None:
         msg_type: str | None = None
         try:
+            self.frame_bytes = len(text)
             msg_type, message = parse_envelope(text)
             command = self.commands.get(msg_type)
             if self._count_type is not None:
@@ -103,10 +111,11 @@ class Connection:
         return live, session
 
     def enter(self, live: "LiveMeet", session: Session) -> None:
+        """Belong to ``live`` from now on (raises Rejected when it has no room)."""
         if self.live is not live:
+            live.attach(self)
             self.leave()
             self.live = live
-            live.attach(self)
         self.session = session
 
     def leave(self) -> None:
@@ -119,9 +128,19 @@ class Connection:
         self.leave()
 
     async def track(self, done: "asyncio.Future[Any]") -> None:
-        """Keep at most MAX_IN_FLIGHT of this connection's batches queued in its meet.
-        Below that, reading goes on (a RECOVERY_UPDATES must never wait behind them)."""
-        self._in_flight = [f for f in self._in_flight if not f.done()]
+        """Keep at most MAX_IN_FLIGHT of this connection's batches, and at most
+        ``max_in_flight_bytes`` of their frames, queued in its meet: past that, stop
+        reading from the socket until the oldest is answered (one batch alone may be
+        larger). Below that, reading goes on (a RECOVERY_UPDATES must never wait behind
+        them)."""
         self._in_flight.append(done)
-        if len(self._in_flight) > MAX_IN_FLIGHT:
+        self._in_flight_bytes.append(self.frame_bytes)
+        while True:
+            waiting = [i for i, future in enumerate(self._in_flight) if not future.done()]
+            self._in_flight = [self._in_flight[i] for i in waiting]
+            self._in_flight_bytes = [self._in_flight_bytes[i] for i in waiting]
+            too_many = len(waiting) > MAX_IN_FLIGHT
+            too_large = len(waiting) > 1 and sum(self._in_flight_bytes) > self.limits.max_in_flight_bytes
+            if not (too_many or too_large):
+                return
             await asyncio.shield(self._in_flight[0])

@@ -39,8 +39,12 @@ JOIN_BAD_CREDENTIALS = "unknown meet id or wrong password"
 JOIN_UNKNOWN_LOCATION = "this meet has no location with that name"
 JOIN_RATE_LIMITED = "too many failed attempts from your address; wait a minute and try again"
 JOIN_MEET_DAMAGED = "this meet's stored data is damaged; ask the server operator"
-JOIN_TOO_MANY_CONNECTIONS = "this meet has too many connections"
+JOIN_MEET_UNREADABLE = "the server cannot read this meet's files; ask the server operator"
+MEET_STORAGE_BUSY = "the server could not read this meet just now; try again later"
+STORAGE_FAILED = "the server's storage failed; nothing was changed, try again later"
+JOIN_TOO_MANY_CONNECTIONS = "this meet has too many connections (max_connections_per_meet)"
 CREATE_SERVER_FULL = "the server holds as many meets as it may; try again later"
+CREATE_RATE_LIMITED = "too many meets created from your address; wait a minute and try again (creates_per_minute)"
 CREATE_STORAGE_FAILED = "the server could not store the meet; try again later"
 PUBLISH_EMPTY_CSV = "the OpenPowerlifting CSV is empty"
 PUBLISH_BAD_EMAIL = "the return e-mail address is not valid"
@@ -90,19 +94,21 @@ def update_ack(acks: Iterable[tuple[int, int]]) -> dict[str, Any]:
 
 
 def update_rejected(rejections: Iterable[Any]) -> dict[str, Any]:
-    return {
-        "msgType": UPDATE_REJECTED,
-        "updatesRejected": [
-            {
-                "localSeqNum": r.local_seq,
-                "conflict": r.conflict,
-                "reason": r.reason,
-                "serverValue": r.server_value,
-                "serverSeqNum": r.server_seq,
-            }
-            for r in rejections
-        ],
+    return {"msgType": UPDATE_REJECTED, "updatesRejected": [_rejected_item(r) for r in rejections]}
+
+
+def _rejected_item(rejection: Any) -> dict[str, Any]:
+    item = {
+        "localSeqNum": rejection.local_seq,
+        "conflict": rejection.conflict,
+        "reason": rejection.reason,
+        "serverValue": rejection.server_value,
+        "serverSeqNum": rejection.server_seq,
     }
+    if rejection.server_value_omitted:  # too large to send: the client pulls instead
+        del item["serverValue"]
+        item["serverValueOmitted"] = True
+    return item
 
 
 def update_relay(entries: Iterable[LogEntry]) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """A connection's bounded outgoing queue (HA websocket_api's _writer idea).
 
-``send`` never blocks and never raises: frames wait in a capped queue drained by one
-writer task. A peer that falls more than ``cap`` frames behind, or whose write fails, is
-closed at once, so one slow OBS box never delays the rest of a meet; it can pull later.
+``send`` never blocks and never raises: frames wait in a queue capped in frames and in
+bytes, drained by one writer task. A peer that falls more than ``cap`` frames or
+``max_bytes`` bytes behind, or whose write fails, is closed at once, so one slow OBS box
+never delays the rest of a meet and a socket that never reads holds bounded memory; it
+can pull later. (A single frame larger than ``max_bytes`` still goes to a peer that has
+nothing queued: every frame is bounded by other limits.)
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ CLOSE_TOO_SLOW = 1008
 
 
 class OutgoingQueue:
-    def __init__(self, write: Callable[[str], Awaitable[Any]], close: Callable[[int, str], None], cap: int) -> None:
+    def __init__(self, write: Callable[[str], Awaitable[Any]], close: Callable[[int, str], None], cap: int, max_bytes: int) -> None:
         self._write = write
         self._close = close
         self._cap = cap
+        self._max_bytes = max_bytes
         self._frames: collections.deque[str] = collections.deque()
+        self.pending_bytes = 0  # characters of the frames queued or being written
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
@@ -32,11 +37,14 @@ class OutgoingQueue:
     def send(self, message: dict[str, Any] | str) -> None:
         if self.closed:
             return
-        if len(self._frames) >= self._cap:
-            log.warning("closing a connection that cannot keep up", extra={"queued": len(self._frames)})
+        frame = message if isinstance(message, str) else encode(message)
+        over_bytes = self.pending_bytes > 0 and self.pending_bytes + len(frame) > self._max_bytes
+        if len(self._frames) >= self._cap or over_bytes:
+            log.warning("closing a connection that cannot keep up", extra={"queued": len(self._frames), "queuedBytes": self.pending_bytes})
             self.shut(CLOSE_TOO_SLOW, "too slow: pull to catch up")
             return
-        self._frames.append(message if isinstance(message, str) else encode(message))
+        self._frames.append(frame)
+        self.pending_bytes += len(frame)
         self._wakeup.set()
         if self._writer is None:
             self._writer = asyncio.ensure_future(self._drain())
@@ -57,6 +65,8 @@ class OutgoingQueue:
             except Exception:  # the peer is gone (closed socket, reset stream)
                 self.shut(1001, "write failed")
                 return
+            if not self.closed:  # its bytes counted until written: Tornado held them
+                self.pending_bytes -= len(frame)
 
     def shut(self, code: int, reason: str) -> None:
         """Stop sending and close the transport (idempotent)."""
@@ -64,6 +74,7 @@ class OutgoingQueue:
             return
         self.closed = True
         self._frames.clear()
+        self.pending_bytes = 0
         self._wakeup.set()
         try:
             self._close(code, reason)

@@ -20,7 +20,6 @@ MAX_TOKEN_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 MAX_CSV_CHARS = 16 * 1024 * 1024
 MAX_ENDPOINTS = 64
-MAX_VALUE_DEPTH = 64
 MAX_SEQ = 2**53 - 1  # what a browser's JSON numbers hold exactly
 
 
@@ -34,6 +33,9 @@ class Limits:
     max_key_length: int = 512
     max_key_index: int = 100000
     max_value_bytes: int = 1024 * 1024
+    max_key_segments: int = 32
+    max_value_depth: int = 64
+    max_in_flight_bytes: int = 16 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,21 +96,27 @@ def _reject_constant(name: str) -> Any:
     raise Malformed(f"{name} is not valid JSON")
 
 
-def parse_envelope(text: str | bytes) -> tuple[str, dict[str, Any]]:
-    """A frame must be a JSON object with a string msgType."""
+def decode_json(text: str | bytes, what: str = "frame") -> Any:
+    """Parse JSON text from a client (a frame, a request body); every problem, nesting
+    too deep for the parser included, is ``Malformed`` naming ``what``."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise Malformed("frame is not UTF-8 text") from None
+            raise Malformed(f"{what} is not UTF-8 text") from None
     try:
-        message = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise Malformed("frame is nested too deeply") from None
+        raise Malformed(f"{what} is nested too deeply") from None
     except ValueError as error:
         if isinstance(error, Malformed):
             raise
-        raise Malformed("frame is not valid JSON") from None
+        raise Malformed(f"{what} is not valid JSON") from None
+
+
+def parse_envelope(text: str | bytes) -> tuple[str, dict[str, Any]]:
+    """A frame must be a JSON object with a string msgType."""
+    message = decode_json(text)
     if not isinstance(message, dict):
         raise Malformed("frame must be a JSON object")
     msg_type = message.get("msgType")
@@ -176,7 +184,9 @@ def item_object(value: Any, label: str) -> dict[str, Any]:
 def field_key(obj: dict[str, Any], where: str, limits: Limits) -> tuple[str, Path]:
     key = field_str(obj, "updateKey", where, max_length=limits.max_key_length)
     try:
-        return key, parse_key(key, max_length=limits.max_key_length, max_index=limits.max_key_index)
+        return key, parse_key(
+            key, max_length=limits.max_key_length, max_index=limits.max_key_index, max_segments=limits.max_key_segments
+        )
     except InvalidKey as error:
         raise Malformed(f"field '{where}updateKey' {error}") from None
 
@@ -186,8 +196,8 @@ def field_value(obj: dict[str, Any], where: str, limits: Limits) -> Any:
     if "updateValue" not in obj:
         raise Malformed(f"field '{label}' is missing")
     value = obj["updateValue"]
-    if _depth_exceeds(value, MAX_VALUE_DEPTH):
-        raise Malformed(f"field '{label}' is nested deeper than {MAX_VALUE_DEPTH} levels")
+    if _depth_exceeds(value, limits.max_value_depth):
+        raise Malformed(f"field '{label}' is nested deeper than {limits.max_value_depth} levels (max_value_depth)")
     try:
         encoded = m.encode(value)
     except ValueError:  # a number too large for a float (1e999) is read as infinity

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,6 +20,15 @@ MEET_ID_PATTERN = re.compile(r"^[0-9]{9}$")
 
 class StorageError(Exception):
     """A file operation failed; the message is safe to show and to log."""
+
+
+class DamagedFile(StorageError):
+    """A file was read but its content is unusable (not JSON, wrong shape, a broken
+    log line): unlike an I/O error, trying again will not help until someone fixes it."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path.name} is damaged: {problem}")
+        self.path = path
 
 
 @contextlib.contextmanager
@@ -63,9 +73,28 @@ def atomic_write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, (json.dumps(value, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
+def read_bytes(path: Path) -> bytes:
+    """A whole file. A file that is missing, not a file or not readable to us is
+    DamagedFile (waiting will not fix it); other OS errors (no file handles left, an
+    I/O error) are StorageError and may pass."""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as error:
+        raise DamagedFile(path, error.strerror or error.__class__.__name__) from None
+    except OSError as error:
+        raise StorageError(f"reading {path.name}: {error.strerror or error.__class__.__name__}") from error
+
+
 def read_json(path: Path) -> Any:
-    with storage_errors(f"reading {path.name}"):
-        return json.loads(path.read_text(encoding="utf-8"))
+    data = read_bytes(path)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DamagedFile(path, "not UTF-8 text") from None
+    except RecursionError:
+        raise DamagedFile(path, "nested too deeply") from None
+    except ValueError as error:
+        raise DamagedFile(path, f"not JSON ({error.__class__.__name__})") from None
 
 
 class AppendOnlyFile:
@@ -121,6 +150,13 @@ def move_dir(source: Path, target: Path) -> None:
         os.rename(source, target)
         fsync_dir(target.parent)
         fsync_dir(source.parent)
+
+
+def remove_dir(path: Path) -> None:
+    """Remove a folder and what it holds, durably (its parent fsynced)."""
+    with storage_errors(f"removing {path.name}"):
+        shutil.rmtree(path)
+        fsync_dir(path.parent)
 
 
 class DataPaths:

@@ -14,9 +14,11 @@ from typing import Any, Iterable
 
 from openlifter.storage.files import (
     AppendOnlyFile,
+    DamagedFile,
     StorageError,
     atomic_write_bytes,
     atomic_write_json,
+    read_bytes,
     read_json,
     storage_errors,
     truncate_file,
@@ -104,6 +106,14 @@ class MeetFiles:
     def log_path(self) -> Path:
         return self.directory / LOG_NAME
 
+    @property
+    def auth_path(self) -> Path:
+        return self.directory / AUTH_NAME
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.directory / SESSIONS_NAME
+
     def create(self, auth: dict[str, Any]) -> None:
         """Make the folder with its auth, empty sessions and empty log."""
         with storage_errors("creating the meet folder"):
@@ -113,23 +123,31 @@ class MeetFiles:
         # auth.json last: a folder without it is an unfinished create and is ignored.
         atomic_write_json(self.directory / AUTH_NAME, auth)
 
+    def is_unfinished_create(self) -> bool:
+        """A folder that ``create`` did not finish: no auth.json (written last) and an
+        empty or missing log, so no update or session was ever handed out for it."""
+        with storage_errors("checking the meet folder"):
+            if (self.directory / AUTH_NAME).exists():
+                return False
+            return not self.log_path.exists() or self.log_path.stat().st_size == 0
+
     def read_auth(self) -> dict[str, Any]:
-        auth = read_json(self.directory / AUTH_NAME)
+        auth = read_json(self.auth_path)
         if not isinstance(auth, dict):
-            raise StorageError("auth.json is not an object")
+            raise DamagedFile(self.auth_path, "not an object")
         return auth
 
     def write_auth(self, auth: dict[str, Any]) -> None:
         atomic_write_json(self.directory / AUTH_NAME, auth)
 
     def read_sessions(self) -> list[dict[str, Any]]:
-        path = self.directory / SESSIONS_NAME
+        path = self.sessions_path
         if not path.exists():
             return []
         data = read_json(path)
         sessions = data.get("sessions") if isinstance(data, dict) else None
         if not isinstance(sessions, list):
-            raise StorageError("sessions.json has no session list")
+            raise DamagedFile(path, "no session list")
         return [s for s in sessions if isinstance(s, dict)]
 
     def write_sessions(self, sessions: list[dict[str, Any]]) -> None:
@@ -141,8 +159,7 @@ class MeetFiles:
         acknowledged updates."""
         self.close()
         path = self.log_path
-        with storage_errors("reading updates.log"):
-            data = path.read_bytes() if path.exists() else b""
+        data = read_bytes(path) if path.exists() else b""  # a lost log: clients restore it
         entries: list[LogEntry] = []
         offset = 0
         good_end = 0
@@ -165,7 +182,7 @@ class MeetFiles:
             if problem:
                 rest_is_empty = all(not piece.strip() for piece in lines[index + 1 :])
                 if not rest_is_empty:
-                    raise StorageError(f"updates.log line {index + 1} is damaged ({problem}) and is not the last line")
+                    raise DamagedFile(path, f"line {index + 1} ({problem}) is not the last line")
                 log.warning(
                     "cutting torn or corrupt last line of updates.log",
                     extra={"meetId": self.meet_id, "line": index + 1, "problem": problem, "bytes": len(data) - good_end},

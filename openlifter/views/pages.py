@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import jinja2
 
-from openlifter.views.live import MeetViews
+from openlifter.views.derive import MeetViews
 
 OVERLAY = "overlay"
 SCOREBOARD = "scoreboard"

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Protocol
 
-from openlifter.views.live import MeetViews, compute_views
+from openlifter.views.derive import MeetViews, compute_views
 
 if TYPE_CHECKING:
     from openlifter.meet.live import LiveMeet

@@ -185,7 +185,7 @@ async def test_a_display_that_cannot_keep_up_is_closed():
     class Socket:
         ws_connection = Connection()
 
-    display = _Display(OutgoingQueue(lambda frame: stuck, lambda code, reason: closed.append(code), cap), Socket())
+    display = _Display(OutgoingQueue(lambda frame: stuck, lambda code, reason: closed.append(code), cap, 1 << 30), Socket())
     display.send("first")
     await asyncio.sleep(0)  # the writer takes it and waits on the socket
     for _ in range(cap):

@@ -12,7 +12,6 @@ import pytest
 
 from openlifter.config import build_config
 from openlifter.meet.keys import InvalidKey, parse_key
-from openlifter.protocol.schema import MAX_VALUE_DEPTH
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS_JS = ROOT / "static" / "js" / "live" / "keys.js"
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is
 SAMPLES = [
     "meet", "meet.name", "registration.entries[3].squatKg[0]", "a[0][1].b", "$x-y_z", "__proto__.a",
     "", ".a", "a.", "a..b", "a[01]", "a[-1]", "a[]", "a b", "a[1]b", "a.[1]", "é", "a[100000]", "a[100001]",
-    "x" * 512, "x" * 513, "live.lifting.d1p2",
+    "x" * 512, "x" * 513, "live.lifting.d1p2", ".".join(["a"] * 32), ".".join(["a"] * 33), "a" + "[0]" * 40,
 ]
 
 
@@ -54,7 +53,8 @@ def test_the_browser_default_limits_are_the_server_defaults():
         "maxKeyLength": config.max_key_length,
         "maxKeyIndex": config.max_key_index,
         "maxValueBytes": config.max_value_bytes,
-        "maxValueDepth": MAX_VALUE_DEPTH,
+        "maxKeySegments": config.max_key_segments,
+        "maxValueDepth": config.max_value_depth,
         "maxUpdatesPerBatch": config.max_updates_per_batch,
         "maxMessageBytes": config.max_message_bytes,
     }

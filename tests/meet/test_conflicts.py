@@ -1,6 +1,9 @@
 """The conflict rule of SPEC section 2, one behaviour per test."""
 
-from openlifter.meet.meet import Endpoint, Meet, Update
+import time
+
+from openlifter.meet.budget import WorkBudget
+from openlifter.meet.meet import Endpoint, Meet, MeetLimits, Update
 from openlifter.meet.keys import parse_key
 
 ENDPOINTS = [Endpoint("Director", 10), Endpoint("Platform", 5), Endpoint("Weigh-in", 5), Endpoint("Announcer", 1)]
@@ -141,5 +144,55 @@ def test_rule_scales_with_recent_history_not_log_length():
     for i in range(20000):
         apply(meet, "Platform", upd(f"registration.entries[{i % 500}].bodyweightKg", i, local=i + 1, after=i))
     history = meet.history
-    visited = list(history.overlapping_since(parse_key("registration"), 19990))
+    visited = list(history.overlapping_since(parse_key("registration"), 19990, WorkBudget(10000)))
     assert len(visited) == 10
+
+
+# ---- judging costs bounded work ---------------------------------------------------------
+
+
+def _meet_with_subtree(entries: int) -> Meet:
+    meet = make_meet()
+    for start in range(0, entries, 1000):
+        batch = [upd(f"x.k{i}", i, local=i + 1, after=i) for i in range(start, min(start + 1000, entries))]
+        apply(meet, "Platform", *batch)
+    return meet
+
+
+def _judge_seconds(meet: Meet, rounds: int = 30) -> float:
+    started = time.perf_counter()
+    for local in range(1, rounds + 1):
+        out = apply(meet, "Announcer", upd("x", {"other": local}, local=local, after=0))
+        assert out.rejections  # the rule still holds: the Platform wrote there since
+    return time.perf_counter() - started
+
+
+def test_judging_an_update_costs_no_more_over_a_ten_times_larger_subtree():
+    # Both are past the default work budget; walking the whole subtree made it 10x.
+    large, huge = _meet_with_subtree(2500), _meet_with_subtree(25000)
+    ratios = []
+    for _ in range(3):  # measured side by side, best of three (a shared machine)
+        ratios.append(_judge_seconds(huge) / _judge_seconds(large))
+    assert min(ratios) < 3, ratios
+
+
+def test_past_the_work_budget_a_location_that_wrote_there_counts_as_a_rival():
+    meet = Meet("123456789", ENDPOINTS, limits=MeetLimits(conflict_check_steps=50))
+    apply(meet, "Platform", *[upd(f"x.k{i}", i, local=i + 1) for i in range(100)])
+    same = {f"k{i}": i for i in range(100)}  # identical, but too much to compare within 50 steps
+    out = apply(meet, "Announcer", upd("x", same, after=0))
+    assert out.rejections and out.rejections[0].conflict is True
+
+
+def test_past_the_work_budget_a_higher_priority_update_still_overrules():
+    meet = Meet("123456789", ENDPOINTS, limits=MeetLimits(conflict_check_steps=50))
+    apply(meet, "Platform", *[upd(f"x.k{i}", i, local=i + 1) for i in range(100)])
+    out = apply(meet, "Director", upd("x", {"new": 1}, after=0))
+    assert out.acks == [(1, 101)] and out.overruled == 1
+
+
+def test_past_the_work_budget_own_updates_are_still_no_rivals():
+    meet = Meet("123456789", ENDPOINTS, limits=MeetLimits(conflict_check_steps=50))
+    apply(meet, "Announcer", *[upd(f"x.k{i}", i, local=i + 1) for i in range(100)])
+    out = apply(meet, "Announcer", upd("x", {"new": 1}, local=500, after=0))
+    assert out.acks == [(500, 101)]

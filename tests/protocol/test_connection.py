@@ -1,5 +1,6 @@
 """The protocol side without a socket: a Connection fed text, replies into a list."""
 
+import asyncio
 import json
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from openlifter.protocol import commands
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from support import PASSWORD, create_message, update, update_message
+from support import PASSWORD, create_message, join_message, update, update_message
 
 
 def connect(registry, sent, table=commands.COMMANDS):
@@ -105,3 +106,37 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
     sent = []
     await connect(restarted, sent).receive(json.dumps(update_message(token, update("a", 1, 1))))
     assert sent == [{"msgType": "MALFORMED_MESSAGE", "errMsg": "this meet's stored data is damaged; ask the server operator"}]
+
+
+@pytest.mark.gen_test
+async def test_a_storage_error_while_joining_is_a_join_rejected_with_the_reason(registry):
+    sent = []
+    await connect(registry, sent).receive(json.dumps(create_message()))
+    meet_id = sent[0]["meetId"]
+    sessions_file = registry.paths.meet_dir(meet_id) / "sessions.json"
+    sessions_file.unlink()
+    (sessions_file / "in-the-way").mkdir(parents=True)  # the atomic rename onto it fails
+    await connect(registry, sent).receive(json.dumps(join_message(meet_id)))
+    assert sent[-1] == {"msgType": "JOIN_REJECTED", "reason": "the server's storage failed; nothing was changed, try again later"}
+    assert len(registry.sessions.of_meet(meet_id, registry.clock())) == 1  # the joiner's session, never stored, is not kept
+
+
+@pytest.mark.gen_test
+async def test_a_connection_is_not_read_while_its_batches_in_flight_pass_the_byte_limit(registry):
+    sent = []
+    conn = Connection(registry, Limits(max_in_flight_bytes=10_000), sent.append, commands.COMMANDS, "10.0.0.1")
+    await conn.receive(json.dumps(create_message()))
+    token, live = sent[0]["sessionToken"], conn.live
+    await live.lock.acquire()  # the meet is busy (a slow disk, say)
+    try:
+        frames = [json.dumps(update_message(token, update("meet.name", "x" * 4000, i))) for i in range(1, 4)]
+        await asyncio.wait_for(conn.receive(frames[0]), 1)
+        await asyncio.wait_for(conn.receive(frames[1]), 1)  # 8 KB waiting: still read
+        third = asyncio.ensure_future(conn.receive(frames[2]))  # 12 KB: reading stops
+        await asyncio.sleep(0.2)
+        assert not third.done()
+    finally:
+        live.lock.release()
+    await asyncio.wait_for(third, 5)
+    await asyncio.gather(*conn._in_flight)
+    assert live.meet.head == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from display_states import demo_state, mark
-from openlifter.views.live import compute_views
+from openlifter.views.derive import compute_views
 from openlifter.views.pages import (
     OVERLAY,
     SCOREBOARD,

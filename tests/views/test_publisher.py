@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from display_states import demo_state, mark
-from openlifter.views.live import compute_views
+from openlifter.views.derive import compute_views
 from openlifter.views.publisher import MeetPublisher, Publishers
 
 

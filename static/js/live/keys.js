@@ -7,6 +7,7 @@
 export const DEFAULT_LIMITS = Object.freeze({
   maxKeyLength: 512,
   maxKeyIndex: 100000,
+  maxKeySegments: 32,
   maxValueBytes: 1024 * 1024,
   maxValueDepth: 64,
   maxUpdatesPerBatch: 5000,
@@ -46,13 +47,16 @@ export function parseKey(key, limits = DEFAULT_LIMITS) {
       }
       path.push(number);
     }
+    if (path.length > limits.maxKeySegments) {
+      throw new InvalidEdit(`update key has more than ${limits.maxKeySegments} segments (maxKeySegments)`);
+    }
   }
   return path;
 }
 
 /** Parse a key the server already accepted: the grammar applies, the limits do not. */
 export function parseAcceptedKey(key) {
-  return parseKey(key, { ...DEFAULT_LIMITS, maxKeyLength: Infinity, maxKeyIndex: Number.MAX_SAFE_INTEGER });
+  return parseKey(key, { ...DEFAULT_LIMITS, maxKeyLength: Infinity, maxKeyIndex: Number.MAX_SAFE_INTEGER, maxKeySegments: Infinity });
 }
 
 export function formatKey(path) {

@@ -270,7 +270,7 @@ def entries_from_state(state: Any) -> list[Entry]:
 
 
 # --------------------------------------------------------------------------
-# Meet.
+# Meet setup.
 
 
 @dataclass(frozen=True)
@@ -306,8 +306,10 @@ def default_plates_lbs() -> tuple[Plate, ...]:
 
 
 @dataclass(frozen=True)
-class Meet:
-    """Meet setup (``MeetState``); weights in kg whatever ``in_kg`` says."""
+class MeetSetup:
+    """The meet setup (OpenLifter's ``MeetState``; not the served meet of ``openlifter.meet``).
+
+    Weights in kg whatever ``in_kg`` says."""
 
     name: str = ""
     country: str = ""
@@ -354,7 +356,7 @@ def _plates(v: Any, in_kg: bool) -> tuple[Plate, ...]:
     return tuple(out)
 
 
-def meet_from_json(raw: Any) -> Meet:
+def meet_from_json(raw: Any) -> MeetSetup:
     """Read the ``meet`` slice.  Missing bar/plates get the defaults of the meet's unit.
 
     ``date`` defaults to "" rather than today: a reader must stay pure.
@@ -363,7 +365,7 @@ def meet_from_json(raw: Any) -> Meet:
     in_kg = _bool(r.get("inKg"), True)
     bar = DEFAULT_BAR_AND_COLLARS_KG if in_kg else DEFAULT_BAR_AND_COLLARS_LBS_AS_KG
     platforms = tuple(i for i in (_opt_int(x) for x in _seq(r.get("platformsOnDays"))) if i is not None)
-    return Meet(
+    return MeetSetup(
         name=_str(r.get("name"), ""),
         country=_str(r.get("country"), ""),
         state=_str(r.get("state"), ""),
@@ -390,7 +392,7 @@ def meet_from_json(raw: Any) -> Meet:
     )
 
 
-def meet_from_state(state: Any) -> Meet:
+def meet_from_state(state: Any) -> MeetSetup:
     """``meet_from_json`` on ``state["meet"]``."""
     return meet_from_json(_mapping(state).get("meet"))
 

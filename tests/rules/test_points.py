@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from openlifter.views.points import (
+from openlifter.rules.points import (
     FORMULAS,
     ah,
     bodyweight_multiple,

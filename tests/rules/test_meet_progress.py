@@ -9,10 +9,10 @@ that OpenLifter does not advance to by itself.
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openlifter.views.barload import left_card_loadings, plate_views
-from openlifter.views.lifting_order import entries_in_flight, get_lifting_order
-from openlifter.views.model import entries_from_state, lifting_from_state, meet_from_state
-from openlifter.views.results import (
+from openlifter.rules.barload import left_card_loadings, plate_views
+from openlifter.rules.lifting_order import entries_in_flight, get_lifting_order
+from openlifter.rules.model import entries_from_state, lifting_from_state, meet_from_state
+from openlifter.rules.results import (
     category_points,
     final_total_kg,
     get_results,
@@ -23,7 +23,7 @@ from openlifter.views.results import (
     points_text,
     results_page_rows,
 )
-from openlifter.views.units import attempt_weight_text
+from openlifter.rules.units import attempt_weight_text
 
 ARNO, BJORN, CATO, DAG, EIRIK = 1, 2, 3, 4, 5
 FIELDS = {"S": ("squatKg", "squatStatus"), "B": ("benchKg", "benchStatus"), "D": ("deadliftKg", "deadliftStatus")}

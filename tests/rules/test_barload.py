@@ -1,8 +1,8 @@
-"""Bar loading and its drawing facts (openlifter/views/barload.py)."""
+"""Bar loading and its drawing facts (openlifter/rules/barload.py)."""
 
 import pytest
 
-from openlifter.views.barload import (
+from openlifter.rules.barload import (
     MAX_PLATES_PER_SIDE,
     PLATE_BLACK,
     PLATE_BLUE,
@@ -23,8 +23,8 @@ from openlifter.views.barload import (
     safe_kg2lbs,
     select_plates,
 )
-from openlifter.views.model import Meet
-from openlifter.views.units import lbs2kg
+from openlifter.rules.model import MeetSetup
+from openlifter.rules.units import lbs2kg
 
 KG_PLATES = default_plates_kg()
 LBS_PLATES = default_plates_lbs()
@@ -73,7 +73,7 @@ def test_weight_at_or_below_the_bar_loads_nothing():
 
 
 def test_bar_weight_depends_on_the_lift():
-    meet = Meet(squat_bar_and_collars_weight_kg=25, bench_bar_and_collars_weight_kg=20,
+    meet = MeetSetup(squat_bar_and_collars_weight_kg=25, bench_bar_and_collars_weight_kg=20,
                 deadlift_bar_and_collars_weight_kg=27.5)
     assert [bar_weight_for_lift(meet, lift) for lift in "SBD"] == [25, 20, 27.5]
     assert weights(select_plates(100, bar_weight_for_lift(meet, "B"), KG_PLATES, True)) == [25, 15]
@@ -124,7 +124,7 @@ def test_relative_matching_never_reuses_a_plate():
 
 
 def test_left_card_marks_next_loading_only_when_it_is_not_lighter():
-    meet = Meet()
+    meet = MeetSetup()
     current, nxt = left_card_loadings(meet, "S", 180, 190)
     assert weights(current) == [25, 25, 25, 2.5]
     # 82.5 per side: 3x25 + 5 + 2.5; only the 5 must be added.

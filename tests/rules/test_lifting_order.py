@@ -1,6 +1,6 @@
-"""Lifting order, current and next lifter (openlifter/views/lifting_order.py)."""
+"""Lifting order, current and next lifter (openlifter/rules/lifting_order.py)."""
 
-from openlifter.views.lifting_order import (
+from openlifter.rules.lifting_order import (
     active_attempt,
     compare_entries_by_attempt,
     entries_in_flight,
@@ -9,7 +9,7 @@ from openlifter.views.lifting_order import (
     order_entries_by_attempt,
     use_projected_totals,
 )
-from openlifter.views.model import Entry, Lifting
+from openlifter.rules.model import Entry, Lifting
 
 _FIELDS = {
     "S": ("squat_kg", "squat_status"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Sequence
 
-from openlifter.views.model import (
+from openlifter.rules.model import (
     PLATE_BLACK,
     PLATE_BLUE,
     PLATE_GRAY,
@@ -24,12 +24,12 @@ from openlifter.views.model import (
     PLATE_RED,
     PLATE_WHITE,
     PLATE_YELLOW,
-    Meet,
+    MeetSetup,
     Plate,
     default_plates_kg,
     default_plates_lbs,
 )
-from openlifter.views.units import display_weight, kg2lbs
+from openlifter.rules.units import display_weight, kg2lbs
 
 __all__ = [
     "PLATE_BLACK", "PLATE_BLUE", "PLATE_GRAY", "PLATE_GREEN", "PLATE_ORANGE", "PLATE_PINK",
@@ -130,7 +130,7 @@ def make_loading_relative(loading: Sequence[LoadedPlate], relative_to: Sequence[
     return out
 
 
-def bar_weight_for_lift(meet: Meet, lift: str) -> float:
+def bar_weight_for_lift(meet: MeetSetup, lift: str) -> float:
     """Bar + collars in kg for the lift being loaded (0 for an unknown lift, as LeftCard)."""
     if lift == "S":
         return meet.squat_bar_and_collars_weight_kg
@@ -142,7 +142,7 @@ def bar_weight_for_lift(meet: Meet, lift: str) -> float:
 
 
 def left_card_loadings(
-    meet: Meet, lift: str, current_kg: float, next_kg: float
+    meet: MeetSetup, lift: str, current_kg: float, next_kg: float
 ) -> tuple[list[LoadedPlate], list[LoadedPlate]]:
     """Current and next loadings; the next is made relative when it is not lighter."""
     bar = bar_weight_for_lift(meet, lift)

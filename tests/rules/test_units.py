@@ -1,10 +1,10 @@
-"""OpenLifter's unit conversion and weight display (openlifter/views/units.py)."""
+"""OpenLifter's unit conversion and weight display (openlifter/rules/units.py)."""
 
 import math
 
 import pytest
 
-from openlifter.views.units import (
+from openlifter.rules.units import (
     attempt_weight_text,
     display_weight,
     display_weight_in_units,

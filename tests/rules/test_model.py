@@ -1,13 +1,13 @@
-"""Tolerant readers of the OpenLifter state (openlifter/views/model.py)."""
+"""Tolerant readers of the OpenLifter state (openlifter/rules/model.py)."""
 
 import json
 from pathlib import Path
 
-from openlifter.views.model import (
+from openlifter.rules.model import (
     MAX_ATTEMPTS,
     Entry,
     Lifting,
-    Meet,
+    MeetSetup,
     default_plates_kg,
     default_plates_lbs,
     entries_from_state,
@@ -104,7 +104,7 @@ def test_entries_from_state_skips_non_objects_and_survives_missing_registration(
 
 def test_empty_meet_gets_openlifter_defaults():
     meet = meet_from_json({})
-    assert meet == Meet()
+    assert meet == MeetSetup()
     assert (meet.formula, meet.in_kg, meet.show_alternate_units) == ("Wilks", True, True)
     assert meet.squat_bar_and_collars_weight_kg == 25.0
     assert meet.plates == default_plates_kg()

@@ -1,8 +1,8 @@
-"""Totals, categories and places (openlifter/views/results.py)."""
+"""Totals, categories and places (openlifter/rules/results.py)."""
 
-from openlifter.views.model import Entry, Meet
-from openlifter.views.points import get_points
-from openlifter.views.results import (
+from openlifter.rules.model import Entry, MeetSetup
+from openlifter.rules.points import get_points
+from openlifter.rules.results import (
     Category,
     CategoryResults,
     best3_kg,
@@ -25,7 +25,7 @@ from openlifter.views.results import (
     sort_by_place_in_category,
     sort_category_results,
 )
-from openlifter.views.units import kg2lbs
+from openlifter.rules.units import kg2lbs
 
 
 def _pad(values, zero):
@@ -52,7 +52,7 @@ def full(entry_id, squat, bench, dead, **other):
     return lifter(entry_id, [squat], [1], [bench], [1], [dead], [1], **other)
 
 
-MEET = Meet(weight_classes_kg_men=(83.0, 93.0), weight_classes_kg_women=(63.0,))
+MEET = MeetSetup(weight_classes_kg_men=(83.0, 93.0), weight_classes_kg_women=(63.0,))
 
 
 def ids(entries):
@@ -151,13 +151,13 @@ def test_entry_without_events_is_in_no_category():
 
 
 def test_combine_sleeves_and_wraps_ranks_sleeves_as_wraps():
-    meet = Meet(combine_sleeves_and_wraps=True)
+    meet = MeetSetup(combine_sleeves_and_wraps=True)
     assert entry_categories(lifter(1, equipment="Sleeves"), meet)[0].equipment == "Wraps"
     assert entry_categories(lifter(1, equipment="Bare"), meet)[0].equipment == "Bare"
 
 
 def test_combine_single_and_multi_ranks_single_ply_as_multi_ply():
-    meet = Meet(combine_single_and_multi=True)
+    meet = MeetSetup(combine_single_and_multi=True)
     assert entry_categories(lifter(1, equipment="Single-ply"), meet)[0].equipment == "Multi-ply"
     assert entry_categories(lifter(1, equipment="Sleeves"), meet)[0].equipment == "Sleeves"
 
@@ -269,7 +269,7 @@ def test_weight_classes_are_numeric_with_superheavy_last():
 
 
 def test_classes_equal_as_integers_keep_first_seen_order():
-    meet = Meet(weight_classes_kg_men=(82.0, 82.5))
+    meet = MeetSetup(weight_classes_kg_men=(82.0, 82.5))
     results = get_results([full(1, 1, 1, 1, bodyweight_kg=82.3), full(2, 1, 1, 1, bodyweight_kg=81.0)], meet)
     assert [r.category.weight_class_str for r in results] == ["82.5", "82"]
 
@@ -352,13 +352,13 @@ def test_opl_place_is_ns_g_dq_or_the_number():
 
 def test_lifting_table_points_use_the_full_total_not_the_event_total():
     e = lifter(1, [200], [1], [100], [1], events=("B",))
-    assert lifting_table_points(e, Meet(formula="Total"), projected=False) == 300
-    assert lifting_table_points(e, Meet(formula="Total", in_kg=False), projected=False) == kg2lbs(300)
+    assert lifting_table_points(e, MeetSetup(formula="Total"), projected=False) == 300
+    assert lifting_table_points(e, MeetSetup(formula="Total", in_kg=False), projected=False) == kg2lbs(300)
 
 
 def test_lifting_table_points_score_the_first_event_or_sbd():
     e = full(1, 200, 100, 250, events=(), bodyweight_kg=83.0)
-    gl = lifting_table_points(e, Meet(formula="IPF GL Points"), projected=True)
+    gl = lifting_table_points(e, MeetSetup(formula="IPF GL Points"), projected=True)
     assert gl == get_points("IPF GL Points", "M", "Sleeves", "SBD", 83.0, 550, True)
     assert gl != get_points("IPF GL Points", "M", "Sleeves", "B", 83.0, 550, True)
 
@@ -366,7 +366,7 @@ def test_lifting_table_points_score_the_first_event_or_sbd():
 def test_category_points_score_the_final_event_total():
     e = full(1, 200, 100, 250, events=("SBD", "B"))
     bench = Category("M", "B", "Sleeves", "Open", "83")
-    assert category_points(e, bench, Meet(formula="Total")) == 100
+    assert category_points(e, bench, MeetSetup(formula="Total")) == 100
 
 
 def test_points_text_is_blank_for_zero_and_a_weight_for_total():

@@ -2,7 +2,7 @@
 
 Pure: a state dict in, plain JSON-able dicts out (no Tornado, no I/O). Every fact about
 the lifting order, current and next lifter, totals, places, points and plates comes from
-the OpenLifter rule modules next to this one; this module only chooses what each screen
+the OpenLifter rules (``openlifter.rules``); this module only chooses what each screen
 needs and formats it in the meet's units. The state is whatever the updating browsers
 have sent so far, so every function accepts a half-filled state ({} included) and never
 raises on odd data.
@@ -17,17 +17,17 @@ import dataclasses
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
-from openlifter.views.barload import LoadedPlate, bar_weight_for_lift, left_card_loadings, plate_views, select_plates
-from openlifter.views.lifting_order import (
+from openlifter.rules.barload import LoadedPlate, bar_weight_for_lift, left_card_loadings, plate_views, select_plates
+from openlifter.rules.lifting_order import (
     LiftingOrder,
     entries_in_flight,
     flights_on_platform,
     get_lifting_order,
     use_projected_totals,
 )
-from openlifter.views.model import MAX_ATTEMPTS, Entry, Lifting, Meet, entries_from_state, lifting_from_state, meet_from_state
-from openlifter.views.points import get_points
-from openlifter.views.results import (
+from openlifter.rules.model import MAX_ATTEMPTS, Entry, Lifting, MeetSetup, entries_from_state, lifting_from_state, meet_from_state
+from openlifter.rules.points import get_points
+from openlifter.rules.results import (
     GUEST_PLACE,
     CategoryResults,
     best3_kg,
@@ -41,7 +41,7 @@ from openlifter.views.results import (
     projected_event_total_kg,
     projected_total_kg,
 )
-from openlifter.views.units import (
+from openlifter.rules.units import (
     display_weight,
     display_weight_in_units,
     display_weight_one_place,
@@ -74,22 +74,22 @@ def _ordinal(n: int) -> str:
 # ---- units -------------------------------------------------------------------------------
 
 
-def _unit(meet: Meet) -> str:
+def _unit(meet: MeetSetup) -> str:
     return "kg" if meet.in_kg else "lb"
 
 
-def _alt_unit(meet: Meet) -> str | None:
+def _alt_unit(meet: MeetSetup) -> str | None:
     if not meet.show_alternate_units:
         return None
     return "lb" if meet.in_kg else "kg"
 
 
-def _table_weight(kg: float, meet: Meet) -> str:
+def _table_weight(kg: float, meet: MeetSetup) -> str:
     """A weight as the lifting table prints it (meet unit, up to two decimals)."""
     return display_weight_in_units(kg, meet.in_kg)
 
 
-def _big_weight(kg: float, meet: Meet) -> dict[str, Any]:
+def _big_weight(kg: float, meet: MeetSetup) -> dict[str, Any]:
     """The attempt weight as the left card prints it: both units truncated to one decimal."""
     main = kg if meet.in_kg else kg2lbs(kg)
     alt = kg2lbs(kg) if meet.in_kg else kg
@@ -103,18 +103,18 @@ def _big_weight(kg: float, meet: Meet) -> dict[str, Any]:
     }
 
 
-def _class_label(text: str, meet: Meet) -> str:
+def _class_label(text: str, meet: MeetSetup) -> str:
     """"−93 kg" for a class limit, "120+ kg" for the open-ended class, "" for none."""
     if not text:
         return ""
     return f"{text} {_unit(meet)}" if text.endswith("+") else f"\u2212{text} {_unit(meet)}"
 
 
-def _weight_class_text(entry: Entry, meet: Meet) -> str:
+def _weight_class_text(entry: Entry, meet: MeetSetup) -> str:
     return _class_label(weight_class_in_units(meet.weight_classes_for_sex(entry.sex), entry.bodyweight_kg, meet.in_kg), meet)
 
 
-def _category_class_text(weight_class_str: str, meet: Meet) -> str:
+def _category_class_text(weight_class_str: str, meet: MeetSetup) -> str:
     if not weight_class_str:
         return ""
     return _class_label(weight_class_str if meet.in_kg else wtcls_str_kg2lbs(weight_class_str), meet)
@@ -123,7 +123,7 @@ def _category_class_text(weight_class_str: str, meet: Meet) -> str:
 # ---- meet and platforms --------------------------------------------------------------------
 
 
-def _meet_info(meet: Meet) -> dict[str, Any]:
+def _meet_info(meet: MeetSetup) -> dict[str, Any]:
     return {
         "name": meet.name,
         "federation": meet.federation,
@@ -145,7 +145,7 @@ def meet_info(state: Any) -> dict[str, Any]:
     return _meet_info(meet_from_state(state))
 
 
-def _platform_pairs(meet: Meet, entries: Iterable[Entry], lifting: Lifting) -> list[tuple[int, int]]:
+def _platform_pairs(meet: MeetSetup, entries: Iterable[Entry], lifting: Lifting) -> list[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
     days = max(1, min(meet.length_days, MAX_DAYS))
     for day in range(1, days + 1):
@@ -218,7 +218,7 @@ def _inferred_group(entries: Sequence[Entry], day: int, platform: int) -> tuple[
 # ---- lifters ---------------------------------------------------------------------------------
 
 
-def _attempt_cells(entry: Entry, lift: str, count: int, meet: Meet) -> list[dict[str, Any]]:
+def _attempt_cells(entry: Entry, lift: str, count: int, meet: MeetSetup) -> list[dict[str, Any]]:
     weights, statuses = entry.weights(lift), entry.statuses(lift)
     cells = []
     for i in range(count):
@@ -233,7 +233,7 @@ def _attempt_cells(entry: Entry, lift: str, count: int, meet: Meet) -> list[dict
     return cells
 
 
-def _best_cell(entry: Entry, lift: str, meet: Meet) -> dict[str, Any]:
+def _best_cell(entry: Entry, lift: str, meet: MeetSetup) -> dict[str, Any]:
     """The Best column: the best good lift of attempts 1-3, else the lightest miss (red)."""
     best = best3_kg(entry, lift)
     if best > 0:
@@ -245,7 +245,7 @@ def _best_cell(entry: Entry, lift: str, meet: Meet) -> dict[str, Any]:
     return {"kg": 0.0, "text": "", "result": "none"}
 
 
-def _lifter(entry: Entry, meet: Meet) -> dict[str, Any]:
+def _lifter(entry: Entry, meet: MeetSetup) -> dict[str, Any]:
     """Who a lifter is, as the graphics print it."""
     return {
         "id": entry.id,
@@ -276,7 +276,7 @@ class _Scoring:
     projected: bool
     results: list[CategoryResults]
 
-    def facts(self, entry: Entry, meet: Meet) -> dict[str, Any]:
+    def facts(self, entry: Entry, meet: MeetSetup) -> dict[str, Any]:
         total = projected_total_kg(entry) if self.projected else final_total_kg(entry)
         points = lifting_table_points(entry, meet, self.projected)
         return {
@@ -300,7 +300,7 @@ def _safe_color(color: str) -> str:
     return color if _COLOR.fullmatch(color) else _FALLBACK_PLATE_COLOR
 
 
-def _plates(loading: Sequence[LoadedPlate], meet: Meet) -> list[dict[str, Any]]:
+def _plates(loading: Sequence[LoadedPlate], meet: MeetSetup) -> list[dict[str, Any]]:
     return [
         {
             "label": view.label,
@@ -319,7 +319,7 @@ def _plates(loading: Sequence[LoadedPlate], meet: Meet) -> list[dict[str, Any]]:
     ]
 
 
-def _bar_load(meet: Meet, lift: str, kg: float, loading: Sequence[LoadedPlate], rack: str) -> dict[str, Any]:
+def _bar_load(meet: MeetSetup, lift: str, kg: float, loading: Sequence[LoadedPlate], rack: str) -> dict[str, Any]:
     bar_kg = bar_weight_for_lift(meet, lift)
     per_side = [p.weight_any for p in loading if p.weight_any > 0]
     return {
@@ -370,7 +370,7 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
 
 
 def _lifting_view(
-    meet: Meet, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: dict[bool, _Scoring],
+    meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: dict[bool, _Scoring],
     flight: str | None = None, lift: str | None = None,
 ) -> dict[str, Any]:
     follows_table = (day, platform) == (table.day, table.platform) and flight is None and lift is None
@@ -450,7 +450,7 @@ def _lifting_view(
     }
 
 
-def _scoring(entries: Sequence[Entry], meet: Meet) -> dict[bool, _Scoring]:
+def _scoring(entries: Sequence[Entry], meet: MeetSetup) -> dict[bool, _Scoring]:
     return {p: _Scoring(p, get_results(entries, meet, projected=p)) for p in (True, False)}
 
 
@@ -476,7 +476,7 @@ def category_key(sex: str, event: str, equipment: str, division: str, weight_cla
     return "|".join((sex, event, equipment, division, weight_class))
 
 
-def _standings(entries: Sequence[Entry], meet: Meet, projected: bool, results: list[CategoryResults]) -> dict[str, Any]:
+def _standings(entries: Sequence[Entry], meet: MeetSetup, projected: bool, results: list[CategoryResults]) -> dict[str, Any]:
     categories = []
     for result in results:
         c = result.category

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import Iterable, Sequence
 
-from openlifter.views.lifting_order import compare_entries_by_attempt, use_projected_totals
-from openlifter.views.model import MAX_ATTEMPTS, Entry, Meet, js_string_compare
-from openlifter.views.points import display_points, get_points
-from openlifter.views.units import display_weight, weight_class_str
+from openlifter.rules.lifting_order import compare_entries_by_attempt, use_projected_totals
+from openlifter.rules.model import MAX_ATTEMPTS, Entry, MeetSetup, js_string_compare
+from openlifter.rules.points import display_points, get_points
+from openlifter.rules.units import display_weight, weight_class_str
 
 SEX_ORDER = ("F", "M", "Mx")
 EVENT_ORDER = ("SBD", "BD", "SB", "SD", "S", "B", "D")
@@ -195,7 +195,7 @@ def results_equipment(equipment: str, combine_sleeves_and_wraps: bool, combine_s
     return equipment
 
 
-def entry_categories(entry: Entry, meet: Meet) -> list[Category]:
+def entry_categories(entry: Entry, meet: MeetSetup) -> list[Category]:
     """One category per (division x event); no divisions means division ""."""
     wcls = weight_class_str(meet.weight_classes_for_sex(entry.sex), entry.bodyweight_kg)
     equipment = results_equipment(entry.equipment, meet.combine_sleeves_and_wraps, meet.combine_single_and_multi)
@@ -298,7 +298,7 @@ def sort_category_results(results: Iterable[CategoryResults]) -> list[CategoryRe
     return sorted(results, key=cmp_to_key(lambda a, b: compare_categories(a.category, b.category)))
 
 
-def get_results(entries: Iterable[Entry], meet: Meet, projected: bool = False) -> list[CategoryResults]:
+def get_results(entries: Iterable[Entry], meet: MeetSetup, projected: bool = False) -> list[CategoryResults]:
     """Every category present, in presentation order, each with its entries and places.
 
     ``projected`` ranks by projected totals (the lifting table before
@@ -349,7 +349,7 @@ def lifting_table_place(entry: Entry, results: Sequence[CategoryResults]) -> str
     return ""
 
 
-def lifting_table_places(entries: Sequence[Entry], meet: Meet, lift: str, attempt_one_indexed: int) -> dict[int, str]:
+def lifting_table_places(entries: Sequence[Entry], meet: MeetSetup, lift: str, attempt_one_indexed: int) -> dict[int, str]:
     """Place cell per entry id, ranking all ``entries`` as the fork's lifting table does."""
     results = get_results(entries, meet, projected=use_projected_totals(lift, attempt_one_indexed))
     return {e.id: lifting_table_place(e, results) for e in entries}
@@ -385,7 +385,7 @@ def opl_place(entry: Entry, event: str, place: int) -> str:
 # Points.
 
 
-def lifting_table_points(entry: Entry, meet: Meet, projected: bool) -> float:
+def lifting_table_points(entry: Entry, meet: MeetSetup, projected: bool) -> float:
     """Points column of the lifting table: the (projected or final) full total, first event or SBD."""
     total = projected_total_kg(entry) if projected else final_total_kg(entry)
     event = entry.events[0] if entry.events else "SBD"
@@ -399,7 +399,7 @@ def points_text(points: float, formula: str) -> str:
     return display_weight(points) if formula == "Total" else display_points(points)
 
 
-def category_points(entry: Entry, category: Category, meet: Meet) -> float:
+def category_points(entry: Entry, category: Category, meet: MeetSetup) -> float:
     """Points for the results page and CSV: final event total of the category's event, raw equipment."""
     total = final_event_total_kg(entry, category.event)
     return get_points(meet.formula, entry.sex, entry.equipment, category.event, entry.bodyweight_kg, total, meet.in_kg)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import Iterable, Sequence
 
-from openlifter.views.model import MAX_ATTEMPTS, Entry, Lifting, js_string_compare, js_string_key
+from openlifter.rules.model import MAX_ATTEMPTS, Entry, Lifting, js_string_compare, js_string_key
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from display_states import declare, demo_state, mark
-from openlifter.views.lifting_order import entries_in_flight, get_lifting_order
-from openlifter.views.live import bar_load, compute_views, lifting_view, meet_info, platforms, standings
-from openlifter.views.model import Lifting, entries_from_state
-from openlifter.views.points import display_points, get_points
-from openlifter.views.units import kg2lbs
+from openlifter.rules.lifting_order import entries_in_flight, get_lifting_order
+from openlifter.views.derive import bar_load, compute_views, lifting_view, meet_info, platforms, standings
+from openlifter.rules.model import Lifting, entries_from_state
+from openlifter.rules.points import display_points, get_points
+from openlifter.rules.units import kg2lbs
 
 ERIK, OSKAR, PIETER, LARS, JONAS, MAGNUS, ZOE, HENRIK, MAJA = 5007, 5004, 5002, 5003, 5001, 5000, 5005, 5006, 5013
 
