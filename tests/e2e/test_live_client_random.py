@@ -88,6 +88,8 @@ async def run_scenario(seed: int, browser, server) -> None:
 
         for name in names:
             await proxies[name].restore()
+            # After many failed attempts the next one may be 15 s away: come back now.
+            await pages[name].js("() => window.dispatchEvent(new Event('online'))")
         for _ in range(2):  # answers to late edits trigger nothing new, but relays may lag
             for name in names:
                 await pages[name].flush(timeout=20)
