@@ -101,3 +101,8 @@ test("the store wrapper applies LIVE_APPLY slices and passes other actions throu
   assert.equal(applied.registration, SAMPLE.registration);
   assert.equal(reducer(SAMPLE, { type: "SET_FLIGHT", flight: "C" }).lifting.flight, "C");
 });
+
+test("a lifting slice without a day and platform is not shared", () => {
+  const after = { ...SAMPLE, lifting: { ...SAMPLE.lifting, day: undefined, flight: "C" } };
+  assert.deepEqual(liveEdits(SAMPLE, after), []);
+});
