@@ -2,7 +2,9 @@
 
 ``ClientSession`` is the pure state machine: a canonical log (what the server accepted,
 in seq order), a pending log (local edits not yet answered), the canonical state, and the
-frames to send for each event. ``LiveClient`` runs a session over a real WebSocket,
+frames to send for each event. A pending edit under ``registration.entries[i]`` follows its
+lifter's id when entries move (SPEC section 6), as the JavaScript client
+(``static/js/live/``) does. ``LiveClient`` runs a session over a real WebSocket,
 buffering while offline and resyncing on reconnect. Tests drive the server with it, and
 ``openlifter-live-upload`` uses it to make a saved ``.openlifter`` file live.
 """
