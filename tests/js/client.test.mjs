@@ -136,3 +136,13 @@ test("when storage keeps failing, edits still go out (and an error says why)", a
   client._socket = null;
   client.close();
 });
+
+test("with many pending edits a relay still shows beneath them, and they stay on top", async () => {
+  const { client } = await offline();
+  for (let i = 0; i < 40; i++) client.edit(`registration.entries[${i}].lot`, i);
+  frame(client, relay([1, "registration.entries[3]", { name: "Remote", lot: 99 }], [2, "meet.name", "Open"]));
+  assert.deepEqual(client.state.registration.entries[3], { name: "Remote", lot: 3 });
+  assert.equal(client.state.meet.name, "Open");
+  assert.equal(client.state.registration.entries[39].lot, 39);
+  client.close();
+});
