@@ -6,9 +6,11 @@ from typing import Any, Callable
 
 import tornado.web
 
+from openlifter.handlers.base import CrossOrigin
 from openlifter.handlers.display import DisplayAccess
 from openlifter.meet.live import LiveMeet
 from openlifter.views.derive import MeetViews
+from openlifter.rules.oplcsv import export_opl_csv
 from openlifter.views.pages import encode
 from openlifter.views.publisher import Publishers
 
@@ -21,21 +23,27 @@ def public_state(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
+class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
     def initialize(self, what: str, publishers: Publishers) -> None:
         self.what = what
         self.publishers = publishers
 
     async def get(self, meet_id_text: str) -> None:
         live = await self.display_meet(meet_id_text)
+        views = await self.publishers.of(live).current()  # durable, at least at today's head
         # Under the meet's lock no commit is half done: only durable state is served.
         async with live.lock:
-            views = self.publishers.of(live).views()
             body = ANSWERS[self.what](self, live, views)
         self.no_store()
-        self.set_header("Access-Control-Allow-Origin", "*")
+        self.allow_origin()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.write(encode({"meetId": live.meet_id, "seq": views.seq, **body}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Integrations read JSON, also when refused (no traceback, no data)."""
+        self.allow_origin()
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(encode({"error": self._reason, "status": status_code}))
 
     def lifting(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
         day, platform = self.get_query_argument("day", None), self.get_query_argument("platform", None)
@@ -56,4 +64,6 @@ ANSWERS: dict[str, Callable[[ApiHandler, LiveMeet, MeetViews], dict[str, Any]]] 
     "lifting": ApiHandler.lifting,
     "standings": lambda handler, live, views: {"standings": views.standings},
     "views": lambda handler, live, views: {"views": views.to_json()},
+    # What the director checks before publishing: the server's CSV of the durable state.
+    "opl-csv": lambda handler, live, views: {"seq": live.meet.head, "oplCsv": export_opl_csv(live.meet.state)},
 }

@@ -4,7 +4,7 @@ feed refreshes.
 A page is a set of named fragments. Each fragment is one Jinja partial, rendered inside
 the full page on GET and alone for the feed, so no markup exists twice (and none in
 JavaScript). A ``PageSpec`` is the normalized, hashable form of a page's URL parameters:
-displays with equal specs share one rendered frame per meet change.
+displays with equal specs share one rendered frame per meet change (``feed.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
 import jinja2
@@ -23,19 +23,23 @@ OVERLAY = "overlay"
 SCOREBOARD = "scoreboard"
 JSON_FEED = "json"
 
-# Overlay parts, in page order: part name -> partial.
-OVERLAY_PARTS: dict[str, str] = {
-    "standings": "partials/standings_panel.html",
-    "next": "partials/next_lifters.html",
-    "bar": "partials/bar_panel.html",
-    "lowerthird": "partials/lower_third.html",
-}
-OVERLAY_PART_TITLES = {
-    "lowerthird": "Current lifter (lower third)",
-    "next": "Next lifters",
-    "bar": "Bar loading",
-    "standings": "Division standings",
-}
+
+
+@dataclasses.dataclass(frozen=True)
+class OverlayPart:
+    name: str  # as in ?parts=
+    title: str  # as listed to people
+    template: str  # the partial, used by the page and by the feed's fragments
+
+
+# The overlay parts, listed once, in page order (a later part stacks over an earlier one).
+# ?parts=, the fragments, the index page's links and its help text all come from here.
+OVERLAY_PARTS: tuple[OverlayPart, ...] = (
+    OverlayPart("standings", "Division standings", "partials/standings_panel.html"),
+    OverlayPart("next", "Next lifters", "partials/next_lifters.html"),
+    OverlayPart("bar", "Bar loading", "partials/bar_panel.html"),
+    OverlayPart("lowerthird", "Current lifter (lower third)", "partials/lower_third.html"),
+)
 SCOREBOARD_PARTS: dict[str, str] = {
     "header": "partials/sb_header.html",
     "current": "partials/sb_current.html",
@@ -45,11 +49,6 @@ SCOREBOARD_PARTS: dict[str, str] = {
 DEFAULT_PARTS = ("lowerthird",)
 MAX_NEXT = 8
 MAX_ROWS = 20
-
-# Feed messages (server to display).
-VIEW_UPDATE = "VIEW_UPDATE"
-MEET_VIEWS = "MEET_VIEWS"
-
 
 @dataclasses.dataclass(frozen=True)
 class PageSpec:
@@ -69,7 +68,7 @@ class PageSpec:
 
     def fragments(self) -> dict[str, str]:
         if self.kind == OVERLAY:
-            return {part: OVERLAY_PARTS[part] for part in OVERLAY_PARTS if part in self.parts}
+            return {part.name: part.template for part in OVERLAY_PARTS if part.name in self.parts}
         if self.kind == SCOREBOARD:
             return dict(SCOREBOARD_PARTS)
         return {}
@@ -113,7 +112,8 @@ def parse_spec(kind: str, args: Mapping[str, str]) -> PageSpec:
     """A spec from URL parameters (one string each); anything unusable gets the default."""
     if kind not in (OVERLAY, SCOREBOARD):
         return PageSpec(JSON_FEED)
-    parts = tuple(p for p in OVERLAY_PARTS if p in {x.strip().lower().replace("-", "") for x in args.get("parts", "").split(",")})
+    wanted = {x.strip().lower().replace("-", "") for x in args.get("parts", "").split(",")}
+    parts = tuple(part.name for part in OVERLAY_PARTS if part.name in wanted)
     units = args.get("units", "meet")
     return PageSpec(
         kind=kind,
@@ -236,14 +236,6 @@ def encode(message: dict[str, Any]) -> str:
         return json.dumps(_finite(message), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def view_update(seq: int, kind: str, fragments: dict[str, str]) -> dict[str, Any]:
-    return {"msgType": VIEW_UPDATE, "seq": seq, "view": kind, "fragments": fragments}
-
-
-def meet_views(seq: int, views: dict[str, Any]) -> dict[str, Any]:
-    return {"msgType": MEET_VIEWS, "seq": seq, "views": views}
-
-
 class Renderer:
     """The one ``render_template`` (Jupyter's idea): the shared Jinja environment plus the
     namespace every template gets (base URL, static URLs)."""
@@ -258,12 +250,6 @@ class Renderer:
     def fragments(self, spec: PageSpec, views: MeetViews) -> dict[str, str]:
         context = page_context(views, spec)
         return {name: self.render_template(template, **context) for name, template in spec.fragments().items()}
-
-    def frame(self, spec: Hashable, views: MeetViews) -> str:
-        """The feed frame for a spec: rendered fragments for a page, the views as JSON otherwise."""
-        if isinstance(spec, PageSpec) and spec.kind in (OVERLAY, SCOREBOARD):
-            return encode(view_update(views.seq, spec.kind, self.fragments(spec, views)))
-        return encode(meet_views(views.seq, views.to_json()))
 
 
 def static_url_maker(prefix: str, versions: Mapping[str, str]) -> Callable[[str], str]:
@@ -286,7 +272,7 @@ def _url(page_base: str, path: str, key: str, params: Mapping[str, str]) -> str:
 def index_sections(views: MeetViews, page_base: str, key: str) -> list[dict[str, Any]]:
     """The index page's link lists: one section following the scoring table, one per
     platform, and the JSON API. ``page_base`` is the absolute URL of the meet's folder."""
-    all_parts = ",".join(("lowerthird", "next", "bar", "standings"))
+    all_parts = ",".join(part.name for part in reversed(OVERLAY_PARTS))
     targets: list[tuple[str, str, dict[str, str]]] = [
         ("Follow the scoring table", "These follow whichever platform the scoring table is on.", {}),
     ]
@@ -296,9 +282,9 @@ def index_sections(views: MeetViews, page_base: str, key: str) -> list[dict[str,
     for title, note, where in targets:
         links = [{"title": "Venue scoreboard", "url": _url(page_base, "scoreboard", key, where)}]
         links.append({"title": "Overlay: all parts", "url": _url(page_base, "overlay", key, {**where, "parts": all_parts})})
-        for part in ("lowerthird", "next", "bar", "standings"):
-            label = f"Overlay: {OVERLAY_PART_TITLES[part].lower()}"
-            links.append({"title": label, "url": _url(page_base, "overlay", key, {**where, "parts": part})})
+        for part in reversed(OVERLAY_PARTS):  # the part on top first
+            label = f"Overlay: {part.title.lower()}"
+            links.append({"title": label, "url": _url(page_base, "overlay", key, {**where, "parts": part.name})})
         sections.append({"title": title, "note": note, "links": links})
     api = [
         {"title": "Materialized state", "url": _url(page_base, "api/state", key, {})},
