@@ -179,6 +179,7 @@ def test_a_whole_flight_runs_from_the_console_while_weigh_in_enters_and_an_overl
         await weigh_in.wait_until("document.body.dataset.editsWaiting === '0'", 10)
         # Melkor (Mx) weighs 103.1: above the 102.4 class, so in the Mx +102.4 class.
         assert (await weigh_in.js("document.querySelector(\"[data-entry='5028'] [data-class]\").textContent")) == "102.4+ kg"
+        await weigh_in.shoot_as_is("weigh-in-phone-412x915")
         await weigh_in.shoot("weigh-in")
 
         table = await open_table(browser, origin, meet_id, 1)
@@ -359,7 +360,10 @@ def test_every_console_page_has_a_screenshot_at_laptop_and_tablet_size(server_pr
         await director.shoot("table-attempt-dialog")
         visitor = await ConsolePage.open(browser, origin, "visitor")
         await visitor.goto(f"console/join?meet={meet_id}")
+        assert await visitor.js("document.querySelector('[data-known]').hidden")
         await visitor.shoot("join")
+        await director.goto(f"console/join?meet={meet_id}")
+        assert await director.js("document.querySelector('[data-known-list] a').textContent") == "Open as Meet director"
         for page in (director, visitor):
             assert page.problems == []
             for width in (1280, 1024):
