@@ -66,7 +66,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, extra_args: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     repo = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENLIFTER_") and k != "PORT"}
     command = [
@@ -75,6 +75,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "--bcrypt-rounds", "4", "--log-level", "WARNING", "--log-format", "json",
         "--max-pending-messages", "100000",
         "--creates-per-minute", "100000",  # every benchmark meet is created from this host
+        *extra_args,
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=repo, env=env)
     deadline = time.monotonic() + 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from pathlib import Path
@@ -25,6 +26,7 @@ from openlifter.meet.registry import MeetRegistry
 from openlifter.metrics import ServerMetrics
 from openlifter.protocol.schema import Limits
 from openlifter.storage.executor import StorageExecutor
+from openlifter.views.feed import feed_for
 from openlifter.views.pages import Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
 
@@ -88,7 +90,7 @@ def make_app(config: Config) -> tornado.web.Application:
     templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
     static_url = static_url_maker(base + "static/", static_versions(STATIC_DIR))
     renderer = Renderer(templates, {"base_url": base, "static_url": static_url})
-    publishers = Publishers(renderer.frame, config.feed_coalesce_seconds)
+    publishers = Publishers(functools.partial(feed_for, renderer), config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)

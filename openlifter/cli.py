@@ -62,6 +62,7 @@ async def serve(argv: list[str] | None = None) -> int:
     if unloader is not None:
         unloader.stop()
     app.settings["openlifter_sockets"].close_all(CLOSE_GOING_AWAY, "server shutting down")
+    app.settings["openlifter_publishers"].close()  # no view work after this point
     await app.settings["openlifter_registry"].close()
     await asyncio.sleep(0.1)  # let the close frames go out
     app.settings["openlifter_io"].shutdown()

@@ -103,7 +103,7 @@ class Config:
     max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
     max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
-    max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard) before it is closed; each frame is a whole snapshot, so a lagging display reconnects and resyncs.", _positive)
+    max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard, JSON feed) before it is closed; it reconnects and resyncs from a snapshot.", _positive)
     max_in_flight_bytes: int = option(16 * 1024 * 1024, "Bytes of one connection's UPDATE_INIT frames waiting in its meet before the server stops reading from that connection (one frame alone may be larger).", _positive)
     pull_page_size: int = option(500, "Most updates in one SERVER_PULL page.", _positive)
     pull_page_bytes: int = option(1024 * 1024, "Most bytes of updates in one SERVER_PULL page (a page holds at least one update).", _positive)

@@ -1,6 +1,9 @@
 // OpenLifter Live display pages: follow the meet over the display feed.
-// The server sends whole rendered fragments (the same Jinja partials the page was built
-// from); this script only swaps them in, reconnects with backoff, and scales overlays.
+// The server sends rendered fragments (the same Jinja partials the page was built from):
+// all of them in the snapshot after connecting, then only those that changed, each frame
+// from the page's seq ("fromSeq") to a new one. This script swaps them in, reconnects
+// (and so resyncs) when a frame does not follow on from its seq, reconnects with backoff,
+// keeps the server's clock offset (serverTime) and scales overlays.
 (function () {
   "use strict";
   var body = document.body;
@@ -35,15 +38,22 @@
     }
   }
 
+  // Returns false when the frame does not follow on from the page's seq: resync.
   function apply(message) {
-    if (message.msgType !== "VIEW_UPDATE") return;
+    if (typeof message.serverTime === "number") {
+      body.setAttribute("data-clock-offset", String(message.serverTime - Date.now()));
+    }
+    if (message.msgType !== "VIEW_UPDATE") return true;
+    var seq = body.getAttribute("data-seq");
+    if (message.fromSeq !== undefined && String(message.fromSeq) !== seq) return false;
     // The page was rendered at this seq already (the snapshot sent on connect): keep it.
-    if (String(message.seq) === body.getAttribute("data-seq")) return;
+    if (String(message.seq) === seq) return true;
     var fragments = message.fragments || {};
     for (var name in fragments) {
       if (Object.prototype.hasOwnProperty.call(fragments, name)) swap(name, fragments[name]);
     }
     body.setAttribute("data-seq", String(message.seq));
+    return true;
   }
 
   function connect() {
@@ -57,10 +67,15 @@
     socket.onmessage = function (event) {
       delay = 500; // a working feed resets the backoff
       body.setAttribute("data-live", "1");
+      var followsOn = true;
       try {
-        apply(JSON.parse(event.data));
+        followsOn = apply(JSON.parse(event.data));
       } catch (e) {
         if (window.console) console.error("bad feed frame", e);
+      }
+      if (!followsOn) {
+        delay = 0; // missed a frame: reconnect at once for a snapshot
+        socket.close();
       }
     };
     socket.onclose = function () {
@@ -71,7 +86,7 @@
 
   function retry() {
     var wait = delay * (0.75 + Math.random() * 0.5);
-    delay = Math.min(MAX_DELAY, delay * 2);
+    delay = Math.min(MAX_DELAY, Math.max(500, delay * 2));
     setTimeout(connect, wait);
   }
 

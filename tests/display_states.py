@@ -84,6 +84,54 @@ def demo_state() -> dict[str, Any]:
     }
 
 
+DIVISIONS = ["Open", "Juniors", "Sub-Juniors", "Masters 1", "Masters 2", "Masters 3"]
+BODYWEIGHTS = {  # one lifter in each class of the demo meet
+    "M": [58.2, 65.1, 73.4, 82.0, 92.3, 104.1, 119.0, 128.5],
+    "F": [46.5, 51.8, 56.4, 62.7, 68.9, 75.5, 83.2, 90.1],
+    "Mx": [72.0, 95.5],
+}
+
+
+def national_state(lifters: int, platforms: int = 3, flights: int = 5, days: int = 1) -> dict[str, Any]:
+    """A national meet: the demo lifters cloned ``lifters`` times over, spread over ``days``
+    days of ``platforms`` platforms with ``flights`` flights each, every platform's table
+    on its flight A squats (``live.lifting.d<day>p<platform>``). Divisions, equipment, classes, lots and
+    openers vary as in a real national meet (about 200 categories), so the lifting order,
+    classes and places are not all ties."""
+    state = demo_state()
+    template = demo_entries()
+    entries = []
+    for n in range(lifters):
+        entry = copy.deepcopy(template[n % len(template)])
+        spread = (n * 7919) % 97  # deterministic, well mixed
+        entry["id"] = 10000 + n
+        entry["name"] = f"{entry['name']} {n}"
+        entry["day"] = 1 + (n * days) // lifters
+        entry["platform"] = 1 + n % platforms
+        entry["flight"] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n // platforms) % flights]
+        entry["lot"] = 1 + spread
+        entry["divisions"] = [DIVISIONS[(n // 7) % len(DIVISIONS)]]
+        entry["equipment"] = "Single-ply" if spread % 4 == 0 else "Sleeves"
+        classes = BODYWEIGHTS[entry["sex"]]
+        entry["bodyweightKg"] = classes[(n // 3) % len(classes)]
+        entry["squatKg"] = [w + 2.5 * (spread % 9) if w else 0 for w in entry["squatKg"]]
+        entry["benchKg"][0] += 2.5 * (spread % 7)
+        entry["deadliftKg"][0] += 2.5 * (spread % 11)
+        entries.append(entry)
+    state["meet"]["divisions"] = list(DIVISIONS)
+    state["meet"]["lengthDays"] = days
+    state["meet"]["platformsOnDays"] = [platforms] * days
+    state["registration"] = {
+        "nextEntryId": 10000 + lifters,
+        "entries": entries,
+        "lookup": {str(e["id"]): i for i, e in enumerate(entries)},
+    }
+    state["live"] = {"lifting": {
+        f"d{d}p{p}": dict(state["lifting"], day=d, platform=p) for d in range(1, days + 1) for p in range(1, platforms + 1)
+    }}
+    return state
+
+
 def entry_index(state: dict[str, Any], entry_id: int) -> int:
     return state["registration"]["lookup"][str(entry_id)]
 

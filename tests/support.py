@@ -57,6 +57,7 @@ def config(data_dir: Path, config_overrides: dict[str, Any]) -> Config:
 def app(config: Config):
     application = make_app(config)
     yield application
+    application.settings["openlifter_publishers"].close()
     application.settings["openlifter_io"].shutdown()
     application.settings["openlifter_registry"].close_files()
 

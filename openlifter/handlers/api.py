@@ -29,9 +29,9 @@ class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
 
     async def get(self, meet_id_text: str) -> None:
         live = await self.display_meet(meet_id_text)
+        views = await self.publishers.of(live).current()  # durable, at least at today's head
         # Under the meet's lock no commit is half done: only durable state is served.
         async with live.lock:
-            views = self.publishers.of(live).views()
             body = ANSWERS[self.what](self, live, views)
         self.no_store()
         self.set_header("Access-Control-Allow-Origin", "*")

@@ -26,7 +26,7 @@ class PageHandler(DisplayAccess, tornado.web.RequestHandler):
 
     async def get(self, meet_id_text: str) -> None:
         live = await self.display_meet(meet_id_text)
-        views = self.publishers.of(live).views()
+        views = await self.publishers.of(live).current()
         self.no_store()
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if self.kind == "index":

@@ -17,7 +17,6 @@ for them and the rule modules reproduce it.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -438,29 +437,3 @@ def lifting_from_state(state: Any) -> Lifting:
 def platform_lifting_key(day: int, platform: int) -> str:
     """Where a platform's scoring table shares its lifting state (SPEC 4.1): ``live.lifting.d1p2``."""
     return f"d{day}p{platform}"
-
-
-def platform_liftings_from_state(state: Any) -> dict[tuple[int, int], Lifting]:
-    """Each platform's shared ``live.lifting.d<day>p<platform>`` (the whole OpenLifter
-    ``lifting`` object of that platform's table), keyed by (day, platform).
-
-    The key names the platform, whatever day/platform the object itself says, so a
-    table can never steer another platform's view.
-    """
-    shared = _mapping(_mapping(_mapping(state).get("live")).get("lifting"))
-    out: dict[tuple[int, int], Lifting] = {}
-    for key, raw in shared.items():
-        match = _PLATFORM_KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is None or not isinstance(raw, Mapping):
-            continue
-        day, platform = int(match.group(1)), int(match.group(2))
-        lifting = lifting_from_json(raw)
-        out[(day, platform)] = Lifting(
-            day=day, platform=platform, flight=lifting.flight, lift=lifting.lift,
-            override_attempt=lifting.override_attempt, override_entry_id=lifting.override_entry_id,
-            column_division_width_px=lifting.column_division_width_px,
-        )
-    return out
-
-
-_PLATFORM_KEY = re.compile(r"d([1-9][0-9]{0,3})p([1-9][0-9]{0,3})")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cmp_to_key
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from openlifter.rules.lifting_order import compare_entries_by_attempt, use_projected_totals
 from openlifter.rules.model import MAX_ATTEMPTS, Entry, MeetSetup, js_string_compare
@@ -325,13 +325,13 @@ def get_results(entries: Iterable[Entry], meet: MeetSetup, projected: bool = Fal
 # Place labels for each screen.
 
 
-def lifting_table_place(entry: Entry, results: Sequence[CategoryResults]) -> str:
+def lifting_table_place_by(entry: Entry, place_in_division: Callable[[Entry, str], int | None]) -> str:
     """The lifting table's Place cell.
 
     Blank without a final total (even while totals are projected); "G" for a
     guest; otherwise the place in the first category, in presentation order,
-    of the entry's *first* division (so SBD wins over B); blank without a
-    division.
+    of the entry's *first* division (so SBD wins over B), which
+    ``place_in_division(entry, division)`` looks up; blank without a division.
     """
     if final_total_kg(entry) == 0:
         return ""
@@ -339,14 +339,23 @@ def lifting_table_place(entry: Entry, results: Sequence[CategoryResults]) -> str
         return GUEST_PLACE
     if not entry.divisions:
         return ""
-    first_division = entry.divisions[0]
-    for result in results:
-        if result.category.division != first_division:
-            continue
-        for placed in result.placed:
-            if placed.entry.id == entry.id:
-                return str(placed.place)
-    return ""
+    place = place_in_division(entry, entry.divisions[0])
+    return "" if place is None else str(place)
+
+
+def lifting_table_place(entry: Entry, results: Sequence[CategoryResults]) -> str:
+    """``lifting_table_place_by`` searching every category's results."""
+
+    def place_in_division(entry: Entry, division: str) -> int | None:
+        for result in results:
+            if result.category.division != division:
+                continue
+            for placed in result.placed:
+                if placed.entry.id == entry.id:
+                    return placed.place
+        return None
+
+    return lifting_table_place_by(entry, place_in_division)
 
 
 def lifting_table_places(entries: Sequence[Entry], meet: MeetSetup, lift: str, attempt_one_indexed: int) -> dict[int, str]:

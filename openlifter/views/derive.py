@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from openlifter.rules.barload import LoadedPlate, bar_weight_for_lift, left_card_loadings, plate_views, select_plates
 from openlifter.rules.lifting_order import (
@@ -31,9 +31,9 @@ from openlifter.rules.model import (
     Lifting,
     MeetSetup,
     entries_from_state,
+    lifting_from_json,
     lifting_from_state,
     meet_from_state,
-    platform_liftings_from_state,
 )
 from openlifter.rules.points import get_points
 from openlifter.rules.results import (
@@ -70,6 +70,7 @@ EVENT_LABELS = {
 MAX_DAYS = 14
 MAX_PLATFORMS_PER_DAY = 16
 UPCOMING_LIMIT = 10
+_LIVE_LIFTING_KEY = re.compile(r"d([1-9][0-9]{0,3})p([1-9][0-9]{0,3})")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}")
 _FALLBACK_PLATE_COLOR = "#575757"
 
@@ -132,7 +133,7 @@ def _category_class_text(weight_class_str: str, meet: MeetSetup) -> str:
 # ---- meet and platforms --------------------------------------------------------------------
 
 
-def _meet_info(meet: MeetSetup) -> dict[str, Any]:
+def setup_info(meet: MeetSetup) -> dict[str, Any]:
     return {
         "name": meet.name,
         "federation": meet.federation,
@@ -151,29 +152,50 @@ def _meet_info(meet: MeetSetup) -> dict[str, Any]:
 
 def meet_info(state: Any) -> dict[str, Any]:
     """The meet's name, place, units and formula."""
-    return _meet_info(meet_from_state(state))
+    return setup_info(meet_from_state(state))
 
 
-def _platform_pairs(
-    meet: MeetSetup, entries: Iterable[Entry], lifting: Lifting, shared: Iterable[tuple[int, int]] = (),
-) -> list[tuple[int, int]]:
-    pairs: set[tuple[int, int]] = {
-        (d, p) for d, p in shared if 1 <= d <= MAX_DAYS and 1 <= p <= MAX_PLATFORMS_PER_DAY
-    }
+Pair = tuple[int, int]  # (day, platform)
+
+
+def live_lifting_from_state(state: Any) -> dict[Pair, Lifting]:
+    """Each platform's own lifting state, ``live.lifting.d<day>p<platform>`` (SPEC 4.1): the
+    whole OpenLifter ``lifting`` object of that platform's scoring table. The key names the
+    day and platform, whatever the object says; keys of another shape are ignored."""
+    live = state.get("live") if isinstance(state, Mapping) else None
+    shared = live.get("lifting") if isinstance(live, Mapping) else None
+    if not isinstance(shared, Mapping):
+        return {}
+    out: dict[Pair, Lifting] = {}
+    for key, raw in shared.items():
+        match = _LIVE_LIFTING_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is not None and isinstance(raw, Mapping):
+            day, platform = int(match.group(1)), int(match.group(2))
+            out[(day, platform)] = dataclasses.replace(lifting_from_json(raw), day=day, platform=platform)
+    return out
+
+
+def _in_bounds(pair: Pair) -> bool:
+    return 1 <= pair[0] <= MAX_DAYS and 1 <= pair[1] <= MAX_PLATFORMS_PER_DAY
+
+
+def platform_pairs(meet: MeetSetup, entry_pairs: Iterable[Pair], lifting: Lifting, live: Iterable[Pair] = ()) -> list[Pair]:
+    """Every platform to show: those the setup declares, those entries use, the scoring
+    table's and those with a lifting state of their own (all within bounds)."""
+    pairs: set[Pair] = set()
     days = max(1, min(meet.length_days, MAX_DAYS))
     for day in range(1, days + 1):
         count = meet.platforms_on_days[day - 1] if day - 1 < len(meet.platforms_on_days) else 1
         for platform in range(1, max(1, min(count, MAX_PLATFORMS_PER_DAY)) + 1):
             pairs.add((day, platform))
-    for entry in entries:
-        if 1 <= entry.day <= MAX_DAYS and 1 <= entry.platform <= MAX_PLATFORMS_PER_DAY:
-            pairs.add((entry.day, entry.platform))
+    pairs.update(pair for pair in entry_pairs if _in_bounds(pair))
     if lifting.day >= 1 and lifting.platform >= 1:
         pairs.add((lifting.day, lifting.platform))
+    pairs.update(pair for pair in live if _in_bounds(pair))
     return sorted(pairs)
 
 
-def _platform_info(day: int, platform: int, lifting: Lifting) -> dict[str, Any]:
+def platform_info(day: int, platform: int, lifting: Lifting) -> dict[str, Any]:
     return {
         "day": day,
         "platform": platform,
@@ -187,8 +209,9 @@ def platforms(state: Any) -> list[dict[str, Any]]:
     """Every day/platform pair of the meet: those the setup declares, those entries use,
     and the one the scoring table is on (``isTable``)."""
     lifting = lifting_from_state(state)
-    pairs = _platform_pairs(meet_from_state(state), entries_from_state(state), lifting, platform_liftings_from_state(state))
-    return [_platform_info(d, p, lifting) for d, p in pairs]
+    entry_pairs = ((e.day, e.platform) for e in entries_from_state(state))
+    pairs = platform_pairs(meet_from_state(state), entry_pairs, lifting, live_lifting_from_state(state))
+    return [platform_info(d, p, lifting) for d, p in pairs]
 
 
 # ---- which group a platform is lifting ------------------------------------------------------
@@ -282,12 +305,42 @@ def _lifter(entry: Entry, meet: MeetSetup) -> dict[str, Any]:
     }
 
 
+PlaceOf = Callable[[Entry], str]  # an entry's Place cell in the lifting table
+
+
+class RowMemo:
+    """Pieces of the lifting views per entry, kept while the entry (an immutable value) is
+    the same object: a change re-derives only the rows of the lifters it touched, and an
+    unchanged row stays the same dict (the feed's diff skips it by identity)."""
+
+    def __init__(self) -> None:
+        self._by_entry: dict[int, tuple[Entry, dict[Any, Any]]] = {}
+
+    def get(self, entry: Entry, key: Any, make: Callable[[], Any]) -> Any:
+        slot = self._by_entry.get(id(entry))
+        if slot is None or slot[0] is not entry:
+            slot = self._by_entry[id(entry)] = (entry, {})
+        pieces = slot[1]
+        if key not in pieces:
+            pieces[key] = make()
+        return pieces[key]
+
+    def forget(self, entry: Entry) -> None:
+        slot = self._by_entry.get(id(entry))
+        if slot is not None and slot[0] is entry:
+            del self._by_entry[id(entry)]
+
+
+def _made(memo: RowMemo | None, entry: Entry, key: Any, make: Callable[[], Any]) -> Any:
+    return make() if memo is None else memo.get(entry, key, make)
+
+
 @dataclasses.dataclass(frozen=True)
-class _Scoring:
+class Scoring:
     """Totals, points and places of the lifting table, for one projected/final mode."""
 
     projected: bool
-    results: list[CategoryResults]
+    place_of: PlaceOf
 
     def facts(self, entry: Entry, meet: MeetSetup) -> dict[str, Any]:
         total = projected_total_kg(entry) if self.projected else final_total_kg(entry)
@@ -297,7 +350,7 @@ class _Scoring:
             "totalText": _table_weight(total, meet) if total else "",
             "points": points,
             "pointsText": points_text(points, meet.formula),
-            "place": lifting_table_place(entry, self.results),
+            "place": self.place_of(entry),
         }
 
 
@@ -382,18 +435,16 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
     return max(3, min(MAX_ATTEMPTS, max(declared, active if active <= MAX_ATTEMPTS else 3)))
 
 
-def _lifting_view(
-    meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: dict[bool, _Scoring],
-    flight: str | None = None, lift: str | None = None, shared: Lifting | None = None,
+def platform_view(
+    meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: Mapping[bool, Scoring],
+    flight: str | None = None, lift: str | None = None, own: Lifting | None = None, memo: RowMemo | None = None,
 ) -> dict[str, Any]:
-    # SPEC 4.1: the platform's own table (live.lifting.d<d>p<p>), else ``lifting`` when it
-    # names this platform, else a guess from the attempts.
+    """``own``: the platform's ``live.lifting`` state, followed first (SPEC 4.1); ``memo``:
+    rows kept from earlier views of the same meet setup."""
     chosen = flight is None and lift is None
-    follows_table = chosen and (shared is not None or (day, platform) == (table.day, table.platform))
-    if chosen and shared is not None:
-        lifting = shared
-    elif follows_table:
-        lifting = table
+    follows_table = chosen and (own is not None or (day, platform) == (table.day, table.platform))
+    if follows_table:
+        lifting = own if own is not None else table
     else:
         guess_flight, guess_lift = _inferred_group(entries, day, platform)
         lifting = Lifting(day=day, platform=platform, flight=flight or guess_flight, lift=lift if lift in LIFTS else guess_lift)
@@ -436,20 +487,28 @@ def _lifting_view(
     current_loading, next_loading = left_card_loadings(meet, lift_, current_kg, next_kg)
     upcoming = _upcoming(order, lift_)
 
-    rows = []
-    for entry in order.ordered_entries:
-        rows.append({
+    def row(entry: Entry, is_current: bool, is_next: bool) -> dict[str, Any]:
+        return {
             **_lifter(entry, meet),
             **score.facts(entry, meet),
-            "isCurrent": current is not None and entry.id == current.id,
-            "isNext": nxt is not None and entry.id == nxt.id,
+            "isCurrent": is_current,
+            "isNext": is_next,
             "attempts": {lift: _attempt_cells(entry, lift, columns[lift], meet) for lift in LIFTS},
             "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS},
-        })
+        }
+
+    rows = []
+    column_counts = tuple(columns[lift] for lift in LIFTS)
+    for entry in order.ordered_entries:
+        place = score.place_of(entry)
+        is_current = current is not None and entry.id == current.id
+        is_next = nxt is not None and entry.id == nxt.id
+        key = ("row", projected, place, is_current, is_next, column_counts)
+        rows.append(_made(memo, entry, key, lambda: row(entry, is_current, is_next)))
     return {
-        **_platform_info(day, platform, table),
+        **platform_info(day, platform, table),
         "followsTable": follows_table,
-        "source": ("live" if shared is not None else "lifting") if follows_table else "inferred",
+        "source": ("live" if own is not None else "lifting") if follows_table else "inferred",
         "flight": lifting.flight,
         "flights": flights_on_platform(entries, day, platform),
         "lift": lift_,
@@ -469,8 +528,15 @@ def _lifting_view(
     }
 
 
-def _scoring(entries: Sequence[Entry], meet: MeetSetup) -> dict[bool, _Scoring]:
-    return {p: _Scoring(p, get_results(entries, meet, projected=p)) for p in (True, False)}
+def _scoring(results: Mapping[bool, list[CategoryResults]]) -> dict[bool, Scoring]:
+    def place_of(results: list[CategoryResults]) -> PlaceOf:
+        return lambda entry: lifting_table_place(entry, results)
+
+    return {p: Scoring(p, place_of(results[p])) for p in (True, False)}
+
+
+def _results(entries: Sequence[Entry], meet: MeetSetup) -> dict[bool, list[CategoryResults]]:
+    return {p: get_results(entries, meet, projected=p) for p in (True, False)}
 
 
 def lifting_view(state: Any, day: int | None = None, platform: int | None = None, *,
@@ -484,8 +550,8 @@ def lifting_view(state: Any, day: int | None = None, platform: int | None = None
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
     day = table.day if day is None else day
     platform = table.platform if platform is None else platform
-    shared = platform_liftings_from_state(state).get((day, platform))
-    return _lifting_view(meet, entries, table, day, platform, _scoring(entries, meet), flight, lift, shared)
+    own = live_lifting_from_state(state).get((day, platform))
+    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own)
 
 
 # ---- standings ------------------------------------------------------------------------------
@@ -495,47 +561,58 @@ def category_key(sex: str, event: str, equipment: str, division: str, weight_cla
     return "|".join((sex, event, equipment, division, weight_class))
 
 
-def _standings(entries: Sequence[Entry], meet: MeetSetup, projected: bool, results: list[CategoryResults]) -> dict[str, Any]:
-    categories = []
-    for result in results:
-        c = result.category
-        rows = []
-        for placed in result.placed:
-            entry = placed.entry
-            total = projected_event_total_kg(entry, c.event) if projected else final_event_total_kg(entry, c.event)
-            if total == 0 or (not projected and not entry_has_lifted(entry)):
-                continue  # no total yet, bombed out or no-show: not listed (OpenLifter's results page)
-            points = get_points(meet.formula, entry.sex, entry.equipment, c.event, entry.bodyweight_kg, total, meet.in_kg)
-            rows.append({
-                **_lifter(entry, meet),
-                "place": GUEST_PLACE if entry.guest else str(placed.place),
-                "totalKg": total,
-                "totalText": _table_weight(total, meet),
-                "points": points,
-                "pointsText": points_text(points, meet.formula),
-                "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS if lift in c.event},
-            })
-        class_text = _category_class_text(c.weight_class_str, meet)
-        sex_label = SEX_LABELS.get(c.sex, c.sex)
-        categories.append({
-            "key": category_key(c.sex, c.event, c.equipment, c.division, c.weight_class_str),
-            "sex": c.sex,
-            "sexLabel": sex_label,
-            "event": c.event,
-            "eventLabel": EVENT_LABELS.get(c.event, c.event),
-            "equipment": c.equipment,
-            "division": c.division,
-            "weightClass": c.weight_class_str,
-            "weightClassText": class_text,
-            "title": " · ".join(x for x in (c.division, f"{sex_label} {class_text}".strip()) if x),
-            "subtitle": " · ".join(x for x in (c.equipment, EVENT_LABELS.get(c.event, c.event)) if x),
-            "entryIds": [p.entry.id for p in result.placed],
-            "rows": rows,
+def category_view(result: CategoryResults, meet: MeetSetup, projected: bool) -> dict[str, Any]:
+    """One standings category: its title and its lifters with a total, in place order."""
+    c = result.category
+    rows = []
+    for placed in result.placed:
+        entry = placed.entry
+        total = projected_event_total_kg(entry, c.event) if projected else final_event_total_kg(entry, c.event)
+        if total == 0 or (not projected and not entry_has_lifted(entry)):
+            continue  # no total yet, bombed out or no-show: not listed (OpenLifter's results page)
+        points = get_points(meet.formula, entry.sex, entry.equipment, c.event, entry.bodyweight_kg, total, meet.in_kg)
+        rows.append({
+            **_lifter(entry, meet),
+            "place": GUEST_PLACE if entry.guest else str(placed.place),
+            "totalKg": total,
+            "totalText": _table_weight(total, meet),
+            "points": points,
+            "pointsText": points_text(points, meet.formula),
+            "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS if lift in c.event},
         })
+    class_text = _category_class_text(c.weight_class_str, meet)
+    sex_label = SEX_LABELS.get(c.sex, c.sex)
+    return {
+        "key": category_key(c.sex, c.event, c.equipment, c.division, c.weight_class_str),
+        "sex": c.sex,
+        "sexLabel": sex_label,
+        "event": c.event,
+        "eventLabel": EVENT_LABELS.get(c.event, c.event),
+        "equipment": c.equipment,
+        "division": c.division,
+        "weightClass": c.weight_class_str,
+        "weightClassText": class_text,
+        "title": " · ".join(x for x in (c.division, f"{sex_label} {class_text}".strip()) if x),
+        "subtitle": " · ".join(x for x in (c.equipment, EVENT_LABELS.get(c.event, c.event)) if x),
+        "entryIds": [p.entry.id for p in result.placed],
+        "rows": rows,
+    }
+
+
+def standings_view(meet: MeetSetup, projected: bool, categories: list[dict[str, Any]]) -> dict[str, Any]:
     return {"projected": projected, "formula": meet.formula, "showPoints": meet.formula != "Total", "categories": categories}
 
 
-def _table_projected(entries: Sequence[Entry], table: Lifting) -> bool:
+def _standings(meet: MeetSetup, projected: bool, results: list[CategoryResults]) -> dict[str, Any]:
+    return standings_view(meet, projected, [category_view(result, meet, projected) for result in results])
+
+
+def table_lifting(table: Lifting, live: Mapping[Pair, Lifting]) -> Lifting:
+    """What the scoring table's platform lifts by: its own live state, else ``lifting``."""
+    return live.get((table.day, table.platform), table)
+
+
+def table_projected(entries: Iterable[Entry], table: Lifting) -> bool:
     order = get_lifting_order(entries_in_flight(entries, table), table)
     return use_projected_totals(table.lift, order.attempt_one_indexed)
 
@@ -547,8 +624,8 @@ def standings(state: Any, projected: bool | None = None) -> dict[str, Any]:
     deadlifts, unless ``projected`` says otherwise. Lifters without a total are left out."""
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
     if projected is None:
-        projected = _table_projected(entries, table)
-    return _standings(entries, meet, projected, get_results(entries, meet, projected=projected))
+        projected = table_projected(entries, table_lifting(table, live_lifting_from_state(state)))
+    return _standings(meet, projected, get_results(entries, meet, projected=projected))
 
 
 # ---- everything at once -------------------------------------------------------------------------
@@ -601,23 +678,21 @@ class MeetViews:
 def compute_views(state: Any, seq: int = 0) -> MeetViews:
     """Parse the state once and derive every platform's lifting view and the standings."""
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
-    shared = platform_liftings_from_state(state)
-    scoring = _scoring(entries, meet)
-    pairs = _platform_pairs(meet, entries, table, shared)
-    by_pair: dict[tuple[int, int], list[Entry]] = {}
+    live = live_lifting_from_state(state)
+    results = _results(entries, meet)
+    scoring = _scoring(results)
+    by_pair: dict[Pair, list[Entry]] = {}
     for entry in entries:
         by_pair.setdefault((entry.day, entry.platform), []).append(entry)
-    lifting = {
-        (d, p): _lifting_view(meet, by_pair.get((d, p), []), table, d, p, scoring, shared=shared.get((d, p)))
-        for d, p in pairs
-    }
+    pairs = platform_pairs(meet, by_pair, table, live)
+    lifting = {(d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p))) for d, p in pairs}
     table_view = lifting.get((table.day, table.platform))
-    projected = table_view["projected"] if table_view is not None else _table_projected(entries, table)
+    projected = table_view["projected"] if table_view is not None else table_projected(entries, table_lifting(table, live))
     return MeetViews(
         seq=seq,
-        meet=_meet_info(meet),
-        platforms=[_platform_info(d, p, table) for d, p in pairs],
+        meet=setup_info(meet),
+        platforms=[platform_info(d, p, table) for d, p in pairs],
         table=(table.day, table.platform),
         lifting=lifting,
-        standings=_standings(entries, meet, projected, scoring[projected].results),
+        standings=_standings(meet, projected, results[projected]),
     )

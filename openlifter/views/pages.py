@@ -4,7 +4,7 @@ feed refreshes.
 A page is a set of named fragments. Each fragment is one Jinja partial, rendered inside
 the full page on GET and alone for the feed, so no markup exists twice (and none in
 JavaScript). A ``PageSpec`` is the normalized, hashable form of a page's URL parameters:
-displays with equal specs share one rendered frame per meet change.
+displays with equal specs share one rendered frame per meet change (``feed.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
 import jinja2
@@ -45,11 +45,6 @@ SCOREBOARD_PARTS: dict[str, str] = {
 DEFAULT_PARTS = ("lowerthird",)
 MAX_NEXT = 8
 MAX_ROWS = 20
-
-# Feed messages (server to display).
-VIEW_UPDATE = "VIEW_UPDATE"
-MEET_VIEWS = "MEET_VIEWS"
-
 
 @dataclasses.dataclass(frozen=True)
 class PageSpec:
@@ -236,14 +231,6 @@ def encode(message: dict[str, Any]) -> str:
         return json.dumps(_finite(message), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def view_update(seq: int, kind: str, fragments: dict[str, str]) -> dict[str, Any]:
-    return {"msgType": VIEW_UPDATE, "seq": seq, "view": kind, "fragments": fragments}
-
-
-def meet_views(seq: int, views: dict[str, Any]) -> dict[str, Any]:
-    return {"msgType": MEET_VIEWS, "seq": seq, "views": views}
-
-
 class Renderer:
     """The one ``render_template`` (Jupyter's idea): the shared Jinja environment plus the
     namespace every template gets (base URL, static URLs)."""
@@ -258,12 +245,6 @@ class Renderer:
     def fragments(self, spec: PageSpec, views: MeetViews) -> dict[str, str]:
         context = page_context(views, spec)
         return {name: self.render_template(template, **context) for name, template in spec.fragments().items()}
-
-    def frame(self, spec: Hashable, views: MeetViews) -> str:
-        """The feed frame for a spec: rendered fragments for a page, the views as JSON otherwise."""
-        if isinstance(spec, PageSpec) and spec.kind in (OVERLAY, SCOREBOARD):
-            return encode(view_update(views.seq, spec.kind, self.fragments(spec, views)))
-        return encode(meet_views(views.seq, views.to_json()))
 
 
 def static_url_maker(prefix: str, versions: Mapping[str, str]) -> Callable[[str], str]:

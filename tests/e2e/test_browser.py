@@ -35,8 +35,18 @@ async def launch(playwright):
         executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
 
 
+# Counts the page's feed sockets (window.__sockets), to see a resync reconnect.
+COUNT_SOCKETS = """
+window.__sockets = 0;
+const Native = window.WebSocket;
+window.WebSocket = function (url, protocols) { window.__sockets += 1; return new Native(url, protocols); };
+window.WebSocket.prototype = Native.prototype;
+"""
+
+
 async def open_live(browser, url: str):
     page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await page.add_init_script(COUNT_SOCKETS)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
@@ -166,6 +176,30 @@ def test_a_display_resyncs_after_a_server_restart(server_process):
             assert await board.inner_text(f"[data-fragment=order] tr[data-entry='{ERIK}'] td.att-fail") == "230"
             assert await board.evaluate("window.__notReloaded")
             await browser.close()
+        meet.client.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_page_that_missed_a_frame_resyncs_from_a_snapshot_and_keeps_the_server_clock(server_process):
+    from playwright.async_api import async_playwright
+
+    server = server_process("--base-url", BASE_URL)
+
+    async def scenario() -> None:
+        state = demo_state()
+        meet = await create_live_meet(await connect_url(f"ws://127.0.0.1:{server.port}{BASE_URL}ws"), state)
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            third, problems = await open_live(browser, page_url(server, meet, "overlay", parts="lowerthird,next", preview="1"))
+            assert await third.evaluate("Math.abs(Number(document.body.dataset.clockOffset)) < 60000")
+            await third.evaluate("document.body.dataset.seq = '-7'")  # as if a frame had been lost
+            await meet.change(mark(state, ERIK, "S", 1, True))  # the frame from the real seq does not follow on
+            await wait_until(third, f"document.body.dataset.seq === '{meet.head}'", 5.0)
+            assert await entry_shown(third, "[data-fragment=lowerthird] .lt") == str(OSKAR)
+            assert await third.evaluate("window.__notReloaded") and await third.evaluate("window.__sockets") == 2
+            await browser.close()
+        assert problems == []
         meet.client.close()
 
     asyncio.run(scenario())

@@ -4,11 +4,14 @@ resync on reconnect, dead displays dropped, 403 before the upgrade."""
 from __future__ import annotations
 
 import asyncio
+import json
 
+import jsonpatch
 import pytest
 import tornado.httpclient
 
 from display_states import create_live_meet, declare, demo_state, mark
+from support import BASE_URL
 
 ERIK, OSKAR, PIETER = 5007, 5004, 5002
 
@@ -65,6 +68,7 @@ async def test_a_burst_of_updates_is_pushed_once(app, ws_connect):
     displays = [await ws_connect(meet.path("feed", view="overlay")) for _ in range(3)]
     for display in displays:
         await display.recv()
+    before = publisher_of(app, meet).pushes
     changes = [mark(state, ERIK, "S", 1, True), declare(state, ERIK, "S", 2, 240),
                mark(state, OSKAR, "S", 2, False), mark(state, PIETER, "S", 2, True)]
     for change in changes:  # four messages, four commits
@@ -75,7 +79,7 @@ async def test_a_burst_of_updates_is_pushed_once(app, ws_connect):
     for display in displays:
         frames = await frames_within(display, 0.6)
         assert [f["seq"] for f in frames] == [meet.head]
-    assert publisher_of(app, meet).pushes == 1
+    assert publisher_of(app, meet).pushes == before + 1
 
 
 @pytest.mark.gen_test
@@ -86,11 +90,41 @@ async def test_views_are_rendered_once_per_change_not_per_display(app, ws_connec
     for display in displays:
         await display.recv()
     publisher = publisher_of(app, meet)
-    before = publisher.computes
+    rounds, pushes = publisher.rounds, publisher.pushes
     await meet.change(mark(state, ERIK, "S", 1, True))
     for display in displays:
         await display.recv(2)
-    assert publisher.computes == before + 1 and publisher.pushes == 1
+    assert publisher.rounds == rounds + 1 and publisher.pushes == pushes + 1
+
+
+@pytest.mark.gen_test
+async def test_a_json_display_applying_the_patches_holds_what_the_api_serves(http_client, base_url, ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    display = await ws_connect(meet.path("feed"))
+    snapshot = await display.recv()
+    assert snapshot["msgType"] == "MEET_VIEWS" and isinstance(snapshot["serverTime"], int)
+    held, seq = snapshot["views"], snapshot["seq"]
+    await meet.change(mark(state, ERIK, "S", 1, True))
+    await meet.change(declare(state, ERIK, "S", 2, 240), mark(state, OSKAR, "S", 2, False))
+    while seq != meet.head:
+        frame = await display.recv(2)
+        assert frame["msgType"] == "MEET_VIEWS_PATCH" and frame["fromSeq"] == seq and "serverTime" in frame
+        held, seq = jsonpatch.apply_patch(held, frame["patch"]), frame["seq"]
+    response = await http_client.fetch(f"{base_url}{BASE_URL}{meet.path('api/views')}")
+    assert held == json.loads(response.body)["views"]
+
+
+@pytest.mark.gen_test
+async def test_a_page_display_gets_only_changed_fragments_after_its_snapshot(ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    display = await ws_connect(meet.path("feed", view="overlay", parts="lowerthird,standings", platform="2"))
+    snapshot = await display.recv()
+    assert set(snapshot["fragments"]) == {"lowerthird", "standings"} and "fromSeq" not in snapshot
+    await meet.change(mark(state, ERIK, "S", 1, True))  # on platform 1: nothing of this page changes
+    frame = await display.recv(2)
+    assert frame["fromSeq"] == snapshot["seq"] and frame["seq"] == meet.head and frame["fragments"] == {}
 
 
 @pytest.mark.gen_test
@@ -115,8 +149,9 @@ async def test_a_reconnecting_display_catches_up(ws_connect):
     await meet.change(mark(state, ERIK, "S", 1, True))
     await meet.change(mark(state, OSKAR, "S", 2, True))
     again = await ws_connect(meet.path("feed", view="overlay"))
-    frame = await again.recv()
-    assert frame["seq"] == meet.head and "Pieter van den Berg" in frame["fragments"]["lowerthird"]
+    frames = await frames_within(again, 0.6)  # the last snapshot, then what changed since
+    page = {name: html for frame in frames for name, html in frame["fragments"].items()}
+    assert frames[-1]["seq"] == meet.head and "Pieter van den Berg" in page["lowerthird"]
 
 
 @pytest.mark.gen_test

@@ -211,6 +211,27 @@ def test_another_platform_moves_to_the_next_flight_once_one_is_done():
     assert lifting_view(state, 1, 2)["flight"] == "A"
 
 
+def test_a_platform_follows_its_own_shared_lifting_state():
+    state = demo_state()
+    state["live"] = {"lifting": {"d1p2": {"day": 9, "platform": 9, "flight": "A", "lift": "B", "overrideEntryId": 5011}}}
+    view = lifting_view(state, 1, 2)
+    assert view["followsTable"] and (view["day"], view["platform"], view["lift"]) == (1, 2, "B")  # the key names the platform
+    assert view["current"]["id"] == 5011
+    assert lifting_view(state, 1, 1)["lift"] == "S"  # platform 1 still follows ``lifting``
+
+
+def test_a_platforms_own_lifting_state_wins_over_lifting():
+    state = demo_state()
+    state["live"] = {"lifting": {"d1p1": {"flight": "A", "lift": "D"}}}
+    assert lifting_view(state, 1, 1)["lift"] == "D" and compute_views(state).lifting_for(1, 1)["lift"] == "D"
+
+
+def test_a_platform_with_only_a_shared_lifting_state_is_listed():
+    state = demo_state()
+    state["live"] = {"lifting": {"d1p3": {"flight": "A"}, "nonsense": {}, "d0p1": {}, "d1p99999": {}}}
+    assert [p["id"] for p in platforms(state)] == ["1-1", "1-2", "1-3"]
+
+
 def test_platforms_come_from_the_setup_and_the_entries():
     state = demo_state()
     assert [(p["day"], p["platform"], p["isTable"]) for p in platforms(state)] == [(1, 1, True), (1, 2, False)]

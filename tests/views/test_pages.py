@@ -118,15 +118,6 @@ def test_markup_in_names_is_escaped(app):
     assert "<img" not in page and "&lt;script&gt;" in page
 
 
-def test_frames_are_json_with_fragments_or_views(app):
-    renderer = app.settings["openlifter_renderer"]
-    views = compute_views(demo_state(), 12)
-    frame = json.loads(renderer.frame(PageSpec(OVERLAY, parts=("bar",)), views))
-    assert frame["msgType"] == "VIEW_UPDATE" and frame["seq"] == 12 and list(frame["fragments"]) == ["bar"]
-    raw = json.loads(renderer.frame(PageSpec("json"), views))
-    assert raw["msgType"] == "MEET_VIEWS" and raw["views"]["lifting"][0]["current"]["id"] == ERIK
-
-
 def test_encode_turns_non_finite_numbers_into_null():
     assert json.loads(encode({"a": [float("inf"), 1.5], "b": {"c": float("nan")}})) == {"a": [None, 1.5], "b": {"c": None}}
 

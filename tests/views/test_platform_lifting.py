@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from display_states import demo_state, mark
 from openlifter.views.derive import compute_views, lifting_view, platforms
-from openlifter.rules.model import platform_liftings_from_state
+from openlifter.views.derive import live_lifting_from_state
 
 MAJA, INGRID, ERIK = 5013, 5010, 5007
 
@@ -38,8 +38,8 @@ def test_the_lifting_slice_still_drives_its_platform_without_shared_lifting():
 def test_the_key_names_the_platform_whatever_the_object_says():
     state = demo_state()
     state["live"] = {"lifting": {"d1p2": {"day": 1, "platform": 1, "flight": "A", "lift": "D"}}}
-    assert set(platform_liftings_from_state(state)) == {(1, 2)}
-    assert platform_liftings_from_state(state)[(1, 2)].platform == 2
+    assert set(live_lifting_from_state(state)) == {(1, 2)}
+    assert live_lifting_from_state(state)[(1, 2)].platform == 2
     assert lifting_view(state, 1, 1)["lift"] == "S"  # platform 1 is not steered by d1p2
 
 
@@ -68,7 +68,7 @@ def test_a_judged_attempt_moves_the_followed_platform_on():
 def test_bad_shared_keys_and_values_are_ignored():
     state = demo_state()
     state["live"] = {"lifting": {"d0p1": {}, "d1p99999": {}, "x": {}, "d1p2": 7, "d01p2": {}}}
-    assert platform_liftings_from_state(state) == {}
+    assert live_lifting_from_state(state) == {}
     assert len(compute_views(state).platforms) == len(platforms(demo_state()))
 
 

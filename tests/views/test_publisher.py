@@ -1,16 +1,28 @@
-"""The per-meet display publisher, with no socket: a fake meet and fake subscribers."""
+"""The per-meet display publisher, with no socket: a stand-in meet and collecting displays."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
+import jsonpatch
 import pytest
 
-from display_states import demo_state, mark
+from display_states import demo_state, entry_index, national_state
+from openlifter.meet.jsonvalue import set_in
+from openlifter.meet.keys import parse_accepted_key
 from openlifter.views.derive import compute_views
+from openlifter.views.feed import feed_for
 from openlifter.views.publisher import MeetPublisher, Publishers
+
+ERIK = 5007
+
+
+class Entry:
+    def __init__(self, key: str) -> None:
+        self.key = key
 
 
 class FakeMeet:
@@ -20,6 +32,8 @@ class FakeMeet:
 
 
 class FakeLive:
+    """What the publisher reads of a LiveMeet: the state, its heads and the listeners."""
+
     meet_id = "123456789"
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
@@ -27,167 +41,247 @@ class FakeLive:
         self.durable_head = 1
         self.listeners: list[Any] = []
 
-    def change(self, apply=lambda state: None) -> None:
+    def change(self, key: str = "live.clock", value: Any = 0) -> None:
         """Apply a durable change and tell the listeners, as LiveMeet._commit does."""
-        apply(self.meet.state)
+        set_in(self.meet.state, parse_accepted_key(key), value)
         self.meet.head += 1
         self.durable_head = self.meet.head
         for listener in self.listeners:
-            listener(self, [])
+            listener(self, [Entry(key)])
+
+    def mark_erik(self) -> None:
+        self.change(f"registration.entries[{entry_index(self.meet.state, ERIK)}].squatStatus[0]", 1)
 
 
-class Sink:
+class Display:
     def __init__(self) -> None:
-        self.frames: list[str] = []
+        self.frames: list[dict[str, Any]] = []
         self.closed = False
         self.fail = False
 
     def send(self, frame: str) -> None:
         if self.fail:
             raise ConnectionError("gone")
-        self.frames.append(frame)
+        self.frames.append(json.loads(frame))
 
     def seqs(self) -> list[int]:
-        return [json.loads(f)["seq"] for f in self.frames]
+        return [f["seq"] for f in self.frames]
+
+    def views(self) -> Any:
+        """The views as a client holds them: the snapshot with every patch applied."""
+        held = None
+        for frame in self.frames:
+            held = frame["views"] if frame["msgType"] == "MEET_VIEWS" else jsonpatch.apply_patch(held, frame["patch"])
+        return held
 
 
-def frame_for(variant, views) -> str:
-    current = views.lifting_for()["current"]
-    return json.dumps({"seq": views.seq, "variant": variant, "current": current and current["id"]})
+def json_feeds(variant, views):
+    return feed_for(None, variant, views)  # not a page: the JSON views, no renderer needed
 
 
-def publisher(live: FakeLive, coalesce: float = 0.0, **kwargs) -> MeetPublisher:
-    return MeetPublisher(live, frame_for, coalesce, **kwargs)
+OPEN: list[MeetPublisher] = []
 
 
-def test_subscribe_sends_the_snapshot_at_once():
+@pytest.fixture(autouse=True)
+def close_publishers():
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
+def publisher(live: FakeLive, coalesce: float = 0.0, feeds=json_feeds) -> MeetPublisher:
+    OPEN.append(MeetPublisher(live, feeds, coalesce))
+    return OPEN[-1]
+
+
+async def watched(coalesce: float = 0.0) -> tuple[FakeLive, MeetPublisher, Display]:
+    """A meet with one JSON display that holds its first snapshot."""
     live = FakeLive()
-    pub = publisher(live)
-    sink = Sink()
-    assert pub.subscribe(sink, "a")
-    assert [json.loads(f) for f in sink.frames] == [{"seq": 1, "variant": "a", "current": 5007}]
-    assert len(pub) == 1 and live.listeners == [pub.on_change]
+    pub = publisher(live, coalesce)
+    display = Display()
+    pub.subscribe(display, "json")
+    await settle(pub)
+    return live, pub, display
+
+
+async def settle(pub: MeetPublisher) -> None:
+    for _ in range(200):
+        await asyncio.sleep(0.005)
+        if pub._task is None or pub._task.done():
+            return
 
 
 @pytest.mark.gen_test
-async def test_a_burst_of_changes_is_one_push_with_the_latest_views():
+async def test_the_first_display_gets_its_snapshot_with_the_first_round():
     live = FakeLive()
-    pub = publisher(live, coalesce=0.05)
-    sink = Sink()
-    pub.subscribe(sink, "a")
+    pub = publisher(live)
+    display = Display()
+    assert pub.subscribe(display, "json") and display.frames == []
+    await settle(pub)
+    assert [f["msgType"] for f in display.frames] == ["MEET_VIEWS"] and display.seqs() == [1]
+    assert display.views() == json.loads(json.dumps(compute_views(live.meet.state, 1).to_json()))
+
+
+@pytest.mark.gen_test
+async def test_a_later_display_gets_the_latest_snapshot_at_once():
+    live = FakeLive()
+    pub = publisher(live)
+    pub.subscribe(Display(), "json")
+    await settle(pub)
+    late = Display()
+    assert pub.subscribe(late, "json") and late.seqs() == [1] and late.frames[0]["msgType"] == "MEET_VIEWS"
+
+
+@pytest.mark.gen_test
+async def test_every_frame_carries_the_server_time():
+    live, pub, display = await watched()
+    live.mark_erik()
+    await settle(pub)
+    now = time.time() * 1000
+    assert len(display.frames) == 2 and all(abs(f["serverTime"] - now) < 60_000 for f in display.frames)
+
+
+@pytest.mark.gen_test
+async def test_after_the_snapshot_a_display_gets_patches_that_rebuild_the_views():
+    live, pub, display = await watched()
+    live.mark_erik()
+    await settle(pub)
+    assert [f["msgType"] for f in display.frames] == ["MEET_VIEWS", "MEET_VIEWS_PATCH"]
+    assert display.frames[1]["fromSeq"] == 1 and display.frames[1]["seq"] == 2
+    assert display.views() == json.loads(json.dumps(compute_views(live.meet.state, 2).to_json()))
+
+
+@pytest.mark.gen_test
+async def test_a_burst_of_changes_is_one_round_and_one_push():
+    live, pub, display = await watched(coalesce=0.05)
+    rounds, pushes = pub.rounds, pub.pushes
     for _ in range(5):
         live.change()
-    await asyncio.sleep(0.15)
-    assert sink.seqs() == [1, 6] and pub.pushes == 1
+    await settle(pub)
+    assert display.seqs() == [1, 6] and (pub.rounds, pub.pushes) == (rounds + 1, pushes + 1)
 
 
 @pytest.mark.gen_test
-async def test_views_are_computed_once_per_change_and_rendered_once_per_variant():
+async def test_each_variant_makes_its_frame_once_per_change_whatever_its_displays():
     live = FakeLive()
-    computed: list[int] = []
-    rendered: list[str] = []
+    made: list[str] = []
 
-    def compute(state, seq):
-        computed.append(seq)
-        return compute_views(state, seq)
+    def counting(variant, views):
+        made.append(variant)
+        return json_feeds(variant, views)
 
-    def render(variant, views):
-        rendered.append(variant)
-        return frame_for(variant, views)
-
-    pub = MeetPublisher(live, render, 0.0, compute=compute)
-    sinks = [Sink() for _ in range(10)]
-    for i, sink in enumerate(sinks):
-        pub.subscribe(sink, "ab"[i % 2])
-    assert computed == [1] and sorted(rendered) == ["a", "b"]
-    live.change(lambda s: mark(s, 5007, "S", 1, True))
-    await asyncio.sleep(0.02)
-    assert computed == [1, 2] and sorted(rendered) == ["a", "a", "b", "b"]
-    assert all(json.loads(s.frames[-1])["current"] == 5004 for s in sinks)
+    pub = publisher(live, feeds=counting)
+    displays = [Display() for _ in range(10)]
+    for i, display in enumerate(displays):
+        pub.subscribe(display, "ab"[i % 2])
+    await settle(pub)
+    live.mark_erik()
+    await settle(pub)
+    assert sorted(made) == ["a", "b"] and pub.rounds == 2
+    frames = {json.dumps(d.frames[-1]["patch"]) for d in displays}
+    assert len(frames) == 1 and all(d.seqs() == [1, 2] for d in displays)
 
 
 @pytest.mark.gen_test
-async def test_a_subscriber_whose_send_fails_is_dropped_there_and_then():
+async def test_a_display_whose_send_fails_is_dropped_there_and_then():
     live = FakeLive()
     pub = publisher(live)
-    good, dead, closed = Sink(), Sink(), Sink()
-    for sink in (good, dead, closed):
-        pub.subscribe(sink, "a")
+    good, dead, closed = Display(), Display(), Display()
+    for display in (good, dead, closed):
+        pub.subscribe(display, "json")
+    await settle(pub)
     dead.fail = True
     closed.closed = True
     live.change()
-    await asyncio.sleep(0.02)
+    await settle(pub)
     assert len(pub) == 1 and good.seqs() == [1, 2]
-    pub.flush()  # nothing left to drop, nothing resent
-    assert good.seqs() == [1, 2]
 
 
-def test_a_subscriber_that_cannot_take_the_snapshot_is_not_registered():
+@pytest.mark.gen_test
+async def test_a_display_that_cannot_take_the_snapshot_is_not_registered():
     pub = publisher(FakeLive())
-    sink = Sink()
-    sink.fail = True
-    assert not pub.subscribe(sink, "a") and len(pub) == 0
+    pub.subscribe(Display(), "json")
+    await settle(pub)
+    display = Display()
+    display.fail = True
+    assert not pub.subscribe(display, "json") and len(pub) == 1
 
 
 @pytest.mark.gen_test
 async def test_a_change_during_connect_is_seen_exactly_once():
     live = FakeLive()
     pub = publisher(live, coalesce=0.05)
-    early = Sink()
-    pub.subscribe(early, "a")
-    live.change()  # a push is now due...
-    late = Sink()
-    pub.subscribe(late, "a")  # ...and this display's snapshot already has the change
-    await asyncio.sleep(0.15)
-    assert early.seqs() == [1, 2] and late.seqs() == [2]
+    early = Display()
+    pub.subscribe(early, "json")
+    await settle(pub)
+    live.mark_erik()  # a round is now due...
+    late = Display()
+    pub.subscribe(late, "json")  # ...this display's snapshot is from before it: the patch follows
+    await settle(pub)
+    assert early.seqs() == [1, 2] and late.seqs() == [1, 2] and late.views() == early.views()
 
 
-def test_views_stay_at_the_durable_picture_while_a_batch_waits_for_the_disk():
+@pytest.mark.gen_test
+async def test_a_display_that_missed_a_frame_gets_a_snapshot_not_a_patch():
+    live, pub, display = await watched()
+    pub._sent_seq[display] = 0  # as if a frame had been lost on the way
+    live.mark_erik()
+    await settle(pub)
+    assert [f["msgType"] for f in display.frames] == ["MEET_VIEWS", "MEET_VIEWS"] and display.seqs() == [1, 2]
+
+
+@pytest.mark.gen_test
+async def test_the_state_is_only_read_while_it_is_durable():
+    live, pub, display = await watched()
+    live.meet.head += 1  # a batch applied in memory, its fsync not done
+    live.listeners[0](live, [Entry("live.clock")])
+    await asyncio.sleep(0.05)
+    assert display.seqs() == [1]
+    live.meet.head -= 1  # the fsync failed and the batch was rolled back
+    await settle(pub)
+    assert display.seqs() == [1]
+
+
+@pytest.mark.gen_test
+async def test_current_waits_for_the_durable_head():
     live = FakeLive()
     pub = publisher(live)
-    first = pub.views()
-    live.meet.head += 1  # applied in memory, not yet fsynced
-    assert pub.views() is first
-    live.durable_head = live.meet.head
-    assert pub.views().seq == 2 and pub.computes == 2
+    assert (await pub.current()).seq == 1
+    live.mark_erik()
+    assert (await pub.current()).seq == 2
 
 
-def test_a_first_picture_taken_mid_batch_is_not_kept():
-    live = FakeLive()
-    pub = publisher(live)
-    live.meet.head += 1  # applied in memory, not yet fsynced: it may still roll back
-    first = pub.views()
-    live.meet.head -= 1  # the fsync failed
-    assert pub.views() is not first and pub.computes == 2
-
-
-def test_a_failing_computation_keeps_the_last_views(caplog):
-    live = FakeLive()
-    calls = []
-
-    def compute(state, seq):
-        calls.append(seq)
-        if len(calls) > 1:
-            raise RuntimeError("bug")
-        return compute_views(state, seq)
-
-    pub = publisher(live, compute=compute)
-    first = pub.views()
-    live.change()
-    assert pub.views() is first
-    assert "computing the live views failed" in caplog.text
-
-
-def test_nobody_subscribed_means_nothing_computed():
+@pytest.mark.gen_test
+async def test_nobody_watching_means_nothing_derived():
     live = FakeLive()
     pub = publisher(live)
     live.change()
     live.change()
-    assert pub.computes == 0 and pub.pushes == 0
+    await asyncio.sleep(0.02)
+    assert pub.rounds == 0 and pub.pushes == 0
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_round_at_a_national_meet_lets_other_work_run_in_between():
+    live = FakeLive(national_state(1000))
+    pub = publisher(live)
+    ticks = 0
+
+    async def other_meets():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0)
+            ticks += 1
+
+    ticking = asyncio.ensure_future(other_meets())
+    await pub.current()  # every view of 1,000 lifters, from scratch
+    ticking.cancel()
+    # In one go, the other work would have run once or twice; in bounded steps, between any two.
+    assert ticks >= 40
 
 
 def test_publishers_attach_once_per_meet():
-    publishers = Publishers(frame_for, 0.0)
+    publishers = Publishers(json_feeds, 0.0)
     live = FakeLive()
     first = publishers.attach(live)
     assert publishers.attach(live) is first and publishers.of(live) is first

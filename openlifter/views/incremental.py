@@ -1,0 +1,401 @@
+"""A meet's views kept up to date change by change, at the cost of what each change touches.
+
+``compute_views`` derives everything from the whole state: fine for a club meet, but a
+national meet of 1,000+ lifters would pay for every lifter on every attempt mark (SPEC
+4.3). ``IncrementalViews`` keeps the parsed entries, each category's results and each
+platform's view between changes, and a change recomputes only what its keys touch:
+
+- ``registration.entries[i]...``: entry ``i`` is parsed again; if it differs, the
+  categories it was and is in are ranked again (both projected and final), and the
+  platforms whose shown flight holds it or one of those categories' lifters (their Place
+  cells) are derived again, as are its own platforms;
+- ``lifting`` and ``live.lifting.*``: the platforms whose lifting state changed;
+- ``meet`` (units, formula, plates, classes), ``registration`` as a whole, its ``lookup``
+  or the whole state: everything, from scratch (rare: set-up, not lifting).
+
+Unchanged parts of the views keep their identity between versions (the same dict), which
+is how the feed finds what to send without comparing the whole views. The result equals
+``compute_views`` on the same state: ``tests/views/test_incremental.py`` checks it over
+random update sequences (entry ids unique, as OpenLifter assigns them from ``nextEntryId``;
+with an id used twice, a Place cell may name the other entry's place). Pure: no I/O, no
+Tornado.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from functools import cmp_to_key
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+from openlifter.meet.keys import Path
+from openlifter.rules.model import Entry, Lifting, MeetSetup, entry_from_json, lifting_from_state, meet_from_state
+from openlifter.rules.results import (
+    Category,
+    CategoryResults,
+    PlacedEntry,
+    compare_categories,
+    entry_categories,
+    lifting_table_place_by,
+    sort_by_place_in_category,
+)
+from openlifter.views.derive import (
+    MeetViews,
+    Pair,
+    RowMemo,
+    Scoring,
+    platform_view,
+    setup_info,
+    platform_info,
+    platform_pairs,
+    table_projected,
+    category_view,
+    live_lifting_from_state,
+    standings_view,
+    table_lifting,
+)
+
+MODES = (True, False)  # projected totals, final totals
+# Work between two yields (each about a few ms for real entries and categories).
+ENTRY_CHUNK = 100  # entries parsed or sorted into categories
+CATEGORY_CHUNK = 10  # categories ranked or shaped
+
+StateReader = Callable[[], Any]  # the meet's state now (only ever durable: see MeetPublisher)
+
+
+def run_steps(steps: Iterator[None]) -> None:
+    """Run a step generator to its end at once (tests, tools; the server spreads them)."""
+    for _ in steps:
+        pass
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _registration(state: Any) -> Mapping[str, Any]:
+    return _mapping(_mapping(state).get("registration"))
+
+
+def _raw_entries(state: Any) -> Sequence[Any]:
+    raw = _registration(state).get("entries")
+    return raw if isinstance(raw, (list, tuple)) else ()
+
+
+def _ids_by_index(state: Any) -> dict[int, int]:
+    """``registration.lookup`` read backwards: the id of an entry that has none of its own
+    (the same reading as ``entries_from_state``)."""
+    out: dict[int, int] = {}
+    for key, index in _mapping(_registration(state).get("lookup")).items():
+        try:
+            entry_id = int(key)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(index, bool):
+            continue
+        if isinstance(index, float) and index.is_integer():
+            index = int(index)
+        if isinstance(index, int):
+            out.setdefault(index, entry_id)
+    return out
+
+
+class _Change:
+    """What a set of changed keys touches."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self.everything = False
+        self.all_entries = False
+        self.entries: set[int] = set()
+        self.lifting = False
+        self.live = False
+        for path in paths:
+            self._add(path)
+
+    def _add(self, path: Path) -> None:
+        head = path[0] if path else None
+        if head is None or head == "meet":
+            self.everything = True
+        elif head == "registration":
+            sub = path[1] if len(path) > 1 else None
+            if sub == "entries" and len(path) > 2 and isinstance(path[2], int):
+                self.entries.add(path[2])
+            elif sub in (None, "entries", "lookup"):
+                self.all_entries = True
+        elif head == "lifting":
+            self.lifting = True
+        elif head == "live" and (len(path) == 1 or path[1] == "lifting"):
+            self.live = True
+
+
+class IncrementalViews:
+    """The views of one meet at ``views.seq``; ``advance`` brings them to a later state.
+
+    The work comes as step generators (``rebuild_steps``, ``advance_steps``) that yield
+    between bounded pieces (a chunk of entries, one platform's view, a chunk of
+    categories), so the server lets other meets' relays through between them. An advance
+    reads what it needs of the state before its first yield, so its result is the state
+    at ``seq``; a rebuild reads the entries chunk by chunk and may see later changes, so
+    the publisher advances over the keys that came during a rebuild before it shows it.
+    """
+
+    @classmethod
+    def built(cls, state: Any, seq: int = 0) -> "IncrementalViews":
+        """The views of ``state``, made at once (``rebuild_steps`` makes them step by step)."""
+        views = cls()
+        run_steps(views.rebuild_steps(lambda: state, seq))
+        return views
+
+    @property
+    def views(self) -> MeetViews:
+        return self._views
+
+    def advance(self, state: Any, paths: Iterable[Path], seq: int) -> MeetViews:
+        """The views after changes to ``paths`` (the keys of the log entries since the last
+        call, which ``state`` now holds), all at once."""
+        run_steps(self.advance_steps(lambda: state, paths, seq))
+        return self._views
+
+    # ---- from scratch ----------------------------------------------------------------------
+
+    def rebuild_steps(self, read_state: StateReader, seq: int) -> Iterator[None]:
+        state = read_state()
+        self.setup: MeetSetup = meet_from_state(state)
+        self.table: Lifting = lifting_from_state(state)
+        self.live: dict[Pair, Lifting] = live_lifting_from_state(state)
+        self.ids = _ids_by_index(state)
+        self.memo = RowMemo()
+        self.entries: list[Entry | None] = []
+        while True:
+            raw = _raw_entries(read_state())
+            if len(self.entries) >= len(raw):
+                del self.entries[len(raw):]
+                break
+            start = len(self.entries)
+            self.entries.extend(self._parse(raw, i) for i in range(start, min(len(raw), start + ENTRY_CHUNK)))
+            yield
+        self.members: dict[Category, list[int]] = {}
+        self.on_platform: dict[Pair, list[int]] = {}
+        for index, entry in enumerate(self.entries):
+            if entry is not None:
+                for category in entry_categories(entry, self.setup):
+                    self.members.setdefault(category, []).append(index)
+                self.on_platform.setdefault((entry.day, entry.platform), []).append(index)
+            if index % ENTRY_CHUNK == ENTRY_CHUNK - 1:
+                yield
+        self.pair_counts = Counter({pair: len(indices) for pair, indices in self.on_platform.items()})
+        self.results: dict[bool, dict[Category, CategoryResults]] = {mode: {} for mode in MODES}
+        self.places: dict[bool, dict[Category, dict[int, int]]] = {mode: {} for mode in MODES}
+        for n, category in enumerate(list(self.members), start=1):
+            self._rank(category)
+            if n % CATEGORY_CHUNK == 0:
+                yield
+        self._order_categories()
+        self.scoring = {mode: Scoring(mode, self._place_of(mode)) for mode in MODES}
+        self.pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
+        self.lifting: dict[Pair, dict[str, Any]] = {}
+        self.shown: dict[Pair, set[int]] = {}
+        for pair in self.pairs:
+            yield
+            self.lifting[pair] = self._platform_view(pair)
+            self.shown[pair] = self._shown_ids(self.lifting[pair])
+        self.projected = self._projected()
+        self.category_views: dict[Category, dict[str, Any]] = {}
+        for n, category in enumerate(self.order, start=1):
+            self.category_views[category] = category_view(self.results[self.projected][category], self.setup, self.projected)
+            if n % CATEGORY_CHUNK == 0:
+                yield
+        self._views = MeetViews(
+            seq=seq,
+            meet=setup_info(self.setup),
+            platforms=[platform_info(d, p, self.table) for d, p in self.pairs],
+            table=(self.table.day, self.table.platform),
+            lifting=dict(self.lifting),
+            standings=standings_view(self.setup, self.projected, [self.category_views[c] for c in self.order]),
+        )
+
+    def _parse(self, raw: Sequence[Any], index: int) -> Entry | None:
+        item = raw[index] if index < len(raw) else None
+        return entry_from_json(item, self.ids.get(index, 0)) if isinstance(item, Mapping) else None
+
+    # ---- categories --------------------------------------------------------------------------
+
+    def _rank(self, category: Category) -> set[int]:
+        """Place the members of one category, both ways (or drop it once empty); the ids
+        whose place there changed."""
+        before = [self.places[mode].get(category, {}) for mode in MODES]
+        indices = self.members.get(category)
+        if not indices:
+            self.members.pop(category, None)
+            for mode in MODES:
+                self.results[mode].pop(category, None)
+                self.places[mode].pop(category, None)
+            return {i for places in before for i in places}
+        group = [self.entries[i] for i in indices]
+        for mode in MODES:
+            ordered = sort_by_place_in_category(group, category.event, mode)  # type: ignore[arg-type]
+            placed = tuple(PlacedEntry(e, i + 1) for i, e in enumerate(ordered))
+            self.results[mode][category] = CategoryResults(category, placed)
+            places: dict[int, int] = {}
+            for p in placed:
+                places.setdefault(p.entry.id, p.place)  # the first with an id, as a search would find it
+            self.places[mode][category] = places
+        after = [self.places[mode][category] for mode in MODES]
+        return {i for old, new in zip(before, after) for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
+
+    def _order_categories(self) -> None:
+        """Presentation order; categories that compare equal keep first-seen order."""
+        first_seen = sorted(self.members, key=lambda c: self.members[c][0])
+        self.order: list[Category] = sorted(first_seen, key=cmp_to_key(compare_categories))
+        self.rank = {category: i for i, category in enumerate(self.order)}
+
+    def _place_of(self, mode: bool) -> Any:
+        def place_in_division(entry: Entry, division: str) -> int | None:
+            candidates = [c for c in entry_categories(entry, self.setup) if c.division == division and c in self.rank]
+            for category in sorted(candidates, key=self.rank.__getitem__):
+                place = self.places[mode][category].get(entry.id)
+                if place is not None:
+                    return place
+            return None
+
+        return lambda entry: lifting_table_place_by(entry, place_in_division)
+
+    # ---- platforms ---------------------------------------------------------------------------
+
+    def _platform_view(self, pair: Pair) -> dict[str, Any]:
+        entries = [self.entries[i] for i in self.on_platform.get(pair, ())]
+        return platform_view(
+            self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo  # type: ignore[arg-type]
+        )
+
+    @staticmethod
+    def _shown_ids(view: Mapping[str, Any]) -> set[int]:
+        return {row["id"] for row in view["order"]}
+
+    def _projected(self) -> bool:
+        table_pair = (self.table.day, self.table.platform)
+        view = self.lifting.get(table_pair)
+        if view is not None:
+            return bool(view["projected"])
+        entries = [self.entries[i] for i in self.on_platform.get(table_pair, ())]
+        return table_projected(entries, table_lifting(self.table, self.live))  # type: ignore[arg-type]
+
+    # ---- one change --------------------------------------------------------------------------
+
+    def advance_steps(self, read_state: StateReader, paths: Iterable[Path], seq: int) -> Iterator[None]:
+        """Steps to the views after changes to ``paths`` (the keys of the log entries since
+        the last views, which the state now holds)."""
+        change = _Change(paths)
+        if change.everything or change.all_entries:
+            yield from self.rebuild_steps(read_state, seq)
+            return
+        state = read_state()
+        dirty_pairs: set[Pair] = set()
+        touched_ids: set[int] = set()
+        touched_categories: set[Category] = set()
+        raw = _raw_entries(state)
+        if len(raw) > len(self.entries):
+            change.entries.update(range(len(self.entries), len(raw)))
+            self.entries.extend([None] * (len(raw) - len(self.entries)))
+        elif len(raw) < len(self.entries):
+            change.entries.update(range(len(raw), len(self.entries)))
+        for index in sorted(change.entries):
+            if index >= len(self.entries):
+                continue
+            old, new = self.entries[index], self._parse(raw, index)
+            if old == new:
+                continue
+            self._replace(index, old, new, dirty_pairs, touched_categories)
+            touched_ids.update(e.id for e in (old, new) if e is not None)
+        del self.entries[len(raw):]
+        if change.lifting:
+            table = lifting_from_state(state)
+            if table != self.table:
+                dirty_pairs.update({(self.table.day, self.table.platform), (table.day, table.platform)})
+                self.table = table
+        if change.live:
+            live = live_lifting_from_state(state)
+            dirty_pairs.update(pair for pair in set(live) | set(self.live) if live.get(pair) != self.live.get(pair))
+            self.live = live
+        # Nothing below reads the state: the views are those of the state at ``seq``.
+        for n, category in enumerate(touched_categories, start=1):
+            touched_ids.update(self._rank(category))  # their Place cells
+            if n % CATEGORY_CHUNK == 0:
+                yield
+        if set(self.rank) != set(self.members):
+            self._order_categories()
+        yield from self._assemble(seq, dirty_pairs, touched_ids, touched_categories, change.lifting)
+
+    def _replace(self, index: int, old: Entry | None, new: Entry | None, dirty_pairs: set[Pair], categories: set[Category]) -> None:
+        self.entries[index] = new
+        if old is not None:
+            self.memo.forget(old)
+        for entry, joining in ((old, False), (new, True)):
+            if entry is None:
+                continue
+            pair = (entry.day, entry.platform)
+            dirty_pairs.add(pair)
+            for category in entry_categories(entry, self.setup):
+                categories.add(category)
+                self._membership(self.members.setdefault(category, []), index, joining)
+            self._membership(self.on_platform.setdefault(pair, []), index, joining)
+            self.pair_counts[pair] += 1 if joining else -1
+            if not self.on_platform[pair]:
+                del self.on_platform[pair]
+            if self.pair_counts[pair] <= 0:
+                del self.pair_counts[pair]
+
+    @staticmethod
+    def _membership(indices: list[int], index: int, joining: bool) -> None:
+        at = bisect.bisect_left(indices, index)
+        if joining:
+            indices.insert(at, index)
+        elif at < len(indices) and indices[at] == index:
+            del indices[at]
+
+    def _assemble(
+        self, seq: int, dirty_pairs: set[Pair], touched_ids: set[int], categories: set[Category], table_moved: bool
+    ) -> Iterator[None]:
+        before = self._views
+        pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
+        lifting: dict[Pair, dict[str, Any]] = {}
+        for pair in pairs:
+            view = self.lifting.get(pair)
+            if view is None or pair in dirty_pairs or not self.shown[pair].isdisjoint(touched_ids):
+                yield
+                view = self._platform_view(pair)
+                self.shown[pair] = self._shown_ids(view)
+            lifting[pair] = view
+        for gone in set(self.lifting) - set(lifting):
+            self.shown.pop(gone, None)
+        self.lifting = lifting
+        platforms = before.platforms
+        if pairs != self.pairs or table_moved:
+            platforms = [platform_info(d, p, self.table) for d, p in pairs]
+            self.pairs = pairs
+        projected = self._projected()
+        standings = before.standings
+        if projected != self.projected:
+            self.projected = projected
+            self.category_views = {}
+            categories = set(self.order)
+        if categories or set(self.category_views) != set(self.order):
+            for category in list(self.category_views):
+                if category not in self.rank:
+                    del self.category_views[category]
+            shaped = 0
+            for category in self.order:
+                if category in categories or category not in self.category_views:
+                    self.category_views[category] = category_view(self.results[projected][category], self.setup, projected)
+                    shaped += 1
+                    if shaped % CATEGORY_CHUNK == 0:
+                        yield
+            standings = standings_view(self.setup, projected, [self.category_views[c] for c in self.order])
+        self._views = MeetViews(
+            seq=seq,
+            meet=before.meet,
+            platforms=platforms,
+            table=(self.table.day, self.table.platform),
+            lifting=lifting,
+            standings=standings,
+        )
