@@ -1,22 +1,12 @@
-// The client's handling of server frames, on a real LiveClient that is offline (resumed
-// from memory storage, its server unreachable): the frames go through the same entry
-// point as a socket's messages. The browser tests run it against a real server.
+// The client's handling of server frames, on a real LiveClient that is offline
+// (offline_client.mjs). The browser tests run it against a real server.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { InvalidEdit, LiveClient } from "../../static/js/live/client.js";
-import { MemoryStore, emptyChanges } from "../../static/js/live/store.js";
+import { InvalidEdit } from "../../static/js/live/client.js";
+import { offlineClient } from "./offline_client.mjs";
 
-async function offline(location = "Table", storage = new MemoryStore()) {
-  if (!(await storage.load()).session) {
-    const saved = emptyChanges();
-    saved.meta.set("session", { meetId: "123456789", token: "t", location, displayKey: "k" });
-    await storage.commit(saved);
-  }
-  const client = await LiveClient.open({ url: "ws://127.0.0.1:9/ws", location, storage });
-  await client.resume("123456789");
-  return { client, storage };
-}
+const offline = offlineClient;
 
 const frame = (client, message) => client._frame(JSON.stringify(message));
 const relay = (...items) => ({
