@@ -41,7 +41,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Coroutine
 
 import tornado.httpclient
 import tornado.websocket
@@ -165,6 +165,7 @@ def start_server(data_dir: Path, flags: list[str], open_files: int | None) -> Se
 
 async def connect(url: str, **kwargs: Any) -> tornado.websocket.WebSocketClientConnection:
     conn = await tornado.websocket.websocket_connect(url, max_message_size=2**31 - 1, **kwargs)
+    assert conn.protocol is not None  # set once the handshake is done
     conn.protocol.set_nodelay(True)
     return conn
 
@@ -353,7 +354,7 @@ class Context:
 class Attack:
     finding: str
     params: Callable[[argparse.Namespace], str]
-    run: Callable[[Context, argparse.Namespace], Awaitable[dict[str, Any]]]
+    run: Callable[[Context, argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]]
     prepare: Callable[[str, argparse.Namespace], Awaitable[dict[str, Any]]] | None = None  # in the bench process, unmeasured
     before_start: Callable[[Path, argparse.Namespace], None] | None = None  # files in the data folder
     flags: Callable[[argparse.Namespace], list[str]] = lambda args: []

@@ -104,6 +104,7 @@ async def bench_relays(browser, server, meet_id: str, director: LiveClient, orig
     while python.session.head < base + count:
         await asyncio.sleep(0.01)
     heap_after = await heap_used(page)
+    assert python_first is not None  # the Python client got relays
     await python.close()
     await page.page.context.close()
     python_busy_ms = python_busy * 1000
@@ -120,7 +121,7 @@ async def bench_relays(browser, server, meet_id: str, director: LiveClient, orig
 
 
 async def bench_offline(browser, server, meet_id: str, origin: str, count: int) -> dict:
-    results = {"edits": count}
+    results: dict[str, float] = {"edits": count}
     stored = {}
     for location, storage in (("Page", "indexeddb"), ("Memory", "memory")):
         proxy = await CuttableProxy(server.port, record=False).start()
@@ -171,6 +172,7 @@ async def main(args: argparse.Namespace) -> dict:
             origin = f"http://127.0.0.1:{server.port}"
             ws = f"ws://127.0.0.1:{server.port}{BASE_URL}ws"
             director = await LiveClient.create(ws, "Director", PASSWORD, ENDPOINTS)
+            assert director.session.meet_id is not None  # set by MEET_CREATED
             async with async_playwright() as playwright:
                 browser = await launch(playwright)
                 relays = await bench_relays(browser, server, director.session.meet_id, director, origin, ws, args.relays)

@@ -119,6 +119,7 @@ class Clock:
 async def connect(url: str) -> tornado.websocket.WebSocketClientConnection:
     """A client socket with TCP_NODELAY, as browsers open theirs."""
     conn = await tornado.websocket.websocket_connect(url, max_message_size=64 * 1024 * 1024)
+    assert conn.protocol is not None  # set once the handshake is done
     conn.protocol.set_nodelay(True)
     return conn
 

@@ -288,7 +288,8 @@ async def fanout(url: str, args: argparse.Namespace) -> dict[str, Any]:
     state = national_state(args.lifters)
     meet = await create_meet(url, state)
     feed = feed_url(url, meet, dict(OVERLAY, platform="1"))
-    ready, done, results = multiprocessing.Semaphore(0), multiprocessing.Event(), multiprocessing.Queue()
+    results: "multiprocessing.Queue[Any]" = multiprocessing.Queue()
+    ready, done = multiprocessing.Semaphore(0), multiprocessing.Event()
     shares = [args.fanout // args.fanout_procs + (1 if i < args.fanout % args.fanout_procs else 0) for i in range(args.fanout_procs)]
     procs = [multiprocessing.Process(target=fanout_process, args=(feed, n, ready, done, results)) for n in shares if n]
     for proc in procs:
@@ -361,7 +362,8 @@ def main(argv: list[str] | None = None) -> None:
         figures["alone"] = results.get(timeout=args.warmup + args.seconds + 120)
         alone.join()
         if args.big_meets:
-            ready, stop, big_results = multiprocessing.Event(), multiprocessing.Event(), multiprocessing.Queue()
+            big_results: "multiprocessing.Queue[Any]" = multiprocessing.Queue()
+            ready, stop = multiprocessing.Event(), multiprocessing.Event()
             big = multiprocessing.Process(target=big_process, args=(url, args, ready, stop, big_results))
             big.start()
             if not ready.wait(300):

@@ -13,28 +13,38 @@ import jinja2
 import tornado.web
 
 from openlifter.config import Config
+from openlifter.protocol import messages
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.console import ConsolePage
 from openlifter.handlers.feed import DisplayFeed
-from openlifter.handlers.health import HealthHandler, NotFoundHandler
-from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MetricsHandler
+from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
+from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
 from openlifter.handlers.pages import PageHandler
+from openlifter.handlers.themes import ThemeCatalog, ThemeFeed
 from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
 from openlifter.metrics import ServerMetrics
 from openlifter.protocol.schema import Limits
+from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
+from openlifter.storage.filestore import FileMeetStore
 from openlifter.views.feed import feed_for
-from openlifter.views.pages import Renderer, static_url_maker
+from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
+# Package data: in a checkout these are links to the top-level templates/ and static/,
+# in an installed wheel real folders, so the server runs from any working directory.
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
 
 access_log = logging.getLogger("openlifter.access")
+
+
+# Probes come every few seconds from load balancers and monitors: DEBUG unless they fail.
+QUIET_PATHS = ("health", "ws/health", "metrics")
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
@@ -42,6 +52,8 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     status = handler.get_status()
     parts = urlsplit(handler.request.uri or "")
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if status < 400 and parts.path.endswith(QUIET_PATHS):
+        level = logging.DEBUG
     access_log.log(
         level,
         "request",
@@ -77,35 +89,42 @@ def static_versions(directory: Path) -> dict[str, str]:
     }
 
 
-def make_app(config: Config) -> tornado.web.Application:
+def make_app(config: Config) -> LiveServer:
+    """Build the whole server (storage, registry, templates, routes); ``start()`` serves it."""
     for folder in (TEMPLATES_DIR, STATIC_DIR):
-        if not folder.is_dir():  # a non-editable install leaves them behind in the checkout
-            raise RuntimeError(f"{folder} is missing: run the server from a checkout (pip install -e .)")
+        if not folder.is_dir():  # an install that lost its package data
+            raise RuntimeError(f"{folder} is missing: reinstall the package (pip install .)")
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
-    registry = MeetRegistry(config, io, observer=metrics)
-    sockets = OpenSockets()
+    registry = MeetRegistry(config, io, messages, observer=metrics, store=FileMeetStore(config.data_path))
+    sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
     templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
     static_url = static_url_maker(base + "static/", static_versions(STATIC_DIR))
-    renderer = Renderer(templates, {"base_url": base, "static_url": static_url})
+    renderer = Renderer(templates, {"base_url": base, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
     publishers = Publishers(functools.partial(feed_for, renderer), config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
     registry.start()
+    themes = ThemeCatalog(Path(config.themes_dir))
+    themes.scan()
     display = {"publishers": publishers}
-    pages = {"renderer": renderer, "publishers": publishers}
+    pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
     console = {"renderer": renderer}
     routes: list[Any] = [
         (base, ConsolePage, {"kind": "landing", **console}),
-        (base + "ws", MeetSocket, {"limits": limits_from(config), "count_message": metrics.message}),
+        (base + "ws", MeetSocket, {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}),
         (base + "health", HealthHandler),
-        (base + "metrics", MetricsHandler, {"metrics": metrics}),
+        (base + "ws/health", HealthSocket),
+        *([] if config.metrics_port else [(base + "metrics", MetricsHandler, {"metrics": metrics})]),
         (base + "admin/log-level", LogLevelHandler),
         (base + r"admin/meets/([^/]+)/display-key", DisplayKeyHandler, {"publishers": publishers}),
+        (base + "admin/meets", MeetListHandler),
+        (base + r"admin/meets/([^/]+)/archive", MeetArchiveHandler),
+        (base + r"admin/meets/([^/]+)", MeetDeleteHandler),
         # Display routes: each needs ?key=<displayKey>, else 403.
         (meet + "feed", DisplayFeed, display),
         (meet + "api/state", ApiHandler, {"what": "state", **display}),
@@ -124,6 +143,8 @@ def make_app(config: Config) -> tornado.web.Application:
         (base + r"console/meets/([^/]+)/weigh-in", ConsolePage, {"kind": "weigh-in", **console}),
         (base + r"console/meets/([^/]+)/table", ConsolePage, {"kind": "table", **console}),
         (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
+        (base + r"themes/([A-Za-z0-9_-]+\.css)", StaticFiles, {"path": str(Path(config.themes_dir).resolve())}),
+        (base + "themes/feed", ThemeFeed, {"themes": themes}),
         (base + ".*", NotFoundHandler),
     ]
     settings: dict[str, Any] = {
@@ -134,9 +155,14 @@ def make_app(config: Config) -> tornado.web.Application:
         "openlifter_metrics": metrics,
         "openlifter_publishers": publishers,
         "openlifter_renderer": renderer,
+        "openlifter_themes": themes,
         "websocket_max_message_size": config.max_message_bytes,
         "websocket_ping_interval": config.ws_ping_interval or None,
         "websocket_ping_timeout": config.ws_ping_timeout or None,
         "log_function": log_request,
     }
-    return tornado.web.Application(routes, **settings)
+    metrics_application = None
+    if config.metrics_port:  # a listener of its own, which a firewall can keep private
+        metrics_routes = [("/metrics", MetricsHandler, {"metrics": metrics})]
+        metrics_application = tornado.web.Application(metrics_routes, log_function=log_request, openlifter_config=config)
+    return LiveServer(config, tornado.web.Application(routes, **settings), metrics_application)

@@ -392,7 +392,8 @@ class RetargetStep:
 
 def _set_entries_scratch(scratch: dict[str, Any], path: Path, value: Any) -> None:
     entries = scratch["registration"]["entries"]
-    if len(path) == 4 and isinstance(entries[path[2]] if path[2] < len(entries) else None, dict):
+    index = path[2]
+    if len(path) == 4 and isinstance(index, int) and isinstance(entries[index] if index < len(entries) else None, dict):
         entries[path[2]] = dict(entries[path[2]])  # never write into the canonical state
     set_in(scratch, path, value)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
+import importlib.metadata
 import json
 import os
 import tomllib
@@ -66,22 +68,23 @@ def _proxy_client_header(value: str) -> str | None:
     return None if value.lower() in PROXY_CLIENT_HEADERS else "must be X-Forwarded-For or X-Real-Ip"
 
 
-def option(default: Any, help: str, validator: Callable[[Any], str | None] | None = None) -> Any:
-    return dataclasses.field(default=default, metadata={"help": help, "validator": validator})
+def option(default: Any, help: str, validator: Callable[[Any], str | None] | None = None, metavar: str | None = None) -> Any:
+    """One option: ``metavar`` names its value in --help (else one is chosen by type)."""
+    return dataclasses.field(default=default, metadata={"help": help, "validator": validator, "metavar": metavar})
 
 
-def list_option(default: list[str], help: str) -> Any:
-    return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help, "validator": None})
+def list_option(default: list[str], help: str, metavar: str = "A,B,...") -> Any:
+    return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help, "validator": None, "metavar": metavar})
 
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    host: str = option("127.0.0.1", "Address to listen on.")
+    host: str = option("127.0.0.1", "Address to listen on (0.0.0.0: every network of this machine, e.g. a venue LAN).", metavar="ADDRESS")
     port: int = option(8080, "TCP port to listen on (PORT is honoured for Procfile deploys).", _port)
-    data_dir: str = option("./data", "Folder of the embedded file storage (current-meets/, finished-meets/).")
-    base_url: str = option("/", "URL prefix the server is mounted under, e.g. /live/.", _base_url)
-    log_level: str = option("INFO", "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL.", _log_level)
-    log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format)
+    data_dir: str = option("./data", "Folder of the embedded file storage (current-meets/, finished-meets/); one server process per folder.", metavar="DIR")
+    base_url: str = option("/", "URL prefix the server is mounted under, e.g. /live/.", _base_url, metavar="PATH")
+    log_level: str = option("INFO", "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).", _log_level, metavar="LEVEL")
+    log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format, metavar="FORMAT")
     password_min_length: int = option(10, "Minimum meet password length in characters.", _positive)
     bcrypt_rounds: int = option(12, "bcrypt cost factor for meet passwords (4..31).", _bcrypt_rounds)
     password_threads: int = option(1, "Threads hashing and checking meet passwords (bcrypt keeps a core busy per thread): fewer than the cores, so a crowd of joins waits its turn instead of slowing every meet's relays.", _positive)
@@ -113,18 +116,32 @@ class Config:
     join_attempts_per_minute: int = option(20, "Failed JOIN_MEET attempts allowed per client address per minute.", _positive)
     creates_per_minute: int = option(10, "Meets one client address may create per minute.", _positive)
     recovery_retry_seconds: float = option(60.0, "A session whose pull-ahead recovered nothing cannot start another recovery of that meet for this long.", _non_negative)
-    ws_ping_interval: float = option(20.0, "Seconds between WebSocket pings (0 disables).", _non_negative)
-    ws_ping_timeout: float = option(20.0, "Seconds without a pong before a WebSocket is closed (at most ws_ping_interval).", _non_negative)
+    ws_ping_interval: float = option(20.0, "Seconds between WebSocket pings (0 disables).", _non_negative, metavar="SECONDS")
+    ws_ping_timeout: float = option(20.0, "Seconds without a pong before a WebSocket is closed (at most ws_ping_interval).", _non_negative, metavar="SECONDS")
     allowed_origins: list[str] = list_option(["*"], "Origins allowed to open WebSockets; '*' allows any (OpenLifter runs from its own site).")
     storage_threads: int = option(8, "Threads doing file I/O (fsync) so one slow disk never blocks the event loop.", _positive)
     trust_proxy_headers: bool = option(False, "Take client addresses from the header named by proxy_client_header (only behind a proxy that sets it; else clients could pick the address the join rate limit counts).")
-    proxy_client_header: str = option("X-Forwarded-For", "With trust_proxy_headers: X-Forwarded-For (its last hop, which the proxy appends) or X-Real-Ip (only if the proxy overwrites it); the other header is ignored.", _proxy_client_header)
+    proxy_client_header: str = option("X-Forwarded-For", "With trust_proxy_headers: X-Forwarded-For (its last hop, which the proxy appends) or X-Real-Ip (only if the proxy overwrites it); the other header is ignored.", _proxy_client_header, metavar="HEADER")
     max_connections: int = option(10000, "Most open HTTP and WebSocket connections; at the cap the connection waiting longest for its request headers is closed, or the new one gets 503. Lowered at start-up to fit the open-file limit.", _positive)
     reserved_file_descriptors: int = option(256, "File descriptors kept free of connections for meet files when max_connections must be lowered to fit the open-file limit.", _non_negative)
     http_header_timeout_seconds: float = option(10.0, "Seconds a connection may take to send a request's headers (also how long an idle keep-alive connection stays open).", _positive)
     http_body_timeout_seconds: float = option(60.0, "Seconds a request may take to send its body.", _positive)
-    admin_token: str = option("", "Token for /admin endpoints; empty disables them.")
+    admin_token: str = option("", "Token for /admin endpoints; empty disables them.", metavar="TOKEN")
     feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
+    tls_cert: str = option("", "Certificate chain (PEM) to serve https and wss without a proxy; needs tls_key.", metavar="FILE")
+    tls_key: str = option("", "Private key (PEM) of tls_cert.", metavar="FILE")
+    password_require_uppercase: bool = option(False, "Meet passwords must contain an uppercase letter.")
+    password_require_lowercase: bool = option(False, "Meet passwords must contain a lowercase letter.")
+    password_require_digit: bool = option(False, "Meet passwords must contain a digit.")
+    password_require_special: bool = option(False, "Meet passwords must contain a character that is not a letter, digit or space.")
+    metrics_port: int = option(0, "Serve /metrics on this port only (its own listener on host, e.g. 9091, kept off the public port); 0 serves it on port.", _port)
+    cors_origins: list[str] = list_option(["*"], "Origins whose pages may read the JSON API (/meets/<id>/api/...) and /health; '*' allows any, empty allows none.")
+    themes_dir: str = option("./themes", "Folder of custom overlay themes: NAME.css is used by pages opened with ?theme=NAME, and an edit reaches open pages at once.", metavar="DIR")
+    archive_after_days: float = option(30.0, "Unpublished meets nobody has changed for this many days move to archived-meets/ (still shown by their display key, joined again by their password); 0 never archives.", _non_negative)
+
+    def __post_init__(self) -> None:
+        for problem in _cross_field_problems(self):
+            raise ConfigError(problem)
 
     @property
     def data_path(self) -> Path:
@@ -134,13 +151,37 @@ class Config:
         return build_config({**dataclasses.asdict(self), **changes})
 
 
+def _cross_field_problems(config: Config) -> list[str]:
+    """Rules that involve two options; each message names both."""
+    problems = []
+    if config.ws_ping_interval > 0 and config.ws_ping_timeout > config.ws_ping_interval:
+        problems.append(
+            f"config key 'ws_ping_timeout': {config.ws_ping_timeout!r} must be at most ws_ping_interval ({config.ws_ping_interval!r})"
+        )
+    if bool(config.tls_cert) != bool(config.tls_key):
+        problems.append("config keys 'tls_cert' and 'tls_key': give both (https) or neither")
+    if config.metrics_port and config.metrics_port == config.port:
+        problems.append(f"config key 'metrics_port': {config.metrics_port} is the same as port; use another one, or 0")
+    return problems
+
+
 FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+# Environment variables read by the tools besides the options (OPENLIFTER_<OPTION>).
+OTHER_ENV_NAMES = frozenset({ENV_PREFIX + "CONFIG", ENV_PREFIX + "MEET_PASSWORD"})
+# Options a running server takes from an edited config file; the others need a restart.
+RELOADABLE = frozenset({
+    "log_level", "password_min_length", "password_require_uppercase", "password_require_lowercase",
+    "password_require_digit", "password_require_special", "bcrypt_rounds", "session_ttl_seconds",
+    "max_updates_per_batch", "max_key_length", "max_key_index", "max_value_bytes", "max_meets",
+    "max_connections_per_meet", "max_pending_messages", "max_pending_display_frames",
+    "join_attempts_per_minute", "allowed_origins", "cors_origins",
+})
 # Secrets are never echoed back in error messages or logs.
 SECRET_KEYS = frozenset({"admin_token"})
 
 
 def _field_type(name: str) -> type:
-    annotation = FIELDS[name].type
+    annotation = str(FIELDS[name].type)  # a string: this module uses postponed annotations
     return {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list}[annotation]
 
 
@@ -184,7 +225,7 @@ def _coerce(name: str, value: Any, *, from_text: bool) -> Any:
                 return [part.strip() for part in value.split(",") if part.strip()]
             raise ValueError
         if isinstance(value, str):
-            return value
+            return value.upper() if name == "log_level" else value
         raise ValueError
     except ValueError:
         raise ConfigError(f"config key {name!r}: {shown} is not a valid {FIELDS[name].type}") from None
@@ -241,30 +282,62 @@ def _parse_problem(error: Exception) -> str:
 
 
 def read_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """Options from OPENLIFTER_<OPTION> (and PORT). An unknown OPENLIFTER_ variable is
+    refused: a misspelt one would otherwise be silently ignored."""
     values: dict[str, str] = {}
     if "PORT" in environ:
         values["port"] = environ["PORT"]
-    for name in FIELDS:
-        key = ENV_PREFIX + name.upper()
-        if key in environ:
-            values[name] = environ[key]
+    known = {ENV_PREFIX + name.upper(): name for name in FIELDS}
+    for key in sorted(environ):
+        if not key.startswith(ENV_PREFIX) or key in OTHER_ENV_NAMES:
+            continue
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known) + sorted(OTHER_ENV_NAMES), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(f"environment variable {key!r}: unknown option{hint}")
+        values[known[key]] = environ[key]
     return values
+
+
+_METAVARS = {"int": "N", "float": "SECONDS", "bool": "true|false", "str": "TEXT"}
+
+
+def _metavar(name: str) -> str:
+    field = FIELDS[name]
+    if field.metadata["metavar"]:
+        return field.metadata["metavar"]
+    if field.type == "float" and not name.endswith("seconds"):
+        return "DAYS" if name.endswith("days") else "NUMBER"
+    return _METAVARS[str(field.type)]
+
+
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("openlifter-live")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def make_argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openlifter-server",
         description="OpenLifter Live: the live multi-browser server for OpenLifter meets.",
-        epilog="Precedence: defaults < --config file < OPENLIFTER_* environment < flags.",
+        epilog=(
+            "Precedence: defaults < --config file < OPENLIFTER_* environment < flags. Every option is also "
+            "OPENLIFTER_<OPTION> in the environment (e.g. OPENLIFTER_PORT=9000); OPENLIFTER_CONFIG names the "
+            "config file when --config is not given; PORT is honoured for Procfile deploys."
+        ),
     )
-    parser.add_argument("--config", metavar="FILE", help="Config file (.toml, .yaml, .yml or .json).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--config", metavar="FILE", help="Config file (.toml, .yaml, .yml or .json); also OPENLIFTER_CONFIG.")
+    defaults = dataclasses.asdict(Config())
     for name, field in FIELDS.items():
-        default = "(empty)" if name in SECRET_KEYS else field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        default = "(empty)" if name in SECRET_KEYS else defaults[name]
         parser.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
             default=None,
-            metavar=name.split("_")[-1].upper(),
+            metavar=_metavar(name),
             help=f"{field.metadata['help']} Default: {default}.",
         )
     return parser
@@ -273,6 +346,13 @@ def make_argument_parser() -> argparse.ArgumentParser:
 def environment_value(name: str) -> str | None:
     """One environment variable, for the command-line tools (e.g. a meet password)."""
     return os.environ.get(name)
+
+
+def config_file_path(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The config file in use (--config, else OPENLIFTER_CONFIG), or None."""
+    environ = os.environ if environ is None else environ
+    named = make_argument_parser().parse_args(argv).config or environ.get(ENV_PREFIX + "CONFIG")
+    return Path(named) if named else None
 
 
 def load_config(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:

@@ -240,9 +240,10 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
         super().on_close(server_conn)
 
 
-def make_server(app: tornado.web.Application, config: Config, max_connections: int) -> GuardedHTTPServer:
+def make_server(app: tornado.web.Application, config: Config, max_connections: int, ssl_options: Any = None) -> GuardedHTTPServer:
     return GuardedHTTPServer(
         app,
+        ssl_options=ssl_options,
         max_connections=max_connections,
         drop_headers=untrusted_address_headers(config),
         xheaders=config.trust_proxy_headers,

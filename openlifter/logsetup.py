@@ -41,13 +41,18 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, Any] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "message": scrub(record.getMessage()),
-            **_fields(record),
         }
+        fields = _fields(record)
+        # A call site's field never replaces the record's own (time, level, logger, message).
+        clashing = {name: fields.pop(name) for name in list(fields) if name in entry or name == "extra"}
+        entry.update(fields)
+        if clashing:
+            entry["extra"] = clashing
         if record.exc_info:
             entry["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, default=str, ensure_ascii=False)

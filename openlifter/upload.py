@@ -46,6 +46,32 @@ def read_openlifter_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def websocket_url(text: str) -> str:
+    """The server's WebSocket address; an http(s) address is refused with the fix."""
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme in ("ws", "wss"):
+        return text
+    if scheme in ("http", "https"):
+        hint = text.replace("http", "ws", 1).rstrip("/")
+        hint = hint if hint.endswith("/ws") else hint + "/ws"
+        raise argparse.ArgumentTypeError(f"{text!r} is a web page address; the server's WebSocket is e.g. {hint}")
+    raise argparse.ArgumentTypeError(f"{text!r}: use ws://HOST:PORT/ws (or wss:// behind https)")
+
+
+def meet_password(env_name: str) -> str:
+    """The meet password from the environment, else asked on the terminal; with neither,
+    a clear error (a script with no terminal must not hang or crash on the prompt)."""
+    password = environment_value(env_name)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise UploadError(f"no meet password: set {env_name} (or name another variable with --password-env), or run in a terminal")
+    try:
+        return getpass.getpass("Meet password: ")
+    except (EOFError, KeyboardInterrupt):
+        raise UploadError("no meet password given") from None
+
+
 def parse_endpoint(text: str) -> tuple[str, int]:
     name, _, priority = text.rpartition(":")
     if not name or not priority.lstrip("-").isdigit():
@@ -184,7 +210,7 @@ class SaveBridge:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openlifter-live-upload", description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", help="a saved .openlifter file (not needed with --watch)")
-    parser.add_argument("--url", default="ws://127.0.0.1:8080/ws", help="the server's WebSocket URL")
+    parser.add_argument("--url", default="ws://127.0.0.1:8080/ws", type=websocket_url, help="the server's WebSocket URL (ws:// or wss://)")
     parser.add_argument("--location", default="Meet director", help="this location's name")
     parser.add_argument("--endpoint", action="append", type=parse_endpoint, metavar="NAME:PRIORITY",
                         help="a location of the new meet (repeat); higher number = higher priority")
@@ -212,8 +238,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--settle-seconds: between 0 and 60")
     if not 0.1 <= args.retry_seconds <= 600:
         parser.error("--retry-seconds: between 0.1 and 600")
-    password = environment_value(args.password_env) or getpass.getpass("Meet password: ")
     try:
+        password = meet_password(args.password_env)
         asyncio.run(_watch(args, password) if args.watch is not None else _run(args, password))
     except (UploadError, ProtocolError, OSError, asyncio.TimeoutError) as error:
         print(f"openlifter-live-upload: {error}", file=sys.stderr)

@@ -86,6 +86,7 @@ def assert_priority_rule(log: list[dict[str, Any]], location: str, priority: int
     every rejected edit was a conflict lost to such a rival."""
     for answer in answers:
         if answer.accepted:
+            assert answer.server_seq is not None  # an accepted edit has its seq
             stored = log[answer.server_seq - 1]
             assert stored["updateKey"] == answer.key and json_equal(stored["updateValue"], answer.value)
             over = [r for r in rivals(log, answer, location, answer.server_seq) if r["priority"] >= priority]

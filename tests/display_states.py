@@ -21,7 +21,7 @@ PLATES_KG = [
 ]
 
 # id, platform, name, sex, division, bodyweight, lot, squat attempts (kg, status), bench opener, deadlift opener, rack
-LIFTERS = [
+LIFTERS: list[tuple[Any, ...]] = [
     (5000, 1, "Magnus Halvorsen", "M", "Open", 92.4, 3, [(240, 1), (252.5, 0)], 160, 290, "12"),
     (5001, 1, "Jonas Eriksson", "M", "Open", 91.0, 7, [(235, 1), (245, 0)], 150, 280, "11"),
     (5002, 1, "Pieter van den Berg-Oosterhout", "M", "Masters 1", 104.2, 1, [(220, -1), (220, 0)], 145, 260, "13"),

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
+import tornado.web
 import tornado.websocket
 
 from openlifter.app import make_app
+from openlifter.protocol import messages
 from openlifter.config import Config, build_config
+from openlifter.server import LiveServer
 
 BASE_URL = "/a%40b/"
 PASSWORD = "correct horse battery"
@@ -34,7 +37,7 @@ def test_config(data_dir: Path, **overrides: Any) -> Config:
     return build_config(values)
 
 
-test_config.__test__ = False  # a helper, not a test
+setattr(test_config, "__test__", False)  # a helper, not a test
 
 
 @pytest.fixture
@@ -54,12 +57,26 @@ def config(data_dir: Path, config_overrides: dict[str, Any]) -> Config:
 
 
 @pytest.fixture
-def app(config: Config):
-    application = make_app(config)
-    yield application
-    application.settings["openlifter_publishers"].close()
-    application.settings["openlifter_io"].shutdown()
-    application.settings["openlifter_registry"].close_files()
+def live_server(config: Config) -> Iterator[LiveServer]:
+    """The server as make_app builds it (closed at the end, started or not)."""
+    server = make_app(config)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def app(live_server: LiveServer) -> tornado.web.Application:
+    """The Tornado application, for pytest-tornado and for reaching the settings."""
+    return live_server.application
+
+
+@pytest.fixture
+def http_server(io_loop, live_server: LiveServer, _unused_port) -> Iterator[LiveServer]:
+    """pytest-tornado's fixture, replaced: the server starts and stops as the CLI starts
+    and stops it (LiveServer.start on pytest-tornado's free port, then stop)."""
+    io_loop.run_sync(lambda: live_server.start(listening=[_unused_port[0]], argv=[]))
+    yield live_server
+    io_loop.run_sync(live_server.stop)
 
 
 @pytest.fixture
@@ -69,7 +86,7 @@ def registry(tmp_path: Path):
     from openlifter.storage.executor import StorageExecutor
 
     io = StorageExecutor(2)
-    meets = MeetRegistry(test_config(tmp_path / "data"), io)
+    meets = MeetRegistry(test_config(tmp_path / "data"), io, messages)
     meets.start()
     yield meets
     io.shutdown()
@@ -85,13 +102,14 @@ class Client:
     async def send(self, message: Any) -> None:
         await self.conn.write_message(message if isinstance(message, str) else json.dumps(message))
 
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any] | None:
+    async def recv(self, timeout: float = 5.0) -> Any:
+        """The next frame as JSON, or None once the server closed the socket."""
         import asyncio
 
         frame = await asyncio.wait_for(self.conn.read_message(), timeout)
         return None if frame is None else json.loads(frame)
 
-    async def request(self, message: Any, timeout: float = 5.0) -> dict[str, Any] | None:
+    async def request(self, message: Any, timeout: float = 5.0) -> Any:
         await self.send(message)
         return await self.recv(timeout)
 

@@ -304,3 +304,81 @@ def test_the_command_listens_on_port_from_the_environment(tmp_path):
         process.terminate()
         assert process.wait(10) == 0
 
+
+
+# ---- rough edges (issue 11 item 10) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["flag", "environment", "file"])
+def test_the_log_level_is_accepted_in_any_case(tmp_path, where):
+    argv, environ = [], {}
+    if where == "flag":
+        argv = ["--log-level", "info"]
+    elif where == "environment":
+        environ = {"OPENLIFTER_LOG_LEVEL": "Debug"}
+    else:
+        argv = ["--config", str(write_config(tmp_path, ".toml", {"log_level": "warning"}))]
+    assert load_config(argv, environ).log_level in ("INFO", "DEBUG", "WARNING")
+
+
+def test_an_unknown_openlifter_environment_variable_is_refused_with_a_suggestion():
+    with pytest.raises(ConfigError) as refused:
+        load_config([], {"OPENLIFTER_PROT": "9000"})
+    assert "'OPENLIFTER_PROT': unknown option" in str(refused.value)
+    assert "OPENLIFTER_PORT" in str(refused.value)
+
+
+def test_the_tools_own_environment_variables_are_not_options():
+    load_config([], {"OPENLIFTER_MEET_PASSWORD": "x", "OPENLIFTER_CONFIG": ""})
+
+
+def test_a_ping_timeout_above_the_interval_is_refused_naming_both():
+    with pytest.raises(ConfigError, match="ws_ping_timeout.*ws_ping_interval"):
+        load_config(["--ws-ping-interval", "10", "--ws-ping-timeout", "30"], {})
+    assert load_config(["--ws-ping-interval", "0", "--ws-ping-timeout", "30"], {}).ws_ping_timeout == 30
+
+
+def test_a_tls_certificate_without_its_key_is_refused():
+    with pytest.raises(ConfigError, match="tls_cert.*tls_key"):
+        load_config(["--tls-cert", "cert.pem"], {})
+
+
+def test_help_names_each_value_by_what_it_is():
+    result = run_command("--help", COLUMNS="1000")
+    import re
+
+    assert not re.search(r"--[\w-]+ (MEET|HEADERS|ORIGINS|URL)\b", result.stdout)
+    for expected in ("--port N", "--data-dir DIR", "--trust-proxy-headers true|false", "--recovery-wait-seconds SECONDS", "OPENLIFTER_CONFIG"):
+        assert expected in result.stdout
+
+
+def test_version_prints_the_package_version():
+    import importlib.metadata
+
+    result = run_command("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"openlifter-server {importlib.metadata.version('openlifter-live')}"
+
+
+@pytest.mark.slow
+def test_with_port_0_start_up_names_the_bound_port_and_the_url_to_open(tmp_path):
+    log = tmp_path / "server.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "openlifter", "--port", "0", "--data-dir", str(tmp_path / "data"), "--log-format", "json"],
+            env=clean_environ(), cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while "in a browser" not in log.read_text():
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+    finally:
+        server.terminate()
+        server.wait(10)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    port = next(r["port"] for r in records if r["message"] == "listening")
+    assert port != 0
+    assert f"Open http://127.0.0.1:{port}/ in a browser" in [r["message"] for r in records]
+    with socket.socket() as probe:  # the port was really the bound one (free again now)
+        probe.bind(("127.0.0.1", port))

@@ -9,6 +9,7 @@ server runs them in an executor, never on the IOLoop.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 
 import bcrypt
@@ -29,10 +30,33 @@ def check_password(password: str, password_hash: str) -> bool:
         return False
 
 
-def password_problem(password: str, min_length: int) -> str | None:
-    """Why a new meet password is refused, or None if it is acceptable."""
-    if len(password) < min_length:
-        return f"password must be at least {min_length} characters"
+@dataclasses.dataclass(frozen=True)
+class PasswordPolicy:
+    """What a new meet password needs (from config; the defaults ask only for length)."""
+
+    min_length: int = 10
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    require_digit: bool = False
+    require_special: bool = False
+
+
+# Each character rule: (is it on, does the password pass, the reason that names it).
+_CHARACTER_RULES = (
+    ("require_uppercase", str.isupper, "password must contain an uppercase letter (require_uppercase)"),
+    ("require_lowercase", str.islower, "password must contain a lowercase letter (require_lowercase)"),
+    ("require_digit", str.isdigit, "password must contain a digit (require_digit)"),
+    ("require_special", lambda c: not c.isalnum() and not c.isspace(), "password must contain a special character such as ! or # (require_special)"),
+)
+
+
+def password_problem(password: str, policy: PasswordPolicy) -> str | None:
+    """Why a new meet password is refused (the reason names the rule), or None."""
+    if len(password) < policy.min_length:
+        return f"password must be at least {policy.min_length} characters (min_length)"
     if not password.strip():
         return "password must not be only spaces"
+    for rule, passes, reason in _CHARACTER_RULES:
+        if getattr(policy, rule) and not any(passes(c) for c in password):
+            return reason
     return None

@@ -73,6 +73,11 @@ class SessionIndex:
     def of_meet(self, meet_id: str, now: float) -> list[Session]:
         return [s for s in self._by_meet.get(meet_id, {}).values() if s.expires_at > now]
 
+    def forget_meet(self, meet_id: str) -> None:
+        """Drop every session of a meet (archived or deleted: its tokens stop working)."""
+        for key in self._by_meet.pop(meet_id, {}):
+            self._by_hash.pop(key, None)
+
     def forget_expired(self, meet_id: str, now: float) -> None:
         sessions = self._by_meet.get(meet_id, {})
         for key in [k for k, s in sessions.items() if s.expires_at <= now]:

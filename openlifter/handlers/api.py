@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 import tornado.web
 
+from openlifter.handlers.base import CrossOrigin
 from openlifter.handlers.display import DisplayAccess
 from openlifter.meet.live import LiveMeet
 from openlifter.views.derive import MeetViews
@@ -22,7 +23,7 @@ def public_state(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
+class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
     def initialize(self, what: str, publishers: Publishers) -> None:
         self.what = what
         self.publishers = publishers
@@ -34,9 +35,15 @@ class ApiHandler(DisplayAccess, tornado.web.RequestHandler):
         async with live.lock:
             body = ANSWERS[self.what](self, live, views)
         self.no_store()
-        self.set_header("Access-Control-Allow-Origin", "*")
+        self.allow_origin()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.write(encode({"meetId": live.meet_id, "seq": views.seq, **body}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Integrations read JSON, also when refused (no traceback, no data)."""
+        self.allow_origin()
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(encode({"error": self._reason, "status": status_code}))
 
     def lifting(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
         day, platform = self.get_query_argument("day", None), self.get_query_argument("platform", None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Awaitable, Callable
 
 import tornado.web
 
 from openlifter.auth.secrets import keys_match, normalize_meet_id
 from openlifter.config import LOG_LEVELS
 from openlifter.handlers.base import AppContext
-from openlifter.meet.registry import Rejected
+from openlifter.meet.registry import NO_SUCH_MEET, Rejected
 from openlifter.metrics import CONTENT_TYPE, ServerMetrics
 from openlifter.storage.files import StorageError
 from openlifter.views.publisher import Publishers
@@ -52,7 +53,7 @@ class LogLevelHandler(AdminHandler):
             self.write({"error": f"level must be one of {', '.join(LOG_LEVELS)}"})
             return
         logging.getLogger().setLevel(level.upper())
-        log.warning("log level changed", extra={"level": level.upper()})
+        log.warning("log level changed", extra={"newLevel": level.upper()})
         self.write({"level": level.upper()})
 
 
@@ -76,3 +77,42 @@ class DisplayKeyHandler(AdminHandler):
         self.publishers.of(live).disconnect_all(CLOSE_KEY_ROTATED, "display key rotated")
         self.set_header("Cache-Control", "no-store")
         self.write({"meetId": live.meet_id, "displayKey": key})
+
+
+class MeetListHandler(AdminHandler):
+    """GET: every meet on disk with its status (current, archived, finished) and activity."""
+
+    async def get(self) -> None:
+        summaries = await self.registry.summaries()
+        self.set_header("Cache-Control", "no-store")
+        self.write({"meets": [s.to_json() for s in summaries]})
+
+
+class MeetChangeHandler(AdminHandler):
+    """A change to one meet by an operator; a refusal is 409 with the reason, 404 if unknown."""
+
+    async def change(self, meet_id_text: str, action: Callable[[str], Awaitable[None]], done: str) -> None:
+        meet_id = normalize_meet_id(meet_id_text)
+        try:
+            if not meet_id:
+                raise Rejected(NO_SUCH_MEET)
+            await action(meet_id)
+        except Rejected as refused:
+            self.set_status(404 if refused.reason == NO_SUCH_MEET else 409)
+            self.write({"error": refused.reason})
+            return
+        self.write({"meetId": meet_id, "status": done})
+
+
+class MeetArchiveHandler(MeetChangeHandler):
+    """POST /admin/meets/<id>/archive: move a current meet to archived-meets/."""
+
+    async def post(self, meet_id_text: str) -> None:
+        await self.change(meet_id_text, self.registry.archive, "archived")
+
+
+class MeetDeleteHandler(MeetChangeHandler):
+    """DELETE /admin/meets/<id>: remove a meet and its folder for good."""
+
+    async def delete(self, meet_id_text: str) -> None:
+        await self.change(meet_id_text, self.registry.delete, "deleted")

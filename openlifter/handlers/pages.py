@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 import tornado.web
 
 from openlifter.auth.secrets import display_meet_id
+from openlifter.handlers.base import FriendlyErrors
 from openlifter.handlers.display import DisplayAccess
+from openlifter.handlers.themes import ThemeCatalog
 from openlifter.views.pages import Renderer, index_sections, page_context, parse_spec
 from openlifter.views.publisher import Publishers
 
@@ -18,11 +20,21 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class PageHandler(DisplayAccess, tornado.web.RequestHandler):
-    def initialize(self, kind: str, renderer: Renderer, publishers: Publishers) -> None:
+class PageHandler(FriendlyErrors, DisplayAccess, tornado.web.RequestHandler):
+    def initialize(self, kind: str, renderer: Renderer, publishers: Publishers, themes: ThemeCatalog) -> None:
         self.kind = kind
         self.renderer = renderer
         self.publishers = publishers
+        self.themes = themes
+
+    def theme(self) -> dict[str, str] | None:
+        """The custom theme named by ?theme= (a file in themes_dir), or None."""
+        name = self.get_query_argument("theme", "")
+        version = self.themes.version(name)
+        if version is None:
+            return None
+        base = self.config.base_url
+        return {"name": name, "href": f"{base}themes/{name}.css?v={version}", "feed": f"{base}themes/feed?name={name}"}
 
     async def get(self, meet_id_text: str) -> None:
         live = await self.display_meet(meet_id_text)
@@ -40,7 +52,7 @@ class PageHandler(DisplayAccess, tornado.web.RequestHandler):
             spec = parse_spec(self.kind, self.query_args())
             feed = {"key": self.get_query_argument("key"), "view": self.kind, **spec.query()}
             html = self.renderer.render_template(
-                f"{self.kind}.html", **page_context(views, spec), fragments=list(spec.fragments().items()),
+                f"{self.kind}.html", **page_context(views, spec), fragments=list(spec.fragments().items()), theme=self.theme(),
                 feed_path=f"{self.config.base_url}meets/{live.meet_id}/feed?{urlencode(feed)}",
             )
         self.write(html)

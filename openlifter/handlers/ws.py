@@ -8,15 +8,15 @@ import tornado.websocket
 
 from openlifter.handlers.base import AppContext, origin_allowed
 from openlifter.protocol.commands import COMMANDS
-from openlifter.protocol.connection import Connection
+from openlifter.protocol.connection import Connection, MessageObserver
 from openlifter.protocol.outgoing import OutgoingQueue
 from openlifter.protocol.schema import Limits
 
 
 class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
-    def initialize(self, limits: Limits, count_message: Callable[[str], None] | None = None) -> None:
-        self.limits = limits
-        self.count_message = count_message
+    def initialize(self, limits: Callable[[], Limits], observer: MessageObserver | None = None) -> None:
+        self.current_limits = limits  # read at each open: a reloaded config applies to new sockets
+        self.observer = observer
 
     def check_origin(self, origin: str) -> bool:
         return origin_allowed(origin, self.config.allowed_origins, self.request.host)
@@ -26,7 +26,7 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         # client's delayed TCP ACK (about 40 ms), stalling ACKs and relays.
         self.set_nodelay(True)
         self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages, self.config.max_pending_bytes)
-        self.connection = Connection(self.registry, self.limits, self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.count_message)
+        self.connection = Connection(self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer)
         self.open_sockets.add(self)
 
     async def on_message(self, message: str | bytes) -> None:

@@ -15,7 +15,7 @@ from openlifter.meet.budget import WorkBudget
 from openlifter.meet.history import KeyHistory
 from openlifter.meet.jsonvalue import MISSING, get_in, json_equal_within
 from openlifter.meet.keys import Path
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 
 
 @dataclasses.dataclass(frozen=True)

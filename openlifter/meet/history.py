@@ -12,11 +12,11 @@ is all the conflict rule needs to decide safely.
 from __future__ import annotations
 
 import bisect
-from typing import Iterator
+from typing import Iterator, cast
 
 from openlifter.meet.budget import WorkBudget
-from openlifter.meet.keys import Path
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.meet.keys import Path, Segment
+from openlifter.storage.store import LogEntry
 
 
 class _Node:
@@ -61,9 +61,10 @@ class KeyHistory:
         subtree newest first. Stops early once ``budget`` is used up."""
         node = self._root
         for depth, segment in enumerate(path):
-            node = node.children.get(_slot(segment))
-            if node is None or node.max_seq <= after_seq or not budget.spend():
+            child = node.children.get(_slot(segment))
+            if child is None or child.max_seq <= after_seq or not budget.spend():
                 return
+            node = child
             if depth < len(path) - 1:
                 for entry in _newest_first(node, after_seq):
                     if not budget.spend():
@@ -77,9 +78,10 @@ class KeyHistory:
         latest: dict[str, LogEntry] = {}
         node = self._root
         for depth, segment in enumerate(path):
-            node = node.children.get(_slot(segment))
-            if node is None:
+            child = node.children.get(_slot(segment))
+            if child is None:
                 return latest
+            node = child
             here = node.sub_latest if depth == len(path) - 1 else node.own_latest
             for location, entry in here.items():
                 known = latest.get(location)
@@ -92,9 +94,10 @@ class KeyHistory:
         latest = 0
         node = self._root
         for segment in path:
-            node = node.children.get(_slot(segment))
-            if node is None:
+            child = node.children.get(_slot(segment))
+            if child is None:
                 return latest
+            node = child
             if node.seqs:
                 latest = max(latest, node.seqs[-1])
         return max(latest, node.max_seq)
@@ -127,7 +130,7 @@ def _subtree_since(node: _Node, path: Path, after_seq: int, budget: WorkBudget) 
             continue
         if not budget.spend():
             return
-        child_path = parent_path + (slot[1] if isinstance(slot, tuple) else slot,)
+        child_path: Path = (*parent_path, cast(Segment, slot[1] if isinstance(slot, tuple) else slot))  # see _slot
         for entry in _newest_first(child, after_seq):
             if not budget.spend():
                 return

@@ -14,18 +14,35 @@ import dataclasses
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
+from openlifter.meet import errors
 from openlifter.meet.budget import TimeSlice
 from openlifter.meet.errors import Rejected
 from openlifter.meet.meet import BatchOutcome, Meet, Update
 from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
-from openlifter.protocol import messages as m
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DamagedFile, StorageError
-from openlifter.storage.meetfiles import LogEntry, MeetFiles
+from openlifter.storage.store import LogEntry, MeetRecords
 
 log = logging.getLogger(__name__)
+
+
+class Replies(Protocol):
+    """The frames a meet sends its peers. The protocol layer builds them (the module
+    ``openlifter.protocol.messages`` is the implementation): meet/ knows no wire format."""
+
+    def encode(self, message: dict[str, Any]) -> str: ...
+
+    def update_ack(self, acks: Iterable[tuple[int, int]]) -> dict[str, Any]: ...
+
+    def update_rejected(self, rejections: Iterable[Any]) -> dict[str, Any]: ...
+
+    def update_relay(self, entries: Iterable[LogEntry]) -> dict[str, Any]: ...
+
+    def server_pull(self, head: int, entries: Iterable[LogEntry], more: bool) -> dict[str, Any]: ...
+
+    def recovery_request(self, from_server_seq: int) -> dict[str, Any]: ...
 
 
 class MeetObserver(Protocol):
@@ -39,7 +56,8 @@ class MeetObserver(Protocol):
 class Peer(Protocol):
     """What a meet needs of a connection: a non-blocking send and who it is."""
 
-    location: str | None  # None for display-only peers
+    @property
+    def location(self) -> str | None: ...  # None for display-only peers
 
     def send(self, message: dict[str, Any] | str) -> None: ...
 
@@ -88,8 +106,9 @@ ChangeListener = Callable[["LiveMeet", list[LogEntry]], None]
 
 
 class LiveMeet:
-    def __init__(self, meet: Meet, auth: MeetAuth, files: MeetFiles, io: StorageExecutor) -> None:
+    def __init__(self, meet: Meet, auth: MeetAuth, files: MeetRecords, io: StorageExecutor, replies: Replies) -> None:
         self.meet = meet
+        self.replies = replies
         self.auth = auth
         self.files = files
         self.io = io
@@ -127,7 +146,7 @@ class LiveMeet:
         """Count a protocol socket as the meet's (joined, created or by its token);
         refused once the meet has max_connections of them."""
         if peer not in self.peers and len(self.peers) >= self.max_connections:
-            raise Rejected(m.JOIN_TOO_MANY_CONNECTIONS)
+            raise Rejected(errors.JOIN_TOO_MANY_CONNECTIONS)
         self.peers.add(peer)
         self.touch()
 
@@ -169,7 +188,7 @@ class LiveMeet:
                     log.exception("commit failed", extra={"meetId": self.meet_id})
                     for pending in round_:
                         if not pending.done.done():
-                            pending.peer.send(m.update_rejected(self._failure(pending, m.INTERNAL_ERROR).rejections))
+                            pending.peer.send(self.replies.update_rejected(self._failure(pending, errors.INTERNAL_ERROR).rejections))
                             pending.done.set_result(BatchOutcome())
 
     async def _commit(self, round_: list[_PendingBatch]) -> None:
@@ -188,7 +207,7 @@ class LiveMeet:
             except Exception as error:  # memory must never hold what the disk does not
                 log.error("could not store updates", exc_info=not isinstance(error, StorageError), extra={"meetId": self.meet_id, "error": str(error)})
                 self.meet.rollback_to(start_head)
-                outcomes = [self._failure(p, m.UPDATE_STORAGE_FAILED) for p in round_]
+                outcomes = [self._failure(p, errors.UPDATE_STORAGE_FAILED) for p in round_]
                 entries = []
             else:
                 if self.observer is not None:
@@ -225,11 +244,11 @@ class LiveMeet:
 
     def _answer(self, sender: Peer, outcome: BatchOutcome) -> None:
         if outcome.acks:
-            sender.send(m.update_ack(outcome.acks))
+            sender.send(self.replies.update_ack(outcome.acks))
         if outcome.rejections:
-            sender.send(m.update_rejected(outcome.rejections))
+            sender.send(self.replies.update_rejected(outcome.rejections))
         if outcome.accepted:
-            self.broadcast(m.encode(m.update_relay(outcome.accepted)), skip=sender)
+            self.broadcast(self.replies.encode(self.replies.update_relay(outcome.accepted)), skip=sender)
 
     def broadcast(self, frame: str, skip: Peer | None = None) -> None:
         """Send one encoded frame to every peer but ``skip`` (peers queue, never block)."""
@@ -262,18 +281,18 @@ class LiveMeet:
         now = time.monotonic()
         if self.published or self._recovery_refused_until.get(session_id, 0.0) > now:
             entries, more = self.pull(min(self.agreed_head, self.durable_head))
-            requester.send(m.server_pull(self.durable_head, entries, more))
+            requester.send(self.replies.server_pull(self.durable_head, entries, more))
             return
         if self._recovery is None:
             self._recovery = _Recovery(set(self.updating_peers()) | {requester})
             log.warning("server behind a client; recovering from clients", extra={"meetId": self.meet_id, "head": self.durable_head, "asked": len(self._recovery.asked)})
-            frame = m.encode(m.recovery_request(self.durable_head))
+            frame = self.replies.encode(self.replies.recovery_request(self.durable_head))
             for peer in self._recovery.asked:
                 peer.send(frame)
             self._recovery.task = asyncio.ensure_future(self._run_recovery(self._recovery))
         elif requester not in self._recovery.asked:
             self._recovery.asked.add(requester)
-            requester.send(m.recovery_request(self.durable_head))
+            requester.send(self.replies.recovery_request(self.durable_head))
         self._recovery.requesters.add(session_id)
 
     def offer_recovery(self, peer: Peer, location: str, updates: list[Any]) -> None:
@@ -315,7 +334,7 @@ class LiveMeet:
                 # on; a client whose log differs there (or is longer) rebases on ours.
                 resend_from = min(self.agreed_head, from_seq)
                 entries, more = self.pull(resend_from)
-                frame = m.encode(m.server_pull(self.durable_head, entries, more))
+                frame = self.replies.encode(self.replies.server_pull(self.durable_head, entries, more))
                 for peer in self.updating_peers():
                     peer.send(frame)
                 self.agreed_head = self.durable_head

@@ -28,7 +28,7 @@ from openlifter.meet.jsonvalue import (
     write_effect,
 )
 from openlifter.meet.keys import Path, parse_accepted_key
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 
 REASON_CONFLICT = "a location of equal or higher priority changed this after you last synced"
 REASON_AHEAD = "afterServerSeqNum is ahead of the server; send CLIENT_PULL first"

@@ -14,7 +14,7 @@ import dataclasses
 from typing import Any, Iterable, Mapping, Sequence
 
 from openlifter.meet.meet import Endpoint
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,9 +6,10 @@ is fed text frames. ``receive`` never raises, so the socket stays open after bad
 
 from __future__ import annotations
 
-import logging
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 from openlifter.auth.sessions import Session
 from openlifter.meet.errors import Rejected
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 32
+
+
+class MessageObserver(Protocol):
+    """What a connection reports for metrics: each message by type, and how long its
+    handler took ("unknown" and "malformed" for frames that have no known type)."""
+
+    def message(self, msg_type: str) -> None: ...
+
+    def handled(self, msg_type: str, seconds: float) -> None: ...
 
 
 class InvalidSession(Exception):
@@ -65,7 +75,7 @@ class Connection:
         send: Callable[[dict[str, Any] | str], None],
         commands: "Mapping[str, Command]",
         address: str = "",
-        on_message_type: Callable[[str], None] | None = None,
+        observer: MessageObserver | None = None,
     ) -> None:
         self.commands = commands
         self.registry = registry
@@ -75,9 +85,9 @@ class Connection:
         self.live: LiveMeet | None = None
         self.session: Session | None = None
         self._in_flight: list[asyncio.Future[Any]] = []
+        self.observer = observer
         self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
         self.frame_bytes = 0  # size of the frame being handled
-        self._count_type = on_message_type
 
     @property
     def location(self) -> str | None:
@@ -85,21 +95,27 @@ class Connection:
 
     async def receive(self, text: str | bytes) -> None:
         msg_type: str | None = None
+        counted = "malformed"
+        started = time.perf_counter()
         try:
             self.frame_bytes = len(text)
             msg_type, message = parse_envelope(text)
             command = self.commands.get(msg_type)
-            if self._count_type is not None:
-                self._count_type(msg_type if command else "unknown")
+            counted = msg_type if command else "unknown"
+            if self.observer is not None:
+                self.observer.message(counted)
             if command is None:
                 self.send(m.unknown_message_type(msg_type[:100]))
                 return
             request = command.parse(message, self.limits)
             await command.handle(self, request)
         except Exception as error:
-            if msg_type is None and self._count_type is not None:
-                self._count_type("malformed")
+            if msg_type is None and self.observer is not None:
+                self.observer.message(counted)
             self.send(translate_error(msg_type, error))
+        finally:
+            if self.observer is not None:
+                self.observer.handled(counted, time.perf_counter() - started)
 
     async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":
         """The meet and session of a token; the connection now belongs to that meet."""

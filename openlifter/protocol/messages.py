@@ -8,7 +8,27 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from openlifter.storage.meetfiles import LogEntry
+# The reasons replies carry are decided where the refusal is (meet/errors.py); re-exported.
+from openlifter.meet.errors import (  # noqa: F401
+    JOIN_BAD_CREDENTIALS,
+    JOIN_UNKNOWN_LOCATION,
+    JOIN_RATE_LIMITED,
+    JOIN_MEET_DAMAGED,
+    JOIN_MEET_UNREADABLE,
+    MEET_STORAGE_BUSY,
+    STORAGE_FAILED,
+    JOIN_TOO_MANY_CONNECTIONS,
+    CREATE_SERVER_FULL,
+    CREATE_RATE_LIMITED,
+    CREATE_STORAGE_FAILED,
+    PUBLISH_EMPTY_CSV,
+    PUBLISH_BAD_EMAIL,
+    PUBLISH_ALREADY,
+    PUBLISH_STORAGE_FAILED,
+    UPDATE_STORAGE_FAILED,
+    INTERNAL_ERROR,
+)
+from openlifter.storage.store import LogEntry
 
 # Client to server.
 CREATE_MEET = "CREATE_MEET"
@@ -33,26 +53,6 @@ PUBLISH_REJECTED = "PUBLISH_REJECTED"
 MALFORMED_MESSAGE = "MALFORMED_MESSAGE"
 UNKNOWN_MESSAGE_TYPE = "UNKNOWN_MESSAGE_TYPE"
 INVALID_SESSION = "INVALID_SESSION"
-
-# Reasons (the text clients show to people).
-JOIN_BAD_CREDENTIALS = "unknown meet id or wrong password"
-JOIN_UNKNOWN_LOCATION = "this meet has no location with that name"
-JOIN_RATE_LIMITED = "too many failed attempts from your address; wait a minute and try again"
-JOIN_MEET_DAMAGED = "this meet's stored data is damaged; ask the server operator"
-JOIN_MEET_UNREADABLE = "the server cannot read this meet's files; ask the server operator"
-MEET_STORAGE_BUSY = "the server could not read this meet just now; try again later"
-STORAGE_FAILED = "the server's storage failed; nothing was changed, try again later"
-JOIN_TOO_MANY_CONNECTIONS = "this meet has too many connections (max_connections_per_meet)"
-CREATE_SERVER_FULL = "the server holds as many meets as it may; try again later"
-CREATE_RATE_LIMITED = "too many meets created from your address; wait a minute and try again (creates_per_minute)"
-CREATE_STORAGE_FAILED = "the server could not store the meet; try again later"
-PUBLISH_EMPTY_CSV = "the OpenPowerlifting CSV is empty"
-PUBLISH_BAD_EMAIL = "the return e-mail address is not valid"
-PUBLISH_ALREADY = "the meet is already published"
-PUBLISH_STORAGE_FAILED = "the server could not store the publication; try again"
-UPDATE_STORAGE_FAILED = "the server could not store this update; send it again"
-INTERNAL_ERROR = "internal server error; the message was not applied"
-
 
 def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -90,7 +90,7 @@ def join_rejected(reason: str) -> dict[str, Any]:
 
 
 def update_ack(acks: Iterable[tuple[int, int]]) -> dict[str, Any]:
-    return {"msgType": UPDATE_ACK, "updateAcks": [{"localSeqNum": l, "serverSeqNum": s} for l, s in acks]}
+    return {"msgType": UPDATE_ACK, "updateAcks": [{"localSeqNum": local, "serverSeqNum": server} for local, server in acks]}
 
 
 def update_rejected(rejections: Iterable[Any]) -> dict[str, Any]:

@@ -40,7 +40,8 @@ def _weight(entry: Entry, lift: str, attempt_one_indexed: int) -> float | None:
 
 
 def _status(entry: Entry, lift: str, attempt_one_indexed: int) -> int | None:
-    return _slot(entry.statuses(lift), attempt_one_indexed - 1)
+    status = _slot(entry.statuses(lift), attempt_one_indexed - 1)
+    return None if status is None else int(status)
 
 
 def _is_pending(entry: Entry, lift: str, attempt_one_indexed: int) -> bool:
@@ -83,9 +84,10 @@ def compare_entries_by_attempt(a: Entry, b: Entry, lift: str, attempt_one_indexe
 
 def order_entries_by_attempt(entries: Iterable[Entry], lift: str, attempt_one_indexed: int) -> list[Entry]:
     """Entries sorted (stably) for one attempt; the flight-order page uses attempt 1."""
-    return sorted(
-        entries, key=cmp_to_key(lambda a, b: compare_entries_by_attempt(a, b, lift, attempt_one_indexed))
-    )
+    def compare(a: Entry, b: Entry) -> int:
+        return compare_entries_by_attempt(a, b, lift, attempt_one_indexed)
+
+    return sorted(entries, key=cmp_to_key(compare))
 
 
 def _next_attempt_for_entry(entry: Entry, lift: str) -> int:

@@ -189,7 +189,7 @@ def dots(sex: str, bodyweight_kg: float, total_kg: float) -> float:
 
 # --- IPF GL (GOODLIFT) and the older IPF Points: parameters by sex, equipment, event -----
 
-_GOODLIFT: Mapping[tuple[str, str, str], tuple[float, float, float]] = MappingProxyType(
+_GOODLIFT: Mapping[tuple[str | None, str | None, str], tuple[float, float, float]] = MappingProxyType(
     {
         ("M", "Sleeves", "SBD"): (1199.72839, 1025.18162, 0.00921),
         ("M", "Sleeves", "B"): (320.98041, 281.40258, 0.01008),
@@ -202,7 +202,7 @@ _GOODLIFT: Mapping[tuple[str, str, str], tuple[float, float, float]] = MappingPr
     }
 )
 
-_IPF: Mapping[tuple[str, str, str], tuple[float, float, float, float]] = MappingProxyType(
+_IPF: Mapping[tuple[str | None, str | None, str], tuple[float, float, float, float]] = MappingProxyType(
     {
         ("M", "Sleeves", "SBD"): (310.67, 857.785, 53.216, 147.0835),
         ("M", "Sleeves", "S"): (123.1, 363.085, 25.1667, 75.4311),
@@ -224,7 +224,7 @@ _IPF: Mapping[tuple[str, str, str], tuple[float, float, float, float]] = Mapping
 )
 
 
-def _ipf_key(sex: object, equipment: object, event: object) -> tuple[object, object, object]:
+def _ipf_key(sex: object, equipment: object, event: str) -> tuple[str | None, str | None, str]:
     """Key into the IPF tables: Mx as M, equipment folded to Sleeves or Single-ply."""
     return (_lookup(_SEX_FOR_FORMULA, sex), _lookup(_IPF_EQUIPMENT, equipment), event)
 

@@ -254,7 +254,10 @@ def compare_in_category(a: Entry, b: Entry, event: str, projected: bool) -> int:
 
 def sort_by_place_in_category(entries: Iterable[Entry], event: str, projected: bool = False) -> list[Entry]:
     """Entries of one category, first place first (stable, like V8's sort)."""
-    return sorted(entries, key=cmp_to_key(lambda a, b: compare_in_category(a, b, event, projected)))
+    def compare(a: Entry, b: Entry) -> int:
+        return compare_in_category(a, b, event, projected)
+
+    return sorted(entries, key=cmp_to_key(compare))
 
 
 def _order_index(value: str, order: Sequence[str]) -> int:
@@ -295,7 +298,10 @@ def compare_categories(a: Category, b: Category) -> int:
 
 def sort_category_results(results: Iterable[CategoryResults]) -> list[CategoryResults]:
     """Categories in presentation order; full ties keep first-seen order."""
-    return sorted(results, key=cmp_to_key(lambda a, b: compare_categories(a.category, b.category)))
+    def compare(a: CategoryResults, b: CategoryResults) -> int:
+        return compare_categories(a.category, b.category)
+
+    return sorted(results, key=cmp_to_key(compare))
 
 
 def get_results(entries: Iterable[Entry], meet: MeetSetup, projected: bool = False) -> list[CategoryResults]:

@@ -153,10 +153,20 @@ def move_dir(source: Path, target: Path) -> None:
 
 
 def remove_dir(path: Path) -> None:
-    """Remove a folder and what it holds, durably (its parent fsynced)."""
-    with storage_errors(f"removing {path.name}"):
-        shutil.rmtree(path)
+    """Remove a folder and what it holds, durably. It is first renamed to a hidden name (one atomic step, so
+    a crash never leaves half a meet that looks whole), then removed."""
+    with storage_errors(f"deleting {path.name}"):
+        doomed = path.with_name(f".deleting-{path.name}")
+        os.rename(path, doomed)
         fsync_dir(path.parent)
+        shutil.rmtree(doomed)
+
+
+def last_modified(directory: Path) -> float:
+    """The newest modification time of the files in a folder (its last activity)."""
+    with storage_errors(f"reading {directory.name}"):
+        times = [entry.stat().st_mtime for entry in directory.iterdir() if entry.is_file()]
+        return max(times, default=directory.stat().st_mtime)
 
 
 class DataPaths:
@@ -164,25 +174,29 @@ class DataPaths:
 
     CURRENT = "current-meets"
     FINISHED = "finished-meets"
+    ARCHIVED = "archived-meets"  # unpublished meets idle for long: out of the way, not lost
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
     def ensure(self) -> None:
         with storage_errors("creating the data folder"):
-            for name in (self.CURRENT, self.FINISHED):
+            for name in (self.CURRENT, self.FINISHED, self.ARCHIVED):
                 (self.root / name).mkdir(parents=True, exist_ok=True)
 
-    def meet_dir(self, meet_id: str, *, finished: bool = False) -> Path:
+    def _folder(self, *, finished: bool, archived: bool) -> Path:
+        return self.root / (self.FINISHED if finished else self.ARCHIVED if archived else self.CURRENT)
+
+    def meet_dir(self, meet_id: str, *, finished: bool = False, archived: bool = False) -> Path:
         if not MEET_ID_PATTERN.match(meet_id):
             raise StorageError("not a meet id")
-        path = (self.root / (self.FINISHED if finished else self.CURRENT) / meet_id).resolve()
+        path = (self._folder(finished=finished, archived=archived) / meet_id).resolve()
         if path.parent.parent != self.root:
             raise StorageError("path outside the data folder")
         return path
 
-    def meet_ids(self, *, finished: bool = False) -> list[str]:
-        folder = self.root / (self.FINISHED if finished else self.CURRENT)
+    def meet_ids(self, *, finished: bool = False, archived: bool = False) -> list[str]:
+        folder = self._folder(finished=finished, archived=archived)
         with storage_errors("listing meets"):
             if not folder.exists():
                 return []

@@ -6,7 +6,6 @@ Everything here is synchronous and blocking; the server calls it from storage th
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -23,6 +22,7 @@ from openlifter.storage.files import (
     storage_errors,
     truncate_file,
 )
+from openlifter.storage.store import LogEntry, ReplayResult
 
 log = logging.getLogger(__name__)
 
@@ -33,62 +33,44 @@ CSV_NAME = "opl.csv"
 EMAIL_NAME = "email.txt"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One accepted update, as it is stored and relayed."""
-
-    server_seq: int
-    key: str
-    value: Any
-    location: str
-    priority: int
-    local_seq: int | None
-    received_at: float
-    session_id: str | None = None  # non-secret id of the sending session, for resend dedup
-
-    def to_line(self) -> bytes:
-        record = {
-            "serverSeqNum": self.server_seq,
-            "updateKey": self.key,
-            "updateValue": self.value,
-            "locationName": self.location,
-            "priority": self.priority,
-            "localSeqNum": self.local_seq,
-            "receivedAt": self.received_at,
-        }
-        if self.session_id is not None:
-            record["sessionId"] = self.session_id
-        return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
-
-    @classmethod
-    def from_record(cls, record: Any) -> "LogEntry":
-        """Parse a stored record; raise ValueError if any field is missing or mistyped."""
-        if not isinstance(record, dict):
-            raise ValueError("not an object")
-        seq, key, location, priority = (record.get(f) for f in ("serverSeqNum", "updateKey", "locationName", "priority"))
-        local_seq, received_at = record.get("localSeqNum"), record.get("receivedAt", 0.0)
-        session_id = record.get("sessionId")
-        if session_id is not None and not isinstance(session_id, str):
-            raise ValueError("bad sessionId")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-            raise ValueError("bad serverSeqNum")
-        if not isinstance(key, str) or not isinstance(location, str):
-            raise ValueError("bad updateKey or locationName")
-        if not isinstance(priority, int) or isinstance(priority, bool):
-            raise ValueError("bad priority")
-        if local_seq is not None and (not isinstance(local_seq, int) or isinstance(local_seq, bool)):
-            raise ValueError("bad localSeqNum")
-        if "updateValue" not in record:
-            raise ValueError("missing updateValue")
-        if not isinstance(received_at, (int, float)) or isinstance(received_at, bool):
-            raise ValueError("bad receivedAt")
-        return cls(seq, key, record["updateValue"], location, priority, local_seq, float(received_at), session_id)
+def entry_line(entry: LogEntry) -> bytes:
+    """One log line: the entry as a JSON object, then a newline (SPEC section 3)."""
+    record = {
+        "serverSeqNum": entry.server_seq,
+        "updateKey": entry.key,
+        "updateValue": entry.value,
+        "locationName": entry.location,
+        "priority": entry.priority,
+        "localSeqNum": entry.local_seq,
+        "receivedAt": entry.received_at,
+    }
+    if entry.session_id is not None:
+        record["sessionId"] = entry.session_id
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
 
 
-@dataclasses.dataclass
-class ReplayResult:
-    entries: list[LogEntry]
-    cut_bytes: int  # how much of a torn or corrupt tail was removed
+def entry_from_record(record: Any) -> LogEntry:
+    """Parse a stored record; raise ValueError if any field is missing or mistyped."""
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    seq, key, location, priority = (record.get(f) for f in ("serverSeqNum", "updateKey", "locationName", "priority"))
+    local_seq, received_at = record.get("localSeqNum"), record.get("receivedAt", 0.0)
+    session_id = record.get("sessionId")
+    if session_id is not None and not isinstance(session_id, str):
+        raise ValueError("bad sessionId")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise ValueError("bad serverSeqNum")
+    if not isinstance(key, str) or not isinstance(location, str):
+        raise ValueError("bad updateKey or locationName")
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise ValueError("bad priority")
+    if local_seq is not None and (not isinstance(local_seq, int) or isinstance(local_seq, bool)):
+        raise ValueError("bad localSeqNum")
+    if "updateValue" not in record:
+        raise ValueError("missing updateValue")
+    if not isinstance(received_at, (int, float)) or isinstance(received_at, bool):
+        raise ValueError("bad receivedAt")
+    return LogEntry(seq, key, record["updateValue"], location, priority, local_seq, float(received_at), session_id)
 
 
 class MeetFiles:
@@ -174,7 +156,7 @@ class MeetFiles:
                 problem = "no line ending (torn write)"
             else:
                 try:
-                    entry = LogEntry.from_record(json.loads(raw.decode("utf-8")))
+                    entry = entry_from_record(json.loads(raw.decode("utf-8")))
                     if entry.server_seq != len(entries) + 1:
                         problem = f"serverSeqNum {entry.server_seq} where {len(entries) + 1} was expected"
                 except (ValueError, UnicodeDecodeError) as error:
@@ -202,7 +184,7 @@ class MeetFiles:
     def append(self, entries: Iterable[LogEntry]) -> None:
         """Append entries with one fsync (the group commit). If the write or the fsync
         fails, the log is cut back to where it was so that memory and disk agree."""
-        data = b"".join(entry.to_line() for entry in entries)
+        data = b"".join(entry_line(entry) for entry in entries)
         if not data:
             return
         log_file = self._log_file()

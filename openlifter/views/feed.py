@@ -49,7 +49,9 @@ def view_update(seq: int, kind: str, fragments: dict[str, str], from_seq: int | 
 class VariantFeed(Protocol):
     """The frames of one kind of display, at ``seq``."""
 
-    seq: int
+    @property
+    def seq(self) -> int: ...
+
     update: str | None  # the frame from the previous seq to this one, once ``update_steps`` ran
 
     def snapshot(self) -> str: ...

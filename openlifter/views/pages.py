@@ -23,19 +23,23 @@ OVERLAY = "overlay"
 SCOREBOARD = "scoreboard"
 JSON_FEED = "json"
 
-# Overlay parts, in page order: part name -> partial.
-OVERLAY_PARTS: dict[str, str] = {
-    "standings": "partials/standings_panel.html",
-    "next": "partials/next_lifters.html",
-    "bar": "partials/bar_panel.html",
-    "lowerthird": "partials/lower_third.html",
-}
-OVERLAY_PART_TITLES = {
-    "lowerthird": "Current lifter (lower third)",
-    "next": "Next lifters",
-    "bar": "Bar loading",
-    "standings": "Division standings",
-}
+
+
+@dataclasses.dataclass(frozen=True)
+class OverlayPart:
+    name: str  # as in ?parts=
+    title: str  # as listed to people
+    template: str  # the partial, used by the page and by the feed's fragments
+
+
+# The overlay parts, listed once, in page order (a later part stacks over an earlier one).
+# ?parts=, the fragments, the index page's links and its help text all come from here.
+OVERLAY_PARTS: tuple[OverlayPart, ...] = (
+    OverlayPart("standings", "Division standings", "partials/standings_panel.html"),
+    OverlayPart("next", "Next lifters", "partials/next_lifters.html"),
+    OverlayPart("bar", "Bar loading", "partials/bar_panel.html"),
+    OverlayPart("lowerthird", "Current lifter (lower third)", "partials/lower_third.html"),
+)
 SCOREBOARD_PARTS: dict[str, str] = {
     "header": "partials/sb_header.html",
     "current": "partials/sb_current.html",
@@ -64,7 +68,7 @@ class PageSpec:
 
     def fragments(self) -> dict[str, str]:
         if self.kind == OVERLAY:
-            return {part: OVERLAY_PARTS[part] for part in OVERLAY_PARTS if part in self.parts}
+            return {part.name: part.template for part in OVERLAY_PARTS if part.name in self.parts}
         if self.kind == SCOREBOARD:
             return dict(SCOREBOARD_PARTS)
         return {}
@@ -108,7 +112,8 @@ def parse_spec(kind: str, args: Mapping[str, str]) -> PageSpec:
     """A spec from URL parameters (one string each); anything unusable gets the default."""
     if kind not in (OVERLAY, SCOREBOARD):
         return PageSpec(JSON_FEED)
-    parts = tuple(p for p in OVERLAY_PARTS if p in {x.strip().lower().replace("-", "") for x in args.get("parts", "").split(",")})
+    wanted = {x.strip().lower().replace("-", "") for x in args.get("parts", "").split(",")}
+    parts = tuple(part.name for part in OVERLAY_PARTS if part.name in wanted)
     units = args.get("units", "meet")
     return PageSpec(
         kind=kind,
@@ -267,7 +272,7 @@ def _url(page_base: str, path: str, key: str, params: Mapping[str, str]) -> str:
 def index_sections(views: MeetViews, page_base: str, key: str) -> list[dict[str, Any]]:
     """The index page's link lists: one section following the scoring table, one per
     platform, and the JSON API. ``page_base`` is the absolute URL of the meet's folder."""
-    all_parts = ",".join(("lowerthird", "next", "bar", "standings"))
+    all_parts = ",".join(part.name for part in reversed(OVERLAY_PARTS))
     targets: list[tuple[str, str, dict[str, str]]] = [
         ("Follow the scoring table", "These follow whichever platform the scoring table is on.", {}),
     ]
@@ -277,9 +282,9 @@ def index_sections(views: MeetViews, page_base: str, key: str) -> list[dict[str,
     for title, note, where in targets:
         links = [{"title": "Venue scoreboard", "url": _url(page_base, "scoreboard", key, where)}]
         links.append({"title": "Overlay: all parts", "url": _url(page_base, "overlay", key, {**where, "parts": all_parts})})
-        for part in ("lowerthird", "next", "bar", "standings"):
-            label = f"Overlay: {OVERLAY_PART_TITLES[part].lower()}"
-            links.append({"title": label, "url": _url(page_base, "overlay", key, {**where, "parts": part})})
+        for part in reversed(OVERLAY_PARTS):  # the part on top first
+            label = f"Overlay: {part.title.lower()}"
+            links.append({"title": label, "url": _url(page_base, "overlay", key, {**where, "parts": part.name})})
         sections.append({"title": title, "note": note, "links": links})
     api = [
         {"title": "Materialized state", "url": _url(page_base, "api/state", key, {})},

@@ -37,7 +37,7 @@ from openlifter.views.incremental import IncrementalViews
 
 if TYPE_CHECKING:
     from openlifter.meet.live import LiveMeet
-    from openlifter.storage.meetfiles import LogEntry
+    from openlifter.storage.store import LogEntry
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class MeetPublisher:
                 if self._deriver is None or self._rebuild:
                     self._rebuild, self._keys = False, []
                     plan.update(deriver=IncrementalViews(), rebuilt=True)
-                    return plan["deriver"].rebuild_steps(self._read_state, target)  # type: ignore[no-any-return]
+                    return plan["deriver"].rebuild_steps(self._read_state, target)
                 if self._keys or self._views is None or self._views.seq != target:
                     keys, self._keys = self._keys, []
                     plan.update(deriver=self._deriver, rebuilt=False)

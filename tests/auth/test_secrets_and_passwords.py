@@ -1,4 +1,6 @@
-from openlifter.auth.passwords import check_password, hash_password, password_problem
+import pytest
+
+from openlifter.auth.passwords import PasswordPolicy, check_password, hash_password, password_problem
 from openlifter.auth.secrets import display_meet_id, new_meet_id, new_session_token, normalize_meet_id
 
 
@@ -40,5 +42,25 @@ def test_password_with_nul_byte_is_significant():
 
 
 def test_short_password_is_refused_with_reason():
-    assert "at least 10" in password_problem("short", 10)
-    assert password_problem("long enough password", 10) is None
+    assert "at least 10" in password_problem("short", PasswordPolicy(10))
+    assert password_problem("long enough password", PasswordPolicy(10)) is None
+
+
+@pytest.mark.parametrize(
+    "rule, refused, accepted",
+    [
+        ("require_uppercase", "all lower case here", "One Upper here"),
+        ("require_lowercase", "ALL UPPER CASE HERE", "ALL UPPER bUT ONE"),
+        ("require_digit", "no digits in this one", "one digit: 7 here"),
+        ("require_special", "letters and 123 only", "a hash # in here"),
+    ],
+)
+def test_each_character_rule_refuses_naming_itself_and_accepts_a_password_that_has_it(rule, refused, accepted):
+    policy = PasswordPolicy(10, **{rule: True})
+    assert rule in password_problem(refused, policy)
+    assert password_problem(accepted, policy) is None
+
+
+def test_the_default_policy_asks_only_for_length():
+    assert password_problem("lowercase only", PasswordPolicy()) is None
+    assert "min_length" in password_problem("short", PasswordPolicy())

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.meetfiles import entry_line
+from openlifter.storage.store import LogEntry
 from support import BASE_URL, Client, create_message, join_message, pull_message, update, update_message
 
 
@@ -49,6 +50,9 @@ async def fill(client: Client, token: str, updates: list[dict[str, Any]]) -> Non
 class NeverReads:
     """A WebSocket client that sends frames and never reads one (a tiny receive buffer,
     so the server's frames pile up on the server's side)."""
+
+    loop: asyncio.AbstractEventLoop
+    sock: socket.socket
 
     @classmethod
     async def connect(cls, port: int, path: str) -> "NeverReads":
@@ -149,6 +153,12 @@ async def test_a_small_server_value_is_still_sent_with_the_rejection(ws_connect)
 class OtherMeet:
     """A well-behaved meet on the same server: one table edits, another hears the relays,
     and the time from each edit to its relay is kept while ``watch`` runs."""
+
+    sender: Client
+    receiver: Client
+    created: dict[str, Any]
+    stop: asyncio.Event
+    watching: "asyncio.Future[list[float]]"
 
     @classmethod
     async def start(cls, server, connect) -> "OtherMeet":
@@ -348,7 +358,7 @@ async def test_another_meet_keeps_relaying_while_a_long_log_is_loaded(server_pro
     server.terminate()
     entries = [LogEntry(i + 1, f"registration.entries[{i % 1000}].lot", i, "Table", 2, i + 1, 0.0) for i in range(100_000)]
     log_file = server.data_dir / "current-meets" / created["meetId"] / "updates.log"
-    log_file.write_bytes(b"".join(entry.to_line() for entry in entries))
+    log_file.write_bytes(b"".join(entry_line(entry) for entry in entries))
     server = server_process(data_dir=server.data_dir)  # meets load on first use
     other = await OtherMeet.start(server, connect)
     started = time.perf_counter()

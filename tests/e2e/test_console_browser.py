@@ -16,6 +16,7 @@ import io
 import json
 import urllib.request
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -128,7 +129,7 @@ async def choose_lift(table: ConsolePage, lift: str) -> None:
 async def run_flight(table: ConsolePage, overlay: ConsolePage | None, lifts: str = "SBD") -> list[tuple[int, str, int, bool]]:
     """Run every attempt of the flight's lifts on the table; with an overlay, see it follow
     each one. Returns what was judged."""
-    judged = []
+    judged: list[tuple[int, str, int, bool]] = []
     for lift in lifts:
         await choose_lift(table, lift)
         while await table.dataset("tableCurrent"):
@@ -138,12 +139,12 @@ async def run_flight(table: ConsolePage, overlay: ConsolePage | None, lifts: str
     return judged
 
 
-async def table_standings(table: ConsolePage) -> dict[str, list[tuple[int, str]]]:
+async def table_standings(table: ConsolePage) -> dict[str, list[list[Any]]]:
     return await table.js("""Object.fromEntries([...document.querySelectorAll('.c-standing')].map(t => [t.dataset.category,
         [...t.querySelectorAll('tr[data-entry]')].map(r => [Number(r.dataset.entry), r.cells[0].textContent])]))""")
 
 
-def api_standings(server, meet_id: str, key: str) -> dict[str, list[tuple[int, str]]]:
+def api_standings(server, meet_id: str, key: str) -> dict[str, list[list[Any]]]:
     categories = api(server.port, meet_id, key, "standings")["standings"]["categories"]
     return {c["key"]: [[r["id"], r["place"]] for r in c["rows"]] for c in categories if c["rows"]}
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from openlifter.meet.registry import MeetRegistry
+from openlifter.protocol import messages
 from openlifter.storage.executor import StorageExecutor
 from support import PASSWORD, join_message, test_config, update, update_message
 
@@ -28,7 +29,7 @@ DAMAGE = {
 async def two_meets(data_dir: Path) -> list[dict[str, str]]:
     """Meets made and stored by the server's own registry, then the registry is gone."""
     io = StorageExecutor(2)
-    registry = MeetRegistry(test_config(data_dir), io)
+    registry = MeetRegistry(test_config(data_dir), io, messages)
     registry.start()
     meets = []
     for _ in range(2):

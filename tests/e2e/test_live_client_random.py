@@ -106,6 +106,7 @@ async def run_scenario(seed: int, browser, server) -> None:
             answers = answers_on_the_wire(proxies[name])
             for answer in answers:
                 if answer.accepted:
+                    assert answer.server_seq is not None  # an accepted edit has its seq
                     assert log[answer.server_seq - 1]["locationName"] == name
             assert_priority_rule(log, name, priorities[name], answers)
             assert page.problems == [], page.problems

@@ -1,7 +1,6 @@
 """Offline clients and conflicts by location priority, through real sockets, driven by
 the package's own client model (openlifter.client)."""
 
-import asyncio
 
 import pytest
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from support import BASE_URL, create_message, join_message, pull_message, update, update_message
+from support import create_message, join_message, pull_message, update, update_message
 
 CSV = "OPL Format v1 (OpenLifter 1.4),Submit by email:,issues@openpowerlifting.org\n\nFederation,Date\nUSPA,'2026-11-25\n"
 

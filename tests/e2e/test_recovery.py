@@ -1,7 +1,6 @@
 """Recovery of lost server state from the clients' canonical logs (real processes)."""
 
 import json
-import shutil
 
 import pytest
 

@@ -5,7 +5,6 @@ so the storage thread's open() blocks until the test opens the other end; the wr
 then fails (fsync of a FIFO), which is the storage-failure path.
 """
 
-import asyncio
 import os
 
 import pytest

@@ -1,6 +1,5 @@
 """openlifter-live-upload makes a saved .openlifter file live."""
 
-import asyncio
 import json
 import os
 import subprocess

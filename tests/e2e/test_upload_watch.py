@@ -33,11 +33,14 @@ async def start_bridge(server, folder: Path, *extra: str):
     )
     lines: list[str] = []
     while not any("Watching" in line for line in lines):
+        assert proc.stdout is not None
         line = (await asyncio.wait_for(proc.stdout.readline(), 15)).decode()
         assert line, "the bridge exited: " + "".join(lines)
         lines.append(line)
     views = next(line for line in lines if line.startswith("Views: "))
-    meet_id, key = re.search(r"/meets/(\d{9})/\?key=(\S+)", views).groups()
+    found = re.search(r"/meets/(\d{9})/\?key=(\S+)", views)
+    assert found, views
+    meet_id, key = found.groups()
     return proc, meet_id, key
 
 

@@ -34,13 +34,36 @@ async def test_metrics_count_messages_updates_and_conflicts(http_client, base_ur
     assert response.headers["Content-Type"].startswith("text/plain")
     assert metric(text, "openlifter_messages_total", '{msg_type="UPDATE_INIT"}') == 2
     assert metric(text, "openlifter_messages_total", '{msg_type="malformed"}') == 1
-    assert metric(text, "openlifter_updates_total", '{outcome="accepted"}') == 1
-    assert metric(text, "openlifter_updates_total", '{outcome="rejected"}') == 1
+    assert metric(text, "openlifter_updates_accepted_total") == 1
+    assert metric(text, "openlifter_updates_rejected_total") == 1
     assert metric(text, "openlifter_update_conflicts_total", '{resolution="rejected"}') == 1
     assert metric(text, "openlifter_fsync_seconds_count") == 1
     assert metric(text, "openlifter_relay_latency_seconds_count") == 2
-    assert metric(text, "openlifter_connections") == 2
+    assert metric(text, "openlifter_ws_active") == 2
     assert metric(text, "openlifter_meets_loaded") == 1
+
+
+@pytest.mark.gen_test
+async def test_metrics_carry_the_seed_names_and_meanings(http_client, base_url, ws_connect):
+    director = await ws_connect()
+    created = await director.request(create_message())
+    joiner = await ws_connect()
+    await joiner.request(join_message(created["meetId"]))
+    await joiner.request(join_message(created["meetId"], password="wrong password here"))
+    batch = [update(f"meet.field{i}", i, i) for i in range(1, 4)]
+    await director.request(update_message(created["sessionToken"], *batch))
+    joiner.close()
+    text = (await http_client.fetch(base_url + BASE_URL + "metrics")).body.decode()
+    assert metric(text, "openlifter_ws_connections_total") == 2  # opened, whether or not still open
+    assert metric(text, "openlifter_meets_created_total") == 1
+    assert metric(text, "openlifter_meets_joined_total") == 1  # the failed join is not counted
+    assert metric(text, "openlifter_updates_accepted_total") == 3
+    assert metric(text, "openlifter_update_batch_size_count") == 1
+    assert metric(text, "openlifter_update_batch_size_sum") == 3
+    assert metric(text, "openlifter_handler_duration_seconds_count", '{msg_type="JOIN_MEET"}') == 2
+    assert metric(text, "openlifter_handler_duration_seconds_count", '{msg_type="CREATE_MEET"}') == 1
+    for process in ("process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"):
+        assert metric(text, process) > 0
 
 
 @pytest.mark.gen_test
@@ -128,3 +151,13 @@ class TestDisplayKeyRotation:
     @pytest.mark.gen_test
     async def test_unknown_meet_is_not_found(self, http_client, base_url):
         assert (await self.rotate(http_client, base_url, "123456789")).code == 404
+
+
+@pytest.mark.gen_test
+async def test_health_probes_are_logged_at_debug_and_other_requests_at_info(http_client, base_url, caplog):
+    with caplog.at_level(logging.DEBUG, logger="openlifter.access"):
+        await http_client.fetch(base_url + BASE_URL + "health")
+        await http_client.fetch(base_url + BASE_URL + "static/live.css")
+    levels = {r.path: r.levelno for r in caplog.records if r.name == "openlifter.access"}
+    assert levels[BASE_URL + "health"] == logging.DEBUG
+    assert levels[BASE_URL + "static/live.css"] == logging.INFO

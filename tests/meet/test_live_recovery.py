@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from openlifter.protocol import messages
 from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol.commands import COMMANDS
 from openlifter.protocol.connection import Connection
@@ -27,7 +28,7 @@ def registry(tmp_path):
     from support import test_config
 
     io = StorageExecutor(2)
-    meets = MeetRegistry(test_config(tmp_path / "data", recovery_wait_seconds=2.0, recovery_retry_seconds=60.0), io)
+    meets = MeetRegistry(test_config(tmp_path / "data", recovery_wait_seconds=2.0, recovery_retry_seconds=60.0), io, messages)
     meets.start()
     yield meets
     io.shutdown()

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from openlifter.meet.jsonvalue import encoded_size
 from openlifter.meet.keys import format_key, parse_key
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits, Update
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 
 
 def test_seq_numbers_start_at_one_without_gaps():

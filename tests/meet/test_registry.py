@@ -1,12 +1,14 @@
 import asyncio
+import logging
 import statistics
 import time
 
 import pytest
 
 from openlifter.meet.registry import MeetRegistry, Rejected
+from openlifter.protocol import messages
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.meetfiles import LogEntry
+from openlifter.storage.store import LogEntry
 from support import PASSWORD, test_config
 
 
@@ -21,7 +23,11 @@ def io():
 
 
 def registry_on(data_dir, io, clock=time.time, **overrides):
-    registry = MeetRegistry(test_config(data_dir, **overrides), io, clock=clock)
+    """A registry on ``data_dir``; one already running there stops first (a restart),
+    because one process holds a data folder at a time."""
+    for running in io.registries:
+        running.close_files()
+    registry = MeetRegistry(test_config(data_dir, **overrides), io, messages, clock=clock)
     registry.start()
     io.registries.append(registry)
     return registry
@@ -51,7 +57,7 @@ async def test_sessions_survive_a_new_registry(tmp_path, io):
 @pytest.mark.gen_test
 async def test_expired_session_is_not_found(tmp_path, io):
     clock = [1000.0]
-    registry = MeetRegistry(test_config(tmp_path, session_ttl_seconds=60), io, clock=lambda: clock[0])
+    registry = MeetRegistry(test_config(tmp_path, session_ttl_seconds=60), io, messages, clock=lambda: clock[0])
     registry.start()
     io.registries.append(registry)
     created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
@@ -121,6 +127,20 @@ async def test_meet_with_a_connection_or_a_display_stays_loaded(tmp_path, io):
     assert registry.unload_idle(0, now=live.last_active + 10_000) == []
     registry.in_use.clear()
     assert registry.unload_idle(0, now=live.last_active + 10_000) == [live.meet_id]
+
+
+@pytest.mark.gen_test
+async def test_a_failed_join_is_logged_with_address_and_meet_id_but_never_the_password(tmp_path, io, caplog):
+    registry = registry_on(tmp_path, io)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2), ("Weigh-in", 1)], "10.0.0.1")
+    guess = "a-guessed-password-123"
+    with caplog.at_level(logging.WARNING, logger="openlifter.meet.registry"):
+        with pytest.raises(Rejected):
+            await registry.join_meet(created.live.meet_id, guess, "Weigh-in", "203.0.113.7")
+    refused = [r for r in caplog.records if r.getMessage() == "join refused"]
+    assert len(refused) == 1
+    assert (refused[0].meetId, refused[0].address) == (created.live.meet_id, "203.0.113.7")
+    assert guess not in caplog.text and all(guess not in str(v) for v in vars(refused[0]).values())
 
 
 async def timed_wrong_password_join(registry, meet_id: str, address: str) -> float:

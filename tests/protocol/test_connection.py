@@ -6,9 +6,10 @@ import json
 import pytest
 
 from openlifter.protocol import commands
+from openlifter.protocol import messages
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from support import PASSWORD, create_message, join_message, update, update_message
+from support import create_message, join_message, update, update_message
 
 
 def connect(registry, sent, table=commands.COMMANDS):
@@ -98,10 +99,10 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
     sent = []
     await connect(registry, sent).receive(json.dumps(create_message()))
     token, meet_id = sent[0]["sessionToken"], sent[0]["meetId"]
-    registry.close_files()
-    log_path = registry.paths.meet_dir(meet_id) / "updates.log"
+    registry.close_files()  # stops it: one registry holds a data folder at a time
+    log_path = registry.store.paths.meet_dir(meet_id) / "updates.log"
     log_path.write_bytes(b"garbage\n" + b'{"serverSeqNum": 1}\n')
-    restarted = MeetRegistry(registry.config, registry.io)
+    restarted = MeetRegistry(registry.config, registry.io, messages)
     restarted.start()
     sent = []
     await connect(restarted, sent).receive(json.dumps(update_message(token, update("a", 1, 1))))
@@ -109,11 +110,20 @@ async def test_session_of_a_meet_damaged_on_disk_gets_the_reason(registry, tmp_p
 
 
 @pytest.mark.gen_test
+async def test_a_configured_password_rule_refuses_create_meet_naming_the_rule(registry):
+    registry.config = registry.config.replace(password_require_digit=True)
+    sent = []
+    await connect(registry, sent).receive(json.dumps(create_message(password="no digits in this password")))
+    assert sent[0]["msgType"] == "CREATE_REJECTED"
+    assert "require_digit" in sent[0]["reason"]
+
+
+@pytest.mark.gen_test
 async def test_a_storage_error_while_joining_is_a_join_rejected_with_the_reason(registry):
     sent = []
     await connect(registry, sent).receive(json.dumps(create_message()))
     meet_id = sent[0]["meetId"]
-    sessions_file = registry.paths.meet_dir(meet_id) / "sessions.json"
+    sessions_file = registry.store.paths.meet_dir(meet_id) / "sessions.json"
     sessions_file.unlink()
     (sessions_file / "in-the-way").mkdir(parents=True)  # the atomic rename onto it fails
     await connect(registry, sent).receive(json.dumps(join_message(meet_id)))

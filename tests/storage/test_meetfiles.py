@@ -4,7 +4,8 @@ import logging
 import pytest
 
 from openlifter.storage.files import DataPaths, StorageError, atomic_write_json, read_json
-from openlifter.storage.meetfiles import LogEntry, MeetFiles
+from openlifter.storage.meetfiles import MeetFiles
+from openlifter.storage.store import LogEntry
 
 
 def entry(seq, key="a", value=1):

@@ -46,7 +46,7 @@ def test_the_same_object_is_not_looked_into():
         def __eq__(self, other):
             raise AssertionError("compared")
 
-        __hash__ = None  # type: ignore[assignment]
+        __hash__ = None
 
     shared = Exploding(a=1)
     assert make_patch({"x": shared, "y": 1}, {"x": shared, "y": 2}) == [{"op": "replace", "path": "/y", "value": 2}]

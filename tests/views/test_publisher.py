@@ -89,7 +89,7 @@ def close_publishers():
         OPEN.pop().close()
 
 
-def publisher(live: FakeLive, coalesce: float = 0.0, feeds=json_feeds) -> MeetPublisher:
+def publisher(live: Any, coalesce: float = 0.0, feeds=json_feeds) -> MeetPublisher:
     OPEN.append(MeetPublisher(live, feeds, coalesce))
     return OPEN[-1]
 
