@@ -5,6 +5,7 @@ import { test } from "node:test";
 
 import { InvalidEdit } from "../../static/js/live/client.js";
 import { offlineClient } from "./offline_client.mjs";
+import { MemoryStore } from "../../static/js/live/store.js";
 
 const offline = offlineClient;
 
@@ -115,5 +116,33 @@ test("a recovery request is answered from the canonical log after the server's h
   assert.equal(client.status, "recovering");
   assert.deepEqual(sent, [{ msgType: "RECOVERY_UPDATES", sessionToken: "t", updates: [
     { serverSeqNum: 2, updateKey: "b", updateValue: 2, locationName: "Y" }] }]);
+  client.close();
+});
+
+test("when storage keeps failing, edits still go out (and an error says why)", async (t) => {
+  const storage = new MemoryStore();
+  const { client } = await offline("Table", storage);
+  const errors = [];
+  client.on("error", (detail) => errors.push(detail.reason));
+  t.mock.method(console, "error", () => {});
+  storage.commit = async () => { throw new Error("QuotaExceededError"); };
+  const sent = [];
+  client._status = "online";
+  client._socket = { readyState: 1, send: (text) => sent.push(JSON.parse(text)), close() {} };
+  client.edit("meet.name", "Open");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(errors.some((reason) => reason.includes("QuotaExceededError")));
+  assert.deepEqual(sent.flatMap((message) => message.updates ?? []).map((update) => update.updateKey), ["meet.name"]);
+  client._socket = null;
+  client.close();
+});
+
+test("with many pending edits a relay still shows beneath them, and they stay on top", async () => {
+  const { client } = await offline();
+  for (let i = 0; i < 40; i++) client.edit(`registration.entries[${i}].lot`, i);
+  frame(client, relay([1, "registration.entries[3]", { name: "Remote", lot: 99 }], [2, "meet.name", "Open"]));
+  assert.deepEqual(client.state.registration.entries[3], { name: "Remote", lot: 3 });
+  assert.equal(client.state.meet.name, "Open");
+  assert.equal(client.state.registration.entries[39].lot, 39);
   client.close();
 });

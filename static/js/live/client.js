@@ -66,6 +66,7 @@ export class LiveClient {
     this._listeners = new Map();
     this._changes = emptyChanges();
     this._saving = null;
+    this._storageFailing = false;
     this._flushWaiters = [];
     this._onOnline = () => this._reconnectNow();
     if (typeof window !== "undefined") window.addEventListener("online", this._onOnline);
@@ -639,7 +640,7 @@ export class LiveClient {
       bytes = 0;
     };
     for (const edit of this._pending.values()) {
-      if (edit.sent || !edit.saved) continue; // never send what a reload could forget
+      if (edit.sent || (!edit.saved && !this._storageFailing)) continue; // never send what a reload could forget
       const update = { updateKey: edit.key, updateValue: edit.value, localSeqNum: edit.localSeq, afterServerSeqNum: edit.afterSeq };
       const size = JSON.stringify(update).length * 3;
       if (batch.length >= this.limits.maxUpdatesPerBatch || (batch.length && bytes + size > budget)) flush();
@@ -678,7 +679,7 @@ export class LiveClient {
     if (this._saving) return this._saving;
     this._saving = (async () => {
       await null; // let the current task add to the batch first
-      while (hasChanges(this._changes)) {
+      while (hasChanges(this._changes) && !(this._closed && this._storageFailing)) {
         const changes = this._changes;
         this._changes = emptyChanges();
         const written = [...changes.pendingPut.values()];
@@ -690,9 +691,14 @@ export class LiveClient {
           this._emit("error", { reason: `could not save to ${this._storageKind}: ${error.message}` });
           mergeChanges(changes, this._changes, written);
           this._changes = changes;
+          // Storage is failing (full disk, quota): rather than hold every edit back, send
+          // them; the price is only that a reload now could lose what was not stored.
+          this._storageFailing = true;
+          this._sendUnsent();
           await new Promise((resolve) => setTimeout(resolve, 1000));
           continue;
         }
+        this._storageFailing = false;
         for (const edit of written) edit.saved = true;
       }
       this._saving = null;
