@@ -1,0 +1,79 @@
+"""How long jobs share the event loop (SPEC section 2, "a long batch yields to other
+meets"): past its first slice a long job takes turns and rests as long as it worked, so
+another meet's short round, which needs many trips through the loop, is not held back
+one slice per trip."""
+
+import asyncio
+import time
+
+import pytest
+
+from openlifter.meet.budget import LoopShare
+
+SLICE = 0.01
+
+
+async def long_job(share: LoopShare, seconds: float, slices: list[str], name: str) -> None:
+    """Busy work in small units, ticking between them; records each slice it starts."""
+    time_slice = share.slice()
+    try:
+        slices.append(name)
+        ends = time.perf_counter() + seconds
+        while time.perf_counter() < ends:
+            unit_ends = time.perf_counter() + 0.001
+            while time.perf_counter() < unit_ends:
+                pass
+            before = time_slice.started
+            await time_slice.tick()
+            if time_slice.started != before:
+                slices.append(name)
+    finally:
+        time_slice.close()
+
+
+async def many_trips(trips: int, slices: list[str]) -> int:
+    """A short round of another meet: quick steps, each waiting for the next loop pass;
+    returns how many long-job slices had started when it was done."""
+    for _ in range(trips):
+        await asyncio.sleep(0)
+    return len(slices)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_short_round_needing_many_loop_trips_waits_about_one_slice_not_one_per_trip():
+    share, slices = LoopShare(SLICE), []
+    job = asyncio.ensure_future(long_job(share, 0.5, slices, "long"))
+    await asyncio.sleep(0)  # the long job is in its first slice
+    slices_seen = await many_trips(30, slices)
+    await job
+    # Yielding once per slice, 30 trips took 30 slices; resting lets them all run.
+    assert slices_seen <= 3, (slices_seen, len(slices))
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_long_jobs_of_two_meets_take_turns_slice_by_slice():
+    share, slices = LoopShare(SLICE), []
+    await asyncio.gather(long_job(share, 0.3, slices, "a"), long_job(share, 0.3, slices, "b"))
+    # Neither runs to its end once started: the other gets a turn after every slice.
+    middle = slices[2:-2]
+    assert middle.count("a") >= 5 and middle.count("b") >= 5, slices
+    assert all(x != y for x, y in zip(middle, middle[1:])), slices
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_after_each_turn_the_loop_is_left_to_others_for_as_long_as_the_turn_took():
+    share = LoopShare(SLICE)
+    time_slice = share.slice()
+    turns = []  # (work started, work ended, next turn started)
+    try:
+        for _ in range(10):
+            began = time_slice.started
+            while time.perf_counter() - began <= SLICE:
+                pass
+            ended = time.perf_counter()
+            await time_slice.tick()
+            turns.append((began, ended, time_slice.started))
+    finally:
+        time_slice.close()
+    for began, ended, resumed in turns:
+        assert resumed - ended >= 0.9 * (ended - began), turns
