@@ -13,13 +13,14 @@ from openlifter.meet.budget import LoopShare
 SLICE = 0.01
 
 
-async def long_job(share: LoopShare, seconds: float, slices: list[str], name: str) -> None:
-    """Busy work in small units, ticking between them; records each slice it starts."""
+async def long_job(share: LoopShare, turns: int, slices: list[str], name: str) -> None:
+    """Busy work in 1 ms units, ticking between them, for ``turns`` slices; records
+    each slice it starts."""
     time_slice = share.slice()
     try:
         slices.append(name)
-        ends = time.perf_counter() + seconds
-        while time.perf_counter() < ends:
+        started = 1
+        while started < turns:
             unit_ends = time.perf_counter() + 0.001
             while time.perf_counter() < unit_ends:
                 pass
@@ -27,6 +28,7 @@ async def long_job(share: LoopShare, seconds: float, slices: list[str], name: st
             await time_slice.tick()
             if time_slice.started != before:
                 slices.append(name)
+                started += 1
     finally:
         time_slice.close()
 
@@ -42,7 +44,7 @@ async def many_trips(trips: int, slices: list[str]) -> int:
 @pytest.mark.gen_test(timeout=30)
 async def test_a_short_round_needing_many_loop_trips_waits_about_one_slice_not_one_per_trip():
     share, slices = LoopShare(SLICE), []
-    job = asyncio.ensure_future(long_job(share, 0.5, slices, "long"))
+    job = asyncio.ensure_future(long_job(share, 40, slices, "long"))
     await asyncio.sleep(0)  # the long job is in its first slice
     slices_seen = await many_trips(30, slices)
     await job
@@ -53,10 +55,10 @@ async def test_a_short_round_needing_many_loop_trips_waits_about_one_slice_not_o
 @pytest.mark.gen_test(timeout=30)
 async def test_long_jobs_of_two_meets_take_turns_slice_by_slice():
     share, slices = LoopShare(SLICE), []
-    await asyncio.gather(long_job(share, 0.3, slices, "a"), long_job(share, 0.3, slices, "b"))
+    await asyncio.gather(long_job(share, 12, slices, "a"), long_job(share, 12, slices, "b"))
     # Neither runs to its end once started: the other gets a turn after every slice.
+    assert slices.count("a") == slices.count("b") == 12
     middle = slices[2:-2]
-    assert middle.count("a") >= 5 and middle.count("b") >= 5, slices
     assert all(x != y for x, y in zip(middle, middle[1:])), slices
 
 
