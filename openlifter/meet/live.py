@@ -226,7 +226,7 @@ class LiveMeet:
         slice of work it takes turns with other meets' long jobs (``LoopShare``) (nobody reads this meet's
         state before the round is durable: readers take the lock too)."""
         outcomes = []
-        time_slice = self.loop_share.slice()
+        time_slice = self.loop_share.slice(self)
         try:
             for pending in round_:
                 outcome = BatchOutcome()
@@ -353,7 +353,7 @@ class LiveMeet:
         that does not ends it), letting other meets run between slices: an answer may
         hold tens of thousands of entries."""
         restored: list[LogEntry] = []
-        time_slice = self.loop_share.slice()
+        time_slice = self.loop_share.slice(self)
         try:
             for entry in merged:
                 if not self.meet.restore(entry):

@@ -264,7 +264,7 @@ class MeetRegistry:
         # relays go on meanwhile (nothing else sees this Meet yet).
         left_out = 0
         self.loop_share.slice_seconds = self.config.meet_time_slice_seconds
-        time_slice = self.loop_share.slice()
+        time_slice = self.loop_share.slice(meet)
         try:
             for start in range(0, len(replay.entries), REPLAY_CHUNK):
                 left_out += meet.replay(replay.entries[start : start + REPLAY_CHUNK])

@@ -13,10 +13,17 @@ from openlifter.meet.budget import LoopShare
 SLICE = 0.01
 
 
+class Meet:
+    """An owner of jobs (the server passes its LiveMeet)."""
+
+
+owners: dict[str, Meet] = {}
+
+
 async def long_job(share: LoopShare, turns: int, slices: list[str], name: str) -> None:
     """Busy work in 1 ms units, ticking between them, for ``turns`` slices; records
     each slice it starts."""
-    time_slice = share.slice()
+    time_slice = share.slice(owners.setdefault(name, Meet()))
     try:
         slices.append(name)
         started = 1
@@ -65,7 +72,7 @@ async def test_long_jobs_of_two_meets_take_turns_slice_by_slice():
 @pytest.mark.gen_test(timeout=30)
 async def test_after_each_turn_the_loop_is_left_to_others_for_as_long_as_the_turn_took():
     share = LoopShare(SLICE)
-    time_slice = share.slice()
+    time_slice = share.slice(Meet())
     turns = []  # (work started, work ended, next turn started)
     try:
         for _ in range(10):
@@ -79,3 +86,37 @@ async def test_after_each_turn_the_loop_is_left_to_others_for_as_long_as_the_tur
         time_slice.close()
     for began, ended, resumed in turns:
         assert resumed - ended >= 0.9 * (ended - began), turns
+
+
+def busy(seconds: float) -> None:
+    ends = time.perf_counter() + seconds
+    while time.perf_counter() < ends:
+        pass
+
+
+async def short_job(share: LoopShare, owner: Meet, seconds: float) -> tuple[bool, float]:
+    """Work ``seconds`` in one unit, tick once, end; returns whether the tick let the
+    loop run, and how long it took."""
+    time_slice = share.slice(owner)
+    try:
+        busy(seconds)
+        ran: list[bool] = []
+        asyncio.get_running_loop().call_soon(ran.append, True)
+        before = time.perf_counter()
+        await time_slice.tick()
+        return bool(ran), time.perf_counter() - before
+    finally:
+        time_slice.close()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_meet_whose_short_jobs_come_back_to_back_rests_between_them():
+    share, meet, other = LoopShare(SLICE), Meet(), Meet()
+    yielded, _ = await short_job(share, meet, 0.005)
+    assert not yielded  # under a slice: goes straight on
+    # Its next job starts at once: it owes the rest, and waits it after one unit.
+    yielded, waited = await short_job(share, meet, 0.001)
+    assert yielded and waited >= 0.004, waited
+    # Another meet owes nothing.
+    yielded, _ = await short_job(share, other, 0.001)
+    assert not yielded
