@@ -223,8 +223,9 @@ class LiveMeet:
 
     async def _judge(self, round_: list[_PendingBatch], now: float) -> list[BatchOutcome]:
         """Judge the round's updates in order. Under the meet's lock, but past a time
-        slice of work it takes turns with other meets' long jobs (``LoopShare``) (nobody reads this meet's
-        state before the round is durable: readers take the lock too)."""
+        slice of work it takes turns with other meets' long jobs and rests (``LoopShare``;
+        nobody reads this meet's state before the round is durable: readers take the lock
+        too)."""
         outcomes = []
         time_slice = self.loop_share.slice(self)
         try:
