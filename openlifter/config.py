@@ -103,7 +103,7 @@ class Config:
     max_server_value_bytes: int = option(64 * 1024, "Largest serverValue sent in an UPDATE_REJECTED; a larger one is left out (serverValueOmitted: true) and the client pulls.", _non_negative)
     max_rejection_values_bytes: int = option(1024 * 1024, "Most bytes of serverValues in the answer to one batch; the rest are left out (serverValueOmitted: true).", _non_negative)
     conflict_check_steps: int = option(2000, "Work allowed to judge one update (overlapping updates and value nodes examined); past it, every location that wrote there since is taken as a rival.", _positive)
-    meet_time_slice_seconds: float = option(0.01, "A meet judging a long batch, restoring a recovery or replaying its log on load lets other meets run after this many seconds of work.", _positive)
+    meet_time_slice_seconds: float = option(0.01, "A meet judging a long batch, restoring a recovery or replaying its log on load takes turns with other meets' long jobs after this many seconds of work, and leaves the server to everything else for as long as it worked.", _positive)
     max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
     max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)

@@ -1,11 +1,13 @@
 """Bounds on work: a count of steps one operation may spend (judging one update, say),
 so that its cost is bounded by configuration, not by how much a client managed to store;
-and a time slice after which a long job lets other meets run."""
+and the event loop's share of long jobs, so that one meet's long job never holds up
+another meet's relays for longer than a time slice."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 
 
 class WorkBudget:
@@ -22,14 +24,74 @@ class WorkBudget:
         return self.left < 0
 
 
-class TimeSlice:
-    """Lets other meets run once ``seconds`` of work have passed since the last pause."""
+class LoopShare:
+    """How long jobs of every meet (judging a long batch, restoring a recovery, replaying
+    a log on load) share the event loop with everything else. One per server.
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    A job works in slices of ``slice_seconds``. Its first slice is free: a short round
+    never waits. Past it, long jobs take turns, first come first served, one slice at a
+    time, and after each turn the loop is left to everything else (frames being read,
+    short rounds, relays, fsyncs coming back) for as long as the turn took. The rest is
+    also owed by the job's owner (its meet): a meet whose next job starts before its
+    last one's rest is over takes a turn after its first unit of work, so a client
+    sending short batches back to back cannot dodge the rest by keeping each one under
+    a slice.
+
+    Why not just yield once per slice: another meet's round needs a dozen trips through
+    the loop (read the frame, queue it, judge it, come back from the fsync thread, write
+    the answers), and a single yield lets it make one trip per slice. Resting as long
+    as it worked lets it make all of them; and however many long jobs are queued, on any
+    number of meets, together they get at most half of the loop.
+    """
+
+    def __init__(self, slice_seconds: float) -> None:
+        self.slice_seconds = slice_seconds
+        self._turns = asyncio.Lock()  # waiters are served in arrival order
+        self._rest_until = 0.0  # perf_counter time before which no long job goes on
+        # owner -> perf_counter time before which its next job owes a rest
+        self._owed: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
+
+    def slice(self, owner: object) -> "TimeSlice":
+        """A job of ``owner`` (a meet): call ``tick`` between units of work, ``close``
+        at the end."""
+        return TimeSlice(self, owner)
+
+
+class TimeSlice:
+    """One job's use of a ``LoopShare``."""
+
+    def __init__(self, share: LoopShare, owner: object) -> None:
+        self.share = share
+        self.owner = owner
         self.started = time.perf_counter()
+        self._owes_rest = share._owed.get(owner, 0.0) > self.started
+        self._holding_turn = False
 
     async def tick(self) -> None:
-        if time.perf_counter() - self.started > self.seconds:
-            await asyncio.sleep(0)
-            self.started = time.perf_counter()
+        """Between two units of work: once the slice is used up (or the owner owes a
+        rest from its last job), wait for the next turn."""
+        worked = time.perf_counter() - self.started
+        if worked <= self.share.slice_seconds and not self._owes_rest:
+            return
+        self._owes_rest = False
+        self._end_turn(worked)
+        await self.share._turns.acquire()
+        self._holding_turn = True
+        # Sleep even when no rest is due: everything ready now runs first.
+        rest_until = max(self.share._rest_until, self.share._owed.get(self.owner, 0.0))
+        await asyncio.sleep(max(0.0, rest_until - time.perf_counter()))
+        self.started = time.perf_counter()
+
+    def close(self) -> None:
+        """The job is over (or failed): its owner owes a rest as long as its last
+        slice; a job that took turns gives up its turn."""
+        self._end_turn(time.perf_counter() - self.started)
+
+    def _end_turn(self, worked: float) -> None:
+        rest_until = time.perf_counter() + worked
+        self.share._owed[self.owner] = max(rest_until, self.share._owed.get(self.owner, 0.0))
+        if self._holding_turn or worked > self.share.slice_seconds:
+            self.share._rest_until = max(rest_until, self.share._rest_until)
+        if self._holding_turn:
+            self._holding_turn = False
+            self.share._turns.release()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
 from openlifter.meet import errors
-from openlifter.meet.budget import TimeSlice
+from openlifter.meet.budget import LoopShare
 from openlifter.meet.errors import Rejected
 from openlifter.meet.meet import BatchOutcome, Meet, Update
 from openlifter.meet.recovery import RecoveryAnswer, merge_recovered
@@ -129,7 +129,7 @@ class LiveMeet:
         self.pull_page_size = 500
         self.pull_page_bytes = 1024 * 1024
         self.max_connections = 200
-        self.time_slice_seconds = 0.01
+        self.loop_share = LoopShare(0.01)  # the server's, shared with every meet
         self._recovery: _Recovery | None = None
         # session id -> monotonic time before which its pull-ahead starts no recovery
         self._recovery_refused_until: dict[str, float] = {}
@@ -222,17 +222,21 @@ class LiveMeet:
             self._notify(entries)
 
     async def _judge(self, round_: list[_PendingBatch], now: float) -> list[BatchOutcome]:
-        """Judge the round's updates in order. Under the meet's lock, but every
-        ``time_slice_seconds`` of work it lets other meets run (nobody reads this meet's
-        state before the round is durable: readers take the lock too)."""
+        """Judge the round's updates in order. Under the meet's lock, but past a time
+        slice of work it takes turns with other meets' long jobs and rests (``LoopShare``;
+        nobody reads this meet's state before the round is durable: readers take the lock
+        too)."""
         outcomes = []
-        time_slice = TimeSlice(self.time_slice_seconds)
-        for pending in round_:
-            outcome = BatchOutcome()
-            for update in pending.updates:
-                self.meet.apply(pending.location, pending.session_id, update, now, outcome)
-                await time_slice.tick()
-            outcomes.append(outcome)
+        time_slice = self.loop_share.slice(self)
+        try:
+            for pending in round_:
+                outcome = BatchOutcome()
+                for update in pending.updates:
+                    self.meet.apply(pending.location, pending.session_id, update, now, outcome)
+                    await time_slice.tick()
+                outcomes.append(outcome)
+        finally:
+            time_slice.close()
         return outcomes
 
     def _failure(self, pending: _PendingBatch, reason: str) -> BatchOutcome:
@@ -350,12 +354,15 @@ class LiveMeet:
         that does not ends it), letting other meets run between slices: an answer may
         hold tens of thousands of entries."""
         restored: list[LogEntry] = []
-        time_slice = TimeSlice(self.time_slice_seconds)
-        for entry in merged:
-            if not self.meet.restore(entry):
-                break
-            restored.append(entry)
-            await time_slice.tick()
+        time_slice = self.loop_share.slice(self)
+        try:
+            for entry in merged:
+                if not self.meet.restore(entry):
+                    break
+                restored.append(entry)
+                await time_slice.tick()
+        finally:
+            time_slice.close()
         return restored
 
     def _refuse_recoveries_from(self, session_ids: set[str]) -> None:

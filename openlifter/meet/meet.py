@@ -108,6 +108,11 @@ class Meet:
         # (sessionId, localSeqNum) -> serverSeqNum: a batch resent after a lost ACK is
         # acknowledged again, not applied twice.
         self._applied: dict[tuple[str, int], int] = {}
+        # Keys whose value was measured too large for a rejection (path -> the room it
+        # did not fit), valid while the head is ``_oversized_head``: a batch of rejections
+        # at one big subtree measures it once, not once per rejection.
+        self._oversized: dict[Path, int] = {}
+        self._oversized_head = 0
 
     @property
     def head(self) -> int:
@@ -219,7 +224,7 @@ class Meet:
         larger than max_server_value_bytes or than what the batch's answer has left."""
         room = max(0, min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes))
         value = self.value_at(update.path)
-        size = encoded_size_within(value, room)
+        size = self._size_within(update.path, value, room)
         seq = self.history.latest_overlapping_seq(update.path)
         if size is None:
             # Measuring it cost as much as sending it would have: the batch's budget
@@ -228,6 +233,19 @@ class Meet:
             return Rejection(update.local_seq, conflict, reason, None, seq, server_value_omitted=True)
         outcome.server_value_bytes += size
         return Rejection(update.local_seq, conflict, reason, copy_json(value), seq)
+
+    def _size_within(self, path: Path, value: Any, room: int) -> int | None:
+        """``encoded_size_within(value, room)``, remembering for this head which keys
+        did not fit (the state changes only when the head moves)."""
+        if self._oversized_head != self.head:
+            self._oversized, self._oversized_head = {}, self.head
+        did_not_fit = self._oversized.get(path)
+        if did_not_fit is not None and room <= did_not_fit:
+            return None
+        size = encoded_size_within(value, room)
+        if size is None:
+            self._oversized[path] = room
+        return size
 
     def page_end(self, after_seq: int, last_seq: int, max_count: int, max_bytes: int) -> int:
         """The last seq of a page after ``after_seq``: at most ``max_count`` entries and
@@ -243,6 +261,7 @@ class Meet:
         """Forget entries after ``head`` (a group commit that did not reach the disk)."""
         kept = self.log[:head]
         self.log, self.state, self.history, self._applied = [], {}, KeyHistory(), {}
+        self._oversized = {}
         self._log_ends, self.state_bytes = [], 2
         self.replay(kept)
 

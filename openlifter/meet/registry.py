@@ -18,7 +18,7 @@ from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, ne
 from openlifter.auth.sessions import Session, SessionIndex
 from openlifter.config import Config
 from openlifter.meet import errors
-from openlifter.meet.budget import TimeSlice
+from openlifter.meet.budget import LoopShare
 from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver, Replies
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
@@ -107,6 +107,8 @@ class MeetRegistry:
         # Join attempts count from the moment they arrive; a right password gives its back.
         self.failed_joins = AddressLimit(config.join_attempts_per_minute, RATE_WINDOW_SECONDS, clock)
         self._creates = AddressLimit(config.creates_per_minute, RATE_WINDOW_SECONDS, clock)
+        # Long jobs of every meet (judging, restoring, replaying) take turns on the loop.
+        self.loop_share = LoopShare(config.meet_time_slice_seconds)
         self.meet_limits = MeetLimits(
             max_padding_per_update=config.max_padding_per_update,
             max_log_bytes=config.max_meet_log_bytes,
@@ -261,10 +263,14 @@ class MeetRegistry:
         # Rebuilding a long log takes seconds of Python: in time slices, so other meets'
         # relays go on meanwhile (nothing else sees this Meet yet).
         left_out = 0
-        time_slice = TimeSlice(self.config.meet_time_slice_seconds)
-        for start in range(0, len(replay.entries), REPLAY_CHUNK):
-            left_out += meet.replay(replay.entries[start : start + REPLAY_CHUNK])
-            await time_slice.tick()
+        self.loop_share.slice_seconds = self.config.meet_time_slice_seconds
+        time_slice = self.loop_share.slice(meet)
+        try:
+            for start in range(0, len(replay.entries), REPLAY_CHUNK):
+                left_out += meet.replay(replay.entries[start : start + REPLAY_CHUNK])
+                await time_slice.tick()
+        finally:
+            time_slice.close()
         if left_out:
             log.warning("updates.log holds updates past max_padding_per_update; kept in the log, left out of the state", extra={"meetId": meet_id, "leftOut": left_out})
         log.info("meet loaded", extra={"meetId": meet_id, "updates": meet.head, "cutBytes": replay.cut_bytes})
@@ -278,7 +284,8 @@ class MeetRegistry:
         live.pull_page_size = self.config.pull_page_size
         live.pull_page_bytes = self.config.pull_page_bytes
         live.max_connections = self.config.max_connections_per_meet
-        live.time_slice_seconds = self.config.meet_time_slice_seconds
+        self.loop_share.slice_seconds = self.config.meet_time_slice_seconds  # a reloaded config applies
+        live.loop_share = self.loop_share
         live.observer = self.observer
         self._meets[live.meet_id] = live
         for hook in self.on_meet_loaded:

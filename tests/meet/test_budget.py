@@ -1,0 +1,122 @@
+"""How long jobs share the event loop (SPEC section 2, "a long batch yields to other
+meets"): past its first slice a long job takes turns and rests as long as it worked, so
+another meet's short round, which needs many trips through the loop, is not held back
+one slice per trip."""
+
+import asyncio
+import time
+
+import pytest
+
+from openlifter.meet.budget import LoopShare
+
+SLICE = 0.01
+
+
+class Meet:
+    """An owner of jobs (the server passes its LiveMeet)."""
+
+
+owners: dict[str, Meet] = {}
+
+
+async def long_job(share: LoopShare, turns: int, slices: list[str], name: str) -> None:
+    """Busy work in 1 ms units, ticking between them, for ``turns`` slices; records
+    each slice it starts."""
+    time_slice = share.slice(owners.setdefault(name, Meet()))
+    try:
+        slices.append(name)
+        started = 1
+        while started < turns:
+            unit_ends = time.perf_counter() + 0.001
+            while time.perf_counter() < unit_ends:
+                pass
+            before = time_slice.started
+            await time_slice.tick()
+            if time_slice.started != before:
+                slices.append(name)
+                started += 1
+    finally:
+        time_slice.close()
+
+
+async def many_trips(trips: int, slices: list[str]) -> int:
+    """A short round of another meet: quick steps, each waiting for the next loop pass;
+    returns how many long-job slices had started when it was done."""
+    for _ in range(trips):
+        await asyncio.sleep(0)
+    return len(slices)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_short_round_needing_many_loop_trips_waits_about_one_slice_not_one_per_trip():
+    share, slices = LoopShare(SLICE), []
+    job = asyncio.ensure_future(long_job(share, 40, slices, "long"))
+    await asyncio.sleep(0)  # the long job is in its first slice
+    slices_seen = await many_trips(30, slices)
+    await job
+    # Yielding once per slice, 30 trips took 30 slices; resting lets them all run.
+    assert slices_seen <= 3, (slices_seen, len(slices))
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_long_jobs_of_two_meets_take_turns_slice_by_slice():
+    share, slices = LoopShare(SLICE), []
+    await asyncio.gather(long_job(share, 12, slices, "a"), long_job(share, 12, slices, "b"))
+    # Neither runs to its end once started: the other gets a turn after every slice.
+    assert slices.count("a") == slices.count("b") == 12
+    middle = slices[2:-2]
+    assert all(x != y for x, y in zip(middle, middle[1:])), slices
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_after_each_turn_the_loop_is_left_to_others_for_as_long_as_the_turn_took():
+    share = LoopShare(SLICE)
+    time_slice = share.slice(Meet())
+    turns = []  # (work started, work ended, next turn started)
+    try:
+        for _ in range(10):
+            began = time_slice.started
+            while time.perf_counter() - began <= SLICE:
+                pass
+            ended = time.perf_counter()
+            await time_slice.tick()
+            turns.append((began, ended, time_slice.started))
+    finally:
+        time_slice.close()
+    for began, ended, resumed in turns:
+        assert resumed - ended >= 0.9 * (ended - began), turns
+
+
+def busy(seconds: float) -> None:
+    ends = time.perf_counter() + seconds
+    while time.perf_counter() < ends:
+        pass
+
+
+async def short_job(share: LoopShare, owner: Meet, seconds: float) -> tuple[bool, float]:
+    """Work ``seconds`` in one unit, tick once, end; returns whether the tick let the
+    loop run, and how long it took."""
+    time_slice = share.slice(owner)
+    try:
+        busy(seconds)
+        ran: list[bool] = []
+        asyncio.get_running_loop().call_soon(ran.append, True)
+        before = time.perf_counter()
+        await time_slice.tick()
+        return bool(ran), time.perf_counter() - before
+    finally:
+        time_slice.close()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_meet_whose_short_jobs_come_back_to_back_rests_between_them():
+    share, meet, other = LoopShare(SLICE), Meet(), Meet()
+    yielded, _ = await short_job(share, meet, 0.005)
+    assert not yielded  # under a slice: goes straight on
+    # Its next job starts at once: it owes the rest, and waits it after one unit.
+    yielded, waited = await short_job(share, meet, 0.001)
+    assert yielded and waited >= 0.004, waited
+    # Another meet owes nothing.
+    yielded, _ = await short_job(share, other, 0.001)
+    assert not yielded
