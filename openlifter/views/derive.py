@@ -50,6 +50,7 @@ from openlifter.rules.results import (
     projected_event_total_kg,
     projected_total_kg,
 )
+from openlifter.views.clock import clock_view
 from openlifter.rules.units import (
     display_weight,
     display_weight_in_units,
@@ -158,21 +159,35 @@ def meet_info(state: Any) -> dict[str, Any]:
 Pair = tuple[int, int]  # (day, platform)
 
 
+def live_platform_values(state: Any, subtree: str) -> dict[Pair, Any]:
+    """The values under ``live.<subtree>.d<day>p<platform>`` (SPEC 4.1), by platform; keys
+    of another shape are ignored."""
+    live = state.get("live") if isinstance(state, Mapping) else None
+    shared = live.get(subtree) if isinstance(live, Mapping) else None
+    if not isinstance(shared, Mapping):
+        return {}
+    out: dict[Pair, Any] = {}
+    for key, raw in shared.items():
+        match = _LIVE_LIFTING_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is not None:
+            out[(int(match.group(1)), int(match.group(2)))] = raw
+    return out
+
+
 def live_lifting_from_state(state: Any) -> dict[Pair, Lifting]:
     """Each platform's own lifting state, ``live.lifting.d<day>p<platform>`` (SPEC 4.1): the
     whole OpenLifter ``lifting`` object of that platform's scoring table. The key names the
-    day and platform, whatever the object says; keys of another shape are ignored."""
-    live = state.get("live") if isinstance(state, Mapping) else None
-    shared = live.get("lifting") if isinstance(live, Mapping) else None
-    if not isinstance(shared, Mapping):
-        return {}
-    out: dict[Pair, Lifting] = {}
-    for key, raw in shared.items():
-        match = _LIVE_LIFTING_KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is not None and isinstance(raw, Mapping):
-            day, platform = int(match.group(1)), int(match.group(2))
-            out[(day, platform)] = dataclasses.replace(lifting_from_json(raw), day=day, platform=platform)
-    return out
+    day and platform, whatever the object says."""
+    return {
+        (day, platform): dataclasses.replace(lifting_from_json(raw), day=day, platform=platform)
+        for (day, platform), raw in live_platform_values(state, "lifting").items()
+        if isinstance(raw, Mapping)
+    }
+
+
+def live_clocks_from_state(state: Any) -> dict[Pair, dict[str, Any]]:
+    """Each platform's attempt clock, ``live.clock.d<day>p<platform>`` (``views/clock.py``)."""
+    return {pair: clock_view(raw) for pair, raw in live_platform_values(state, "clock").items()}
 
 
 def _in_bounds(pair: Pair) -> bool:
@@ -438,9 +453,11 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
 def platform_view(
     meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: Mapping[bool, Scoring],
     flight: str | None = None, lift: str | None = None, own: Lifting | None = None, memo: RowMemo | None = None,
+    clock: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``own``: the platform's ``live.lifting`` state, followed first (SPEC 4.1); ``memo``:
-    rows kept from earlier views of the same meet setup."""
+    rows kept from earlier views of the same meet setup; ``clock``: its attempt clock
+    (``live_clocks_from_state``; a stopped one-minute clock when it has none)."""
     chosen = flight is None and lift is None
     follows_table = chosen and (own is not None or (day, platform) == (table.day, table.platform))
     if follows_table:
@@ -525,6 +542,7 @@ def platform_view(
         "barLoad": _bar_load(meet, lift_, current_kg, current_loading, _rack_text(current, lift_)) if current else None,
         "nextBarLoad": _bar_load(meet, lift_, next_kg, next_loading, _rack_text(nxt, lift_)) if nxt else None,
         "order": rows,
+        "clock": clock if clock is not None else clock_view(None),
     }
 
 
@@ -551,7 +569,8 @@ def lifting_view(state: Any, day: int | None = None, platform: int | None = None
     day = table.day if day is None else day
     platform = table.platform if platform is None else platform
     own = live_lifting_from_state(state).get((day, platform))
-    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own)
+    clock = live_clocks_from_state(state).get((day, platform))
+    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own, clock=clock)
 
 
 # ---- standings ------------------------------------------------------------------------------
@@ -679,13 +698,17 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
     """Parse the state once and derive every platform's lifting view and the standings."""
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
     live = live_lifting_from_state(state)
+    clocks = live_clocks_from_state(state)
     results = _results(entries, meet)
     scoring = _scoring(results)
     by_pair: dict[Pair, list[Entry]] = {}
     for entry in entries:
         by_pair.setdefault((entry.day, entry.platform), []).append(entry)
     pairs = platform_pairs(meet, by_pair, table, live)
-    lifting = {(d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p))) for d, p in pairs}
+    lifting = {
+        (d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p)), clock=clocks.get((d, p)))
+        for d, p in pairs
+    }
     table_view = lifting.get((table.day, table.platform))
     projected = table_view["projected"] if table_view is not None else table_projected(entries, table_lifting(table, live))
     return MeetViews(

@@ -39,9 +39,11 @@ OVERLAY_PARTS: tuple[OverlayPart, ...] = (
     OverlayPart("next", "Next lifters", "partials/next_lifters.html"),
     OverlayPart("bar", "Bar loading", "partials/bar_panel.html"),
     OverlayPart("lowerthird", "Current lifter (lower third)", "partials/lower_third.html"),
+    OverlayPart("clock", "Attempt clock", "partials/clock.html"),
 )
 SCOREBOARD_PARTS: dict[str, str] = {
     "header": "partials/sb_header.html",
+    "clock": "partials/clock.html",
     "current": "partials/sb_current.html",
     "order": "partials/sb_order.html",
     "standings": "partials/sb_standings.html",

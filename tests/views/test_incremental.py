@@ -65,6 +65,10 @@ updates = st.one_of(
     st.tuples(st.just("meet.inKg"), st.booleans()),
     st.tuples(st.just("registration.nextEntryId"), st.integers(0, 10**6)),
     st.tuples(st.just("live.clock"), st.integers(0, 100)),
+    st.tuples(st.builds(lambda p: f"live.clock.d1p{p}", st.integers(1, 4)),
+              st.sampled_from([{"startedAt": 1_700_000_000_000, "durationMs": 60000, "running": True},
+                               {"startedAt": None, "durationMs": 31000, "running": False}, "junk"])),
+    st.tuples(st.builds(lambda p: f"live.clock.d1p{p}.durationMs", st.integers(1, 4)), st.sampled_from([0, 120000, -5, 1e300])),
     # past the end: pads with nulls (ids stay unique, as OpenLifter assigns them from nextEntryId)
     st.tuples(st.just(f"registration.entries[{LIFTERS + 2}]"), st.just(dict(BASE["registration"]["entries"][0], id=99999))),
 )

@@ -4,6 +4,7 @@
 // with OpenLifter's rules (rules.js), from the state the client holds, so the table keeps
 // going with no network; its lifting state is shared as live.lifting.d<day>p<platform>.
 
+import { bindClock } from "./clock.js";
 import { $, editEntry, markReady, openMeet, parseWeight, showError } from "./common.js";
 import { drawPlates } from "./plates.js";
 import { standings, useProjectedTotals } from "./results.js";
@@ -18,6 +19,7 @@ const DAY = positive(query.get("day"));
 const PLATFORM = positive(query.get("platform"));
 const client = await openMeet();
 let progress = null;
+const renderClock = bindClock(client, DAY, PLATFORM);
 
 const ordinal = (n) => `${n}${n % 10 === 1 && n !== 11 ? "st" : n % 10 === 2 && n !== 12 ? "nd" : n % 10 === 3 && n !== 13 ? "rd" : "th"}`;
 const unit = (meet) => (meet.inKg ? "kg" : "lb");
@@ -303,6 +305,7 @@ function render() {
   renderCurrent();
   renderOrder();
   renderStandings();
+  renderClock();
   document.body.dataset.tableOrder = progress.order.map((e) => e.id).join(",");
 }
 
