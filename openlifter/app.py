@@ -142,6 +142,7 @@ def make_app(config: Config) -> LiveServer:
         (base + r"console/meets/([^/]+)/?", ConsolePage, {"kind": "meet", **console}),
         (base + r"console/meets/([^/]+)/weigh-in", ConsolePage, {"kind": "weigh-in", **console}),
         (base + r"console/meets/([^/]+)/table", ConsolePage, {"kind": "table", **console}),
+        (base + r"console/meets/([^/]+)/referee", ConsolePage, {"kind": "referee", **console}),
         (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
         (base + r"themes/([A-Za-z0-9_-]+\.css)", StaticFiles, {"path": str(Path(config.themes_dir).resolve())}),
         (base + "themes/feed", ThemeFeed, {"themes": themes}),

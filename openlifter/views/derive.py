@@ -51,6 +51,7 @@ from openlifter.rules.results import (
     projected_total_kg,
 )
 from openlifter.views.clock import clock_view
+from openlifter.views.lights import lights_view
 from openlifter.rules.units import (
     display_weight,
     display_weight_in_units,
@@ -185,9 +186,16 @@ def live_lifting_from_state(state: Any) -> dict[Pair, Lifting]:
     }
 
 
-def live_clocks_from_state(state: Any) -> dict[Pair, dict[str, Any]]:
-    """Each platform's attempt clock, ``live.clock.d<day>p<platform>`` (``views/clock.py``)."""
-    return {pair: clock_view(raw) for pair, raw in live_platform_values(state, "clock").items()}
+def live_platform_parts(state: Any) -> dict[Pair, dict[str, Any]]:
+    """What each platform's scoring table and referees share besides its lifting state: the
+    attempt clock (``live.clock.*``, ``views/clock.py``) and the referee lights
+    (``live.decisions.*``, ``views/lights.py``), for the platforms that have either."""
+    clocks, decisions = live_platform_values(state, "clock"), live_platform_values(state, "decisions")
+    return {pair: platform_live_parts(clocks.get(pair), decisions.get(pair)) for pair in set(clocks) | set(decisions)}
+
+
+def platform_live_parts(clock: Any = None, decisions: Any = None) -> dict[str, Any]:
+    return {"clock": clock_view(clock), "lights": lights_view(decisions)}
 
 
 def _in_bounds(pair: Pair) -> bool:
@@ -453,11 +461,11 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
 def platform_view(
     meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: Mapping[bool, Scoring],
     flight: str | None = None, lift: str | None = None, own: Lifting | None = None, memo: RowMemo | None = None,
-    clock: dict[str, Any] | None = None,
+    live_parts: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``own``: the platform's ``live.lifting`` state, followed first (SPEC 4.1); ``memo``:
-    rows kept from earlier views of the same meet setup; ``clock``: its attempt clock
-    (``live_clocks_from_state``; a stopped one-minute clock when it has none)."""
+    rows kept from earlier views of the same meet setup; ``live_parts``: its clock and
+    referee lights (``live_platform_parts``; a stopped clock and no lights when missing)."""
     chosen = flight is None and lift is None
     follows_table = chosen and (own is not None or (day, platform) == (table.day, table.platform))
     if follows_table:
@@ -542,7 +550,7 @@ def platform_view(
         "barLoad": _bar_load(meet, lift_, current_kg, current_loading, _rack_text(current, lift_)) if current else None,
         "nextBarLoad": _bar_load(meet, lift_, next_kg, next_loading, _rack_text(nxt, lift_)) if nxt else None,
         "order": rows,
-        "clock": clock if clock is not None else clock_view(None),
+        **(live_parts if live_parts is not None else platform_live_parts()),
     }
 
 
@@ -569,8 +577,8 @@ def lifting_view(state: Any, day: int | None = None, platform: int | None = None
     day = table.day if day is None else day
     platform = table.platform if platform is None else platform
     own = live_lifting_from_state(state).get((day, platform))
-    clock = live_clocks_from_state(state).get((day, platform))
-    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own, clock=clock)
+    parts = live_platform_parts(state).get((day, platform))
+    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own, live_parts=parts)
 
 
 # ---- standings ------------------------------------------------------------------------------
@@ -698,7 +706,7 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
     """Parse the state once and derive every platform's lifting view and the standings."""
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
     live = live_lifting_from_state(state)
-    clocks = live_clocks_from_state(state)
+    live_parts = live_platform_parts(state)
     results = _results(entries, meet)
     scoring = _scoring(results)
     by_pair: dict[Pair, list[Entry]] = {}
@@ -706,7 +714,7 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
         by_pair.setdefault((entry.day, entry.platform), []).append(entry)
     pairs = platform_pairs(meet, by_pair, table, live)
     lifting = {
-        (d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p)), clock=clocks.get((d, p)))
+        (d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p)), live_parts=live_parts.get((d, p)))
         for d, p in pairs
     }
     table_view = lifting.get((table.day, table.platform))

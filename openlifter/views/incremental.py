@@ -9,8 +9,8 @@ platform's view between changes, and a change recomputes only what its keys touc
   categories it was and is in are ranked again (both projected and final), and the
   platforms whose shown flight holds it or one of those categories' lifters (their Place
   cells) are derived again, as are its own platforms;
-- ``lifting``, ``live.lifting.*`` and ``live.clock.*``: the platforms whose lifting state
-  or attempt clock changed;
+- ``lifting``, ``live.lifting.*``, ``live.clock.*`` and ``live.decisions.*``: the platforms
+  whose lifting state, attempt clock or referee lights changed;
 - ``meet`` (units, formula, plates, classes), ``registration`` as a whole, its ``lookup``
   or the whole state: everything, from scratch (rare: set-up, not lifting).
 
@@ -51,8 +51,8 @@ from openlifter.views.derive import (
     platform_pairs,
     table_projected,
     category_view,
-    live_clocks_from_state,
     live_lifting_from_state,
+    live_platform_parts,
     standings_view,
     table_lifting,
 )
@@ -111,7 +111,7 @@ class _Change:
         self.entries: set[int] = set()
         self.lifting = False
         self.live = False
-        self.clock = False
+        self.live_parts = False
         for path in paths:
             self._add(path)
 
@@ -129,8 +129,8 @@ class _Change:
             self.lifting = True
         elif head == "live" and (len(path) == 1 or path[1] == "lifting"):
             self.live = True
-        if head == "live" and (len(path) == 1 or path[1] == "clock"):
-            self.clock = True
+        if head == "live" and (len(path) == 1 or path[1] in ("clock", "decisions")):
+            self.live_parts = True
 
 
 class IncrementalViews:
@@ -168,7 +168,7 @@ class IncrementalViews:
         self.setup: MeetSetup = meet_from_state(state)
         self.table: Lifting = lifting_from_state(state)
         self.live: dict[Pair, Lifting] = live_lifting_from_state(state)
-        self.clocks: dict[Pair, dict[str, Any]] = live_clocks_from_state(state)
+        self.live_parts: dict[Pair, dict[str, Any]] = live_platform_parts(state)
         self.ids = _ids_by_index(state)
         self.memo = RowMemo()
         self.entries: list[Entry | None] = []
@@ -272,7 +272,7 @@ class IncrementalViews:
         entries = [self.entries[i] for i in self.on_platform.get(pair, ())]
         return platform_view(
             self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo,  # type: ignore[arg-type]
-            clock=self.clocks.get(pair),
+            live_parts=self.live_parts.get(pair),
         )
 
     @staticmethod
@@ -324,10 +324,10 @@ class IncrementalViews:
             live = live_lifting_from_state(state)
             dirty_pairs.update(pair for pair in set(live) | set(self.live) if live.get(pair) != self.live.get(pair))
             self.live = live
-        if change.clock:
-            clocks = live_clocks_from_state(state)
-            dirty_pairs.update(pair for pair in set(clocks) | set(self.clocks) if clocks.get(pair) != self.clocks.get(pair))
-            self.clocks = clocks
+        if change.live_parts:
+            parts = live_platform_parts(state)
+            dirty_pairs.update(pair for pair in set(parts) | set(self.live_parts) if parts.get(pair) != self.live_parts.get(pair))
+            self.live_parts = parts
         # Nothing below reads the state: the views are those of the state at ``seq``.
         for n, category in enumerate(touched_categories, start=1):
             touched_ids.update(self._rank(category))  # their Place cells

@@ -40,10 +40,12 @@ OVERLAY_PARTS: tuple[OverlayPart, ...] = (
     OverlayPart("bar", "Bar loading", "partials/bar_panel.html"),
     OverlayPart("lowerthird", "Current lifter (lower third)", "partials/lower_third.html"),
     OverlayPart("clock", "Attempt clock", "partials/clock.html"),
+    OverlayPart("lights", "Referee lights", "partials/lights.html"),
 )
 SCOREBOARD_PARTS: dict[str, str] = {
     "header": "partials/sb_header.html",
     "clock": "partials/clock.html",
+    "lights": "partials/lights.html",
     "current": "partials/sb_current.html",
     "order": "partials/sb_order.html",
     "standings": "partials/sb_standings.html",

@@ -50,7 +50,7 @@ async def test_the_overlay_has_the_parts_asked_for_and_its_feed(http_client, bas
 async def test_the_scoreboard_shows_the_flight(http_client, base_url, ws_connect):
     meet = await create_live_meet(await ws_connect())
     html = (await get(http_client, base_url, meet.path("scoreboard"))).body.decode()
-    assert re.findall(r'data-fragment="(\w+)"', html) == ["header", "clock", "current", "standings", "order"]
+    assert re.findall(r'data-fragment="(\w+)"', html) == ["header", "clock", "lights", "current", "standings", "order"]
     assert html.count('<tr class="') >= 8 and "Erik Sandberg" in html and "Henrik Dahl" in html
 
 
