@@ -88,6 +88,7 @@ class Config:
     password_min_length: int = option(10, "Minimum meet password length in characters.", _positive)
     bcrypt_rounds: int = option(12, "bcrypt cost factor for meet passwords (4..31).", _bcrypt_rounds)
     password_threads: int = option(1, "Threads hashing and checking meet passwords (bcrypt keeps a core busy per thread): fewer than the cores, so a crowd of joins waits its turn instead of slowing every meet's relays.", _positive)
+    max_pending_password_checks: int = option(32, "Password hashes and checks waiting or running at once; more are refused (the server is busy checking passwords), so a crowd of joins from many addresses cannot queue without end.", _positive)
     session_ttl_seconds: int = option(7 * 24 * 3600, "Lifetime of a session token in seconds.", _positive)
     max_message_bytes: int = option(4 * 1024 * 1024, "Largest WebSocket frame accepted; larger frames close the connection with 1009.", _positive)
     max_updates_per_batch: int = option(5000, "Most updates in one UPDATE_INIT or RECOVERY_UPDATES message.", _positive)

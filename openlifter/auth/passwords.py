@@ -11,8 +11,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import os
+import threading
 
 import bcrypt
+
+# How much lower than the event loop the bcrypt threads run: on a busy machine a join may
+# wait a little longer, and the relays of every meet do not.
+PASSWORD_THREAD_NICENESS = 10
 
 
 def _prehash(password: str) -> bytes:
@@ -60,3 +66,12 @@ def password_problem(password: str, policy: PasswordPolicy) -> str | None:
         if getattr(policy, rule) and not any(passes(c) for c in password):
             return reason
     return None
+
+
+def lower_this_threads_priority() -> None:
+    """Initializer of the threads that hash and check passwords (Linux: a thread's own
+    niceness). Elsewhere, or if refused, they run at the normal priority."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_THREAD_NICENESS)
+    except (AttributeError, OSError):
+        pass

@@ -1,4 +1,4 @@
-"""What every handler may reach in the application settings, as typed properties."""
+"""What every handler shares: the input guard at the rim and typed access to the application settings."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ class Rejected(Exception):
 JOIN_BAD_CREDENTIALS = "unknown meet id or wrong password"
 JOIN_UNKNOWN_LOCATION = "this meet has no location with that name"
 JOIN_RATE_LIMITED = "too many failed attempts from your address; wait a minute and try again"
+PASSWORDS_BUSY = "the server is busy checking passwords; try again in a moment (max_pending_password_checks)"
 JOIN_MEET_DAMAGED = "this meet's stored data is damaged; ask the server operator"
 JOIN_MEET_UNREADABLE = "the server cannot read this meet's files; ask the server operator"
 MEET_STORAGE_BUSY = "the server could not read this meet just now; try again later"

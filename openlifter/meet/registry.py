@@ -11,7 +11,7 @@ import concurrent.futures
 import dataclasses
 import logging
 import time
-from typing import Callable, Protocol, TypeVar
+from typing import Any, Callable, Protocol, TypeVar
 
 from openlifter.auth import passwords
 from openlifter.auth.secrets import keys_match, new_display_key, new_meet_id, new_session_token, normalize_meet_id, token_hash
@@ -127,7 +127,10 @@ class MeetRegistry:
         self._dummy_hash: concurrent.futures.Future[str] | None = None
         # bcrypt keeps a core busy per thread: a few threads, so that a crowd of joins
         # waits its turn instead of starving the event loop that relays every meet.
-        self._password_pool = concurrent.futures.ThreadPoolExecutor(config.password_threads, thread_name_prefix="bcrypt")
+        self._password_work = 0  # hashes and checks waiting or running
+        self._password_pool = concurrent.futures.ThreadPoolExecutor(
+            config.password_threads, thread_name_prefix="bcrypt", initializer=passwords.lower_this_threads_priority
+        )
         self.replays = 0  # how many logs were read from disk (a load shared by joins counts once)
 
     # ---- start-up -------------------------------------------------------------------
@@ -299,9 +302,7 @@ class MeetRegistry:
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
         try:
-            password_hash = await asyncio.get_running_loop().run_in_executor(
-                self._password_pool, passwords.hash_password, password, self.config.bcrypt_rounds
-            )
+            password_hash = await self._bcrypt(passwords.hash_password, password, self.config.bcrypt_rounds)
             auth = MeetAuth(meet_id, password_hash, tuple(endpoints), new_display_key(), self.clock())
             files = self.store.records(meet_id, Place.CURRENT)
             await self.io.run(files.create, auth.to_json())
@@ -348,7 +349,11 @@ class MeetRegistry:
         if attempt is None:
             raise Rejected(errors.JOIN_RATE_LIMITED)
         password_hash = await self._password_hash(meet_id)
-        ok = await asyncio.get_running_loop().run_in_executor(self._password_pool, passwords.check_password, password, password_hash)
+        try:
+            ok = await self._bcrypt(passwords.check_password, password, password_hash)
+        except Rejected:  # the server was busy: not a failed attempt of this address
+            self.failed_joins.give_back(attempt)
+            raise
         live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
             raise Rejected(errors.JOIN_BAD_CREDENTIALS)
@@ -363,6 +368,18 @@ class MeetRegistry:
         if self.observer is not None:
             self.observer.meet_joined()
         return Admission(live, session, token)
+
+    async def _bcrypt(self, work: Callable[..., T], *args: Any) -> T:
+        """Hash or check a password on the password threads. Refused when
+        max_pending_password_checks are already waiting or running: a crowd of joins from
+        many addresses is told to come back instead of queueing without end."""
+        if self._password_work >= self.config.max_pending_password_checks:
+            raise Rejected(errors.PASSWORDS_BUSY)
+        self._password_work += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._password_pool, work, *args)
+        finally:
+            self._password_work -= 1
 
     async def _password_hash(self, meet_id: str | None) -> str:
         """The hash a join's password is checked against. An unknown id gets a dummy

@@ -64,3 +64,15 @@ def test_each_character_rule_refuses_naming_itself_and_accepts_a_password_that_h
 def test_the_default_policy_asks_only_for_length():
     assert password_problem("lowercase only", PasswordPolicy()) is None
     assert "min_length" in password_problem("short", PasswordPolicy())
+
+
+def test_password_threads_run_below_the_event_loops_priority():
+    import concurrent.futures
+    import os
+    import threading
+
+    from openlifter.auth import passwords
+
+    with concurrent.futures.ThreadPoolExecutor(1, initializer=passwords.lower_this_threads_priority) as pool:
+        niceness = pool.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
+    assert niceness >= os.getpriority(os.PRIO_PROCESS, 0) + passwords.PASSWORD_THREAD_NICENESS or niceness == 19

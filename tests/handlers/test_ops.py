@@ -1,7 +1,9 @@
 """/metrics and /admin/log-level on a real server."""
 
+import asyncio
 import json
 import logging
+import time
 
 import pytest
 
@@ -151,6 +153,20 @@ class TestDisplayKeyRotation:
     @pytest.mark.gen_test
     async def test_unknown_meet_is_not_found(self, http_client, base_url):
         assert (await self.rotate(http_client, base_url, "123456789")).code == 404
+
+    @pytest.mark.gen_test
+    async def test_a_meet_damaged_on_disk_is_a_409_with_the_reason(self, http_client, base_url, ws_connect, app, data_dir):
+        creator = await ws_connect()
+        meet_id = (await creator.request(create_message()))["meetId"]
+        creator.close()
+        registry = app.settings["openlifter_registry"]
+        for _ in range(100):  # until the server has seen the socket close
+            if registry.unload_idle(60, now=time.monotonic() + 3600):
+                break
+            await asyncio.sleep(0.01)
+        (data_dir / "current-meets" / meet_id / "updates.log").write_bytes(b"{damaged\n" + b'{"serverSeqNum": 1}\n')
+        response = await self.rotate(http_client, base_url, meet_id)
+        assert response.code == 409 and "damaged" in response.reason
 
 
 @pytest.mark.gen_test

@@ -165,7 +165,9 @@ async def test_a_wrong_password_costs_the_same_for_an_unknown_id_and_an_unloaded
         unknown.append(await timed_wrong_password_join(registry, f"{index:09d}", f"10.0.1.{index}"))
         unloaded.append(await timed_wrong_password_join(registry, meet_id, f"10.0.2.{index}"))
     assert registry.replays == 0 and all(registry.loaded(meet_id) is None for meet_id in meet_ids)
-    assert statistics.median(unloaded) < 1.5 * statistics.median(unknown) + 0.005, (unloaded, unknown)
+    # Reading the 20,000-entry log would take tenths of a second; a bcrypt check at 8
+    # rounds about 15 ms. The bound leaves room for a loaded machine, not for a log load.
+    assert statistics.median(unloaded) < 2 * statistics.median(unknown) + 0.02, (unloaded, unknown)
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -237,3 +239,16 @@ async def test_the_create_limit_frees_up_after_a_minute(tmp_path, io):
         await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
     now[0] += 61
     await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_password_checks_beyond_the_pending_limit_are_refused_as_busy(tmp_path, io):
+    registry = registry_on(tmp_path, io, max_pending_password_checks=5, join_attempts_per_minute=1)
+    created = await registry.create_meet("Table", PASSWORD, [("Table", 2)], "10.0.0.1")
+    attempts = [registry.join_meet(created.live.meet_id, "wrong password", "Table", f"10.0.3.{i}") for i in range(40)]
+    reasons = [outcome.reason for outcome in await asyncio.gather(*attempts, return_exceptions=True)]
+    busy = "the server is busy checking passwords; try again in a moment (max_pending_password_checks)"
+    assert reasons.count("unknown meet id or wrong password") == 5 and reasons.count(busy) == 35
+    again = reasons.index(busy)  # a busy refusal was not a failed attempt of its address
+    with pytest.raises(Rejected, match="wrong password"):
+        await registry.join_meet(created.live.meet_id, "wrong password", "Table", f"10.0.3.{again}")
