@@ -132,6 +132,7 @@ def make_app(config: Config) -> LiveServer:
         (meet + "api/standings", ApiHandler, {"what": "standings", **display}),
         (meet + "api/views", ApiHandler, {"what": "views", **display}),
         (meet + "api/opl-csv", ApiHandler, {"what": "opl-csv", **display}),
+        (meet + "api/rankings", ApiHandler, {"what": "rankings", **display}),
         (meet + "scoreboard", PageHandler, {"kind": "scoreboard", **pages}),
         (meet + "overlay", PageHandler, {"kind": "overlay", **pages}),
         (base + r"meets/([^/]+)/?", PageHandler, {"kind": "index", **pages}),

@@ -36,6 +36,7 @@ from openlifter.rules.model import (
     meet_from_state,
 )
 from openlifter.rules.points import get_points
+from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, get_rankings
 from openlifter.rules.results import (
     GUEST_PLACE,
     CategoryResults,
@@ -727,3 +728,38 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
         lifting=lifting,
         standings=_standings(meet, projected, results[projected]),
     )
+
+
+# ---- best lifter by points ------------------------------------------------------------------
+
+RANKING_LISTS = {"best": BEST_LIFTER, "masters": BEST_MASTERS, "juniors": BEST_JUNIORS}
+_RANKING_TITLES = {BEST_LIFTER: "Best lifter", BEST_MASTERS: "Best masters lifter", BEST_JUNIORS: "Best juniors lifter"}
+
+
+def rankings_view(state: Any, which: str = "best") -> dict[str, Any]:
+    """The best-lifter rankings by points (``rules/rankings.py``) of one list (``best``,
+    ``masters`` or ``juniors``, as ``RANKING_LISTS``), shaped for the API and the pages."""
+    meet, kind = meet_from_state(state), RANKING_LISTS[which]
+    categories = []
+    for ranking in get_rankings(entries_from_state(state), meet, kind):
+        category = ranking.category
+        categories.append({
+            "key": f"{category.sex}|{category.event}|{category.equipment}",
+            "sex": category.sex,
+            "event": category.event,
+            "equipment": category.equipment,
+            "title": f"{SEX_LABELS.get(category.sex, category.sex)} · {category.equipment} · {category.event}",
+            "rows": [
+                {
+                    **_lifter(row.entry, meet),
+                    "place": row.place,
+                    "points": row.points,
+                    "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
+                    "totalKg": row.total_kg,
+                    "totalText": _table_weight(row.total_kg, meet),
+                }
+                for row in ranking.rows
+            ],
+        })
+    return {"list": which, "title": _RANKING_TITLES[kind], "formula": meet.formula,
+            "ageAdjusted": kind != BEST_LIFTER and meet.age_coefficients != "None", "categories": categories}
