@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 from openlifter.rules.model import Entry, MeetSetup
 from openlifter.rules.results import compare_in_category
@@ -31,7 +31,8 @@ def with_attempt(entry: Entry, lift: str, attempt: int, kg: float) -> Entry:
     weights_field, status_field = LIFT_FIELDS[lift]
     weights, statuses = list(getattr(entry, weights_field)), list(getattr(entry, status_field))
     weights[attempt - 1], statuses[attempt - 1] = kg, 1
-    return dataclasses.replace(entry, **{weights_field: tuple(weights), status_field: tuple(statuses)})
+    changes: dict[str, Any] = {weights_field: tuple(weights), status_field: tuple(statuses)}
+    return dataclasses.replace(entry, **changes)
 
 
 def loading_increment_kg(meet: MeetSetup) -> float:

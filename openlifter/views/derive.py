@@ -35,6 +35,7 @@ from openlifter.rules.model import (
     lifting_from_state,
     meet_from_state,
 )
+from openlifter.rules.lead import lead_on_attempt, loading_increment_kg
 from openlifter.rules.points import get_points
 from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, get_rankings
 from openlifter.rules.results import (
@@ -330,6 +331,7 @@ def _lifter(entry: Entry, meet: MeetSetup) -> dict[str, Any]:
 
 
 PlaceOf = Callable[[Entry], str]  # an entry's Place cell in the lifting table
+ShownCategoryOf = Callable[[Entry], "CategoryResults | None"]  # the category that Place is in
 
 
 class RowMemo:
@@ -365,6 +367,7 @@ class Scoring:
 
     projected: bool
     place_of: PlaceOf
+    shown_category_of: ShownCategoryOf = lambda entry: None
 
     def facts(self, entry: Entry, meet: MeetSetup) -> dict[str, Any]:
         total = projected_total_kg(entry) if self.projected else final_total_kg(entry)
@@ -376,6 +379,23 @@ class Scoring:
             "pointsText": points_text(points, meet.formula),
             "place": self.place_of(entry),
         }
+
+
+def _lead(entry: Entry, lift: str, attempt: int, declared_kg: float, score: Scoring, meet: MeetSetup) -> dict[str, Any]:
+    """The lower third's place and what this attempt needs to take the lead of the category
+    the place is in (``rules/lead.py``, projected or final as the table's totals)."""
+    category = score.shown_category_of(entry)
+    if category is None:
+        return {"place": score.place_of(entry), "leads": False, "needsKg": None, "text": ""}
+    lead = lead_on_attempt(entry, lift, attempt, category.ordered_entries, category.category.event, score.projected,
+                           loading_increment_kg(meet))
+    text = ""
+    if lead.leads:
+        text = "Leads the category"
+    elif lead.needs_kg is not None:
+        weight = f"{_table_weight(lead.needs_kg, meet)} {_unit(meet)}"
+        text = f"Takes the lead with a good lift (needs {weight})" if declared_kg >= lead.needs_kg else f"Needs {weight} to take the lead"
+    return {"place": score.place_of(entry), "leads": lead.leads, "needsKg": lead.needs_kg, "text": text}
 
 
 def _rack_text(entry: Entry, lift: str) -> str:
@@ -545,7 +565,7 @@ def platform_view(
         "attemptColumns": columns,
         "flightComplete": current is None,
         "hasLifters": bool(group),
-        "current": card(current, attempt) if current is not None else None,
+        "current": {**card(current, attempt), "lead": _lead(current, lift_, attempt, current_kg, score, meet)} if current is not None else None,
         "next": card(nxt, next_attempt) if nxt is not None else None,
         "upcoming": [card(e, n) for e, n in upcoming],
         "barLoad": _bar_load(meet, lift_, current_kg, current_loading, _rack_text(current, lift_)) if current else None,
@@ -559,7 +579,14 @@ def _scoring(results: Mapping[bool, list[CategoryResults]]) -> dict[bool, Scorin
     def place_of(results: list[CategoryResults]) -> PlaceOf:
         return lambda entry: lifting_table_place(entry, results)
 
-    return {p: Scoring(p, place_of(results[p])) for p in (True, False)}
+    def shown_category_of(results: list[CategoryResults]) -> ShownCategoryOf:
+        def first(entry: Entry) -> CategoryResults | None:
+            division = entry.divisions[0] if entry.divisions else ""
+            return next((r for r in results if r.category.division == division and entry in r.ordered_entries), None)
+
+        return first
+
+    return {p: Scoring(p, place_of(results[p]), shown_category_of(results[p])) for p in (True, False)}
 
 
 def _results(entries: Sequence[Entry], meet: MeetSetup) -> dict[bool, list[CategoryResults]]:

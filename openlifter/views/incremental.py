@@ -197,7 +197,7 @@ class IncrementalViews:
             if n % CATEGORY_CHUNK == 0:
                 yield
         self._order_categories()
-        self.scoring = {mode: Scoring(mode, self._place_of(mode)) for mode in MODES}
+        self.scoring = {mode: Scoring(mode, self._place_of(mode), self._shown_category_of(mode)) for mode in MODES}
         self.pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         self.lifting: dict[Pair, dict[str, Any]] = {}
         self.shown: dict[Pair, set[int]] = {}
@@ -265,6 +265,18 @@ class IncrementalViews:
             return None
 
         return lambda entry: lifting_table_place_by(entry, place_in_division)
+
+    def _shown_category_of(self, mode: bool) -> Any:
+        """The category a lifter's Place is in (first division, first in presentation order)."""
+        def shown(entry: Entry) -> CategoryResults | None:
+            division = entry.divisions[0] if entry.divisions else ""
+            candidates = [c for c in entry_categories(entry, self.setup) if c.division == division and c in self.rank]
+            for category in sorted(candidates, key=self.rank.__getitem__):
+                if entry.id in self.places[mode][category]:
+                    return self.results[mode][category]
+            return None
+
+        return shown
 
     # ---- platforms ---------------------------------------------------------------------------
 
@@ -370,9 +382,14 @@ class IncrementalViews:
         before = self._views
         pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         lifting: dict[Pair, dict[str, Any]] = {}
+        # A current lifter's lead (what they need) moves with anyone of their category.
+        in_touched = {e.id for c in categories for i in self.members.get(c, ()) if (e := self.entries[i]) is not None}
         for pair in pairs:
             view = self.lifting.get(pair)
-            if view is None or pair in dirty_pairs or not self.shown[pair].isdisjoint(touched_ids):
+            current = view["current"] if view is not None else None
+            if view is None or pair in dirty_pairs or not self.shown[pair].isdisjoint(touched_ids) or (
+                current is not None and current["id"] in in_touched
+            ):
                 yield
                 view = self._platform_view(pair)
                 self.shown[pair] = self._shown_ids(view)
