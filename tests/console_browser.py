@@ -13,6 +13,7 @@ import json
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from live_browser import CuttableProxy, chromium_available, launch  # noqa: F401  (one way to start Chromium)
 from display_states import demo_state
@@ -165,3 +166,12 @@ def run_in_browser(scenario) -> None:
                 await browser.close()
 
     asyncio.run(main())
+
+
+async def open_display(browser, origin: str, meet_id: str, key: str, page: str, size: tuple[int, int] = (1920, 1080), **params: str) -> ConsolePage:
+    """An overlay or the scoreboard of day 1, platform 1 (unless ``params`` say otherwise), live on its feed."""
+    view = await ConsolePage.open(browser, origin, page, size=size)
+    query = {"key": key, "day": "1", "platform": "1", **params}
+    await view.page.goto(view.url(f"meets/{meet_id}/{page}?{urlencode(query)}"))
+    await view.wait_until("document.body.dataset.live === '1'", 10)
+    return view

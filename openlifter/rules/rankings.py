@@ -98,25 +98,39 @@ def _in_list(entry: Entry, kind: str, age_coefficients: str) -> bool:
     return entry.age >= 40 or foster_mcculloch(entry.age) != 1.0
 
 
+def points_categories(entry: Entry, meet: MeetSetup, kind: str = BEST_LIFTER) -> list[PointsCategory]:
+    """The rankings of list ``kind`` a lifter is in: one per event they enter (none when the
+    list is not for their age)."""
+    age_coefficients = "None" if kind == BEST_LIFTER else meet.age_coefficients
+    if not _in_list(entry, kind, age_coefficients):
+        return []
+    return [PointsCategory(entry.sex, event, _equipment(entry, meet)) for event in entry.events]
+
+
+def rank_points_category(category: PointsCategory, members: Sequence[Entry], meet: MeetSetup, kind: str = BEST_LIFTER) -> Ranking | None:
+    """One ranking (``members`` in registration order); None when none of them is shown."""
+    age_coefficients = "None" if kind == BEST_LIFTER else meet.age_coefficients
+    ordered, points = _sort_in_category(list(members), category.event, meet, age_coefficients)
+    rows = []
+    for index, entry in enumerate(ordered):
+        total = final_event_total_kg(entry, category.event)
+        if entry_has_lifted(entry) and total != 0:
+            rows.append(RankedRow(entry, "G" if entry.guest else str(index + 1), points[id(entry)], total))
+    return Ranking(category, tuple(ordered), tuple(rows)) if rows else None
+
+
+def presentation_key(category: PointsCategory) -> tuple[int, int, int]:
+    """OpenLifter's order of the rankings: sex, then event, then equipment."""
+    return (_order(category.sex, _SEXES), _order(category.event, _EVENTS), _order(category.equipment, _EQUIPMENT))
+
+
 def get_rankings(entries: Iterable[Entry], meet: MeetSetup, kind: str = BEST_LIFTER) -> list[Ranking]:
     """The rankings of one list (``KINDS``), in OpenLifter's order of presentation; a
     category whose lifters are all hidden is left out, as on OpenLifter's page."""
-    age_coefficients = "None" if kind == BEST_LIFTER else meet.age_coefficients
     by_category: dict[PointsCategory, list[Entry]] = {}
     for entry in entries:
-        if not _in_list(entry, kind, age_coefficients):
-            continue
-        for event in entry.events:
-            by_category.setdefault(PointsCategory(entry.sex, event, _equipment(entry, meet)), []).append(entry)
-    rankings = []
-    for category, members in by_category.items():
-        ordered, points = _sort_in_category(members, category.event, meet, age_coefficients)
-        rows = []
-        for index, entry in enumerate(ordered):
-            total = final_event_total_kg(entry, category.event)
-            if entry_has_lifted(entry) and total != 0:
-                rows.append(RankedRow(entry, "G" if entry.guest else str(index + 1), points[id(entry)], total))
-        if rows:
-            rankings.append(Ranking(category, tuple(ordered), tuple(rows)))
-    rankings.sort(key=lambda r: (_order(r.category.sex, _SEXES), _order(r.category.event, _EVENTS), _order(r.category.equipment, _EQUIPMENT)))
+        for category in points_categories(entry, meet, kind):
+            by_category.setdefault(category, []).append(entry)
+    rankings = [r for c, members in by_category.items() if (r := rank_points_category(c, members, meet, kind)) is not None]
+    rankings.sort(key=lambda r: presentation_key(r.category))  # stable: equal keys keep first-seen order
     return rankings

@@ -37,7 +37,7 @@ from openlifter.rules.model import (
 )
 from openlifter.rules.lead import lead_on_attempt, loading_increment_kg
 from openlifter.rules.points import get_points
-from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, get_rankings
+from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, Ranking, get_rankings
 from openlifter.rules.results import (
     GUEST_PLACE,
     CategoryResults,
@@ -696,6 +696,7 @@ class MeetViews:
     table: tuple[int, int]
     lifting: Mapping[tuple[int, int], dict[str, Any]]
     standings: dict[str, Any]
+    rankings: dict[str, Any] = dataclasses.field(default_factory=dict)  # Best Lifter by points
 
     def lifting_for(self, day: int | None = None, platform: int | None = None) -> dict[str, Any] | None:
         """A platform's view (the scoring table's when not given); None if it does not exist."""
@@ -727,6 +728,7 @@ class MeetViews:
             "table": {"day": self.table[0], "platform": self.table[1]},
             "lifting": [self.lifting[pair] for pair in sorted(self.lifting)],
             "standings": self.standings,
+            "rankings": self.rankings,
         }
 
 
@@ -754,6 +756,7 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
         table=(table.day, table.platform),
         lifting=lifting,
         standings=_standings(meet, projected, results[projected]),
+        rankings=rankings_of(meet, BEST_LIFTER, [ranking_category_view(r, meet) for r in get_rankings(entries, meet)]),
     )
 
 
@@ -763,30 +766,36 @@ RANKING_LISTS = {"best": BEST_LIFTER, "masters": BEST_MASTERS, "juniors": BEST_J
 _RANKING_TITLES = {BEST_LIFTER: "Best lifter", BEST_MASTERS: "Best masters lifter", BEST_JUNIORS: "Best juniors lifter"}
 
 
+def ranking_category_view(ranking: Ranking, meet: MeetSetup) -> dict[str, Any]:
+    category = ranking.category
+    return {
+        "key": f"{category.sex}|{category.event}|{category.equipment}",
+        "sex": category.sex,
+        "event": category.event,
+        "equipment": category.equipment,
+        "title": f"{SEX_LABELS.get(category.sex, category.sex)} · {category.equipment} · {category.event}",
+        "rows": [
+            {
+                **_lifter(row.entry, meet),
+                "place": row.place,
+                "points": row.points,
+                "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
+                "totalKg": row.total_kg,
+                "totalText": _table_weight(row.total_kg, meet),
+            }
+            for row in ranking.rows
+        ],
+    }
+
+
+def rankings_of(meet: MeetSetup, kind: str, categories: list[dict[str, Any]]) -> dict[str, Any]:
+    which = next(name for name, k in RANKING_LISTS.items() if k == kind)
+    return {"list": which, "title": _RANKING_TITLES[kind], "formula": meet.formula,
+            "ageAdjusted": kind != BEST_LIFTER and meet.age_coefficients != "None", "categories": categories}
+
+
 def rankings_view(state: Any, which: str = "best") -> dict[str, Any]:
     """The best-lifter rankings by points (``rules/rankings.py``) of one list (``best``,
     ``masters`` or ``juniors``, as ``RANKING_LISTS``), shaped for the API and the pages."""
     meet, kind = meet_from_state(state), RANKING_LISTS[which]
-    categories = []
-    for ranking in get_rankings(entries_from_state(state), meet, kind):
-        category = ranking.category
-        categories.append({
-            "key": f"{category.sex}|{category.event}|{category.equipment}",
-            "sex": category.sex,
-            "event": category.event,
-            "equipment": category.equipment,
-            "title": f"{SEX_LABELS.get(category.sex, category.sex)} · {category.equipment} · {category.event}",
-            "rows": [
-                {
-                    **_lifter(row.entry, meet),
-                    "place": row.place,
-                    "points": row.points,
-                    "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
-                    "totalKg": row.total_kg,
-                    "totalText": _table_weight(row.total_kg, meet),
-                }
-                for row in ranking.rows
-            ],
-        })
-    return {"list": which, "title": _RANKING_TITLES[kind], "formula": meet.formula,
-            "ageAdjusted": kind != BEST_LIFTER and meet.age_coefficients != "None", "categories": categories}
+    return rankings_of(meet, kind, [ranking_category_view(r, meet) for r in get_rankings(entries_from_state(state), meet, kind)])

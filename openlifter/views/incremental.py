@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from openlifter.meet.keys import Path
 from openlifter.rules.model import Entry, Lifting, MeetSetup, entry_from_json, lifting_from_state, meet_from_state
+from openlifter.rules.rankings import BEST_LIFTER, PointsCategory, points_categories, presentation_key, rank_points_category
 from openlifter.rules.results import (
     Category,
     CategoryResults,
@@ -53,6 +54,8 @@ from openlifter.views.derive import (
     category_view,
     live_lifting_from_state,
     live_platform_parts,
+    ranking_category_view,
+    rankings_of,
     standings_view,
     table_lifting,
 )
@@ -182,10 +185,13 @@ class IncrementalViews:
             yield
         self.members: dict[Category, list[int]] = {}
         self.on_platform: dict[Pair, list[int]] = {}
+        self.ranked_members: dict[PointsCategory, list[int]] = {}
         for index, entry in enumerate(self.entries):
             if entry is not None:
                 for category in entry_categories(entry, self.setup):
                     self.members.setdefault(category, []).append(index)
+                for ranked in points_categories(entry, self.setup):
+                    self.ranked_members.setdefault(ranked, []).append(index)
                 self.on_platform.setdefault((entry.day, entry.platform), []).append(index)
             if index % ENTRY_CHUNK == ENTRY_CHUNK - 1:
                 yield
@@ -211,6 +217,11 @@ class IncrementalViews:
             self.category_views[category] = category_view(self.results[self.projected][category], self.setup, self.projected)
             if n % CATEGORY_CHUNK == 0:
                 yield
+        self.ranking_views: dict[PointsCategory, dict[str, Any] | None] = {}
+        for n, ranked in enumerate(list(self.ranked_members), start=1):
+            self._rank_points(ranked)
+            if n % CATEGORY_CHUNK == 0:
+                yield
         self._views = MeetViews(
             seq=seq,
             meet=setup_info(self.setup),
@@ -218,6 +229,7 @@ class IncrementalViews:
             table=(self.table.day, self.table.platform),
             lifting=dict(self.lifting),
             standings=standings_view(self.setup, self.projected, [self.category_views[c] for c in self.order]),
+            rankings=self._rankings(),
         )
 
     def _parse(self, raw: Sequence[Any], index: int) -> Entry | None:
@@ -248,6 +260,22 @@ class IncrementalViews:
             self.places[mode][category] = places
         after = [self.places[mode][category] for mode in MODES]
         return {i for old, new in zip(before, after) for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
+
+    def _rank_points(self, ranked: PointsCategory) -> None:
+        """One best-lifter ranking by points, again (or dropped once empty)."""
+        indices = self.ranked_members.get(ranked)
+        members = [e for i in indices or () if (e := self.entries[i]) is not None]
+        ranking = rank_points_category(ranked, members, self.setup) if members else None
+        if not indices:
+            self.ranked_members.pop(ranked, None)
+        if ranking is None:
+            self.ranking_views.pop(ranked, None)
+        else:
+            self.ranking_views[ranked] = ranking_category_view(ranking, self.setup)
+
+    def _rankings(self) -> dict[str, Any]:
+        shown = sorted((c for c in self.ranked_members if self.ranking_views.get(c)), key=presentation_key)
+        return rankings_of(self.setup, BEST_LIFTER, [self.ranking_views[c] for c in shown])  # type: ignore[misc]
 
     def _order_categories(self) -> None:
         """Presentation order; categories that compare equal keep first-seen order."""
@@ -308,6 +336,7 @@ class IncrementalViews:
         if change.everything or change.all_entries:
             yield from self.rebuild_steps(read_state, seq)
             return
+        self.touched_rankings: set[PointsCategory] = set()
         state = read_state()
         dirty_pairs: set[Pair] = set()
         touched_ids: set[int] = set()
@@ -361,6 +390,9 @@ class IncrementalViews:
             for category in entry_categories(entry, self.setup):
                 categories.add(category)
                 self._membership(self.members.setdefault(category, []), index, joining)
+            for ranked in points_categories(entry, self.setup):
+                self.touched_rankings.add(ranked)
+                self._membership(self.ranked_members.setdefault(ranked, []), index, joining)
             self._membership(self.on_platform.setdefault(pair, []), index, joining)
             self.pair_counts[pair] += 1 if joining else -1
             if not self.on_platform[pair]:
@@ -419,6 +451,13 @@ class IncrementalViews:
                     if shaped % CATEGORY_CHUNK == 0:
                         yield
             standings = standings_view(self.setup, projected, [self.category_views[c] for c in self.order])
+        rankings = before.rankings
+        if self.touched_rankings:
+            for n, ranked in enumerate(self.touched_rankings, start=1):
+                self._rank_points(ranked)
+                if n % CATEGORY_CHUNK == 0:
+                    yield
+            rankings = self._rankings()
         self._views = MeetViews(
             seq=seq,
             meet=before.meet,
@@ -426,4 +465,5 @@ class IncrementalViews:
             table=(self.table.day, self.table.platform),
             lifting=lifting,
             standings=standings,
+            rankings=rankings,
         )

@@ -41,6 +41,7 @@ OVERLAY_PARTS: tuple[OverlayPart, ...] = (
     OverlayPart("lowerthird", "Current lifter (lower third)", "partials/lower_third.html"),
     OverlayPart("clock", "Attempt clock", "partials/clock.html"),
     OverlayPart("lights", "Referee lights", "partials/lights.html"),
+    OverlayPart("rankings", "Best lifter by points", "partials/rankings_panel.html"),
 )
 SCOREBOARD_PARTS: dict[str, str] = {
     "header": "partials/sb_header.html",
@@ -50,6 +51,8 @@ SCOREBOARD_PARTS: dict[str, str] = {
     "order": "partials/sb_order.html",
     "standings": "partials/sb_standings.html",
 }
+# What the scoreboard's lower left panel shows (?panel=): its slot stays the "standings" fragment.
+SCOREBOARD_PANELS = {"standings": "partials/sb_standings.html", "rankings": "partials/sb_rankings.html"}
 DEFAULT_PARTS = ("lowerthird",)
 MAX_NEXT = 8
 MAX_ROWS = 20
@@ -69,12 +72,13 @@ class PageSpec:
     equipment: str | None = None
     units: str = "meet"  # meet: as the meet shows them; main: meet unit only; both
     preview: bool = False  # a dark backdrop, to look at an overlay outside OBS
+    panel: str = "standings"  # the scoreboard's lower left panel (SCOREBOARD_PANELS)
 
     def fragments(self) -> dict[str, str]:
         if self.kind == OVERLAY:
             return {part.name: part.template for part in OVERLAY_PARTS if part.name in self.parts}
         if self.kind == SCOREBOARD:
-            return dict(SCOREBOARD_PARTS)
+            return {**SCOREBOARD_PARTS, "standings": SCOREBOARD_PANELS[self.panel]}
         return {}
 
     def query(self) -> dict[str, str]:
@@ -97,6 +101,8 @@ class PageSpec:
             out["units"] = self.units
         if self.preview:
             out["preview"] = "1"
+        if self.panel != "standings":
+            out["panel"] = self.panel
         return out
 
 
@@ -133,6 +139,7 @@ def parse_spec(kind: str, args: Mapping[str, str]) -> PageSpec:
         equipment=_text_arg(args.get("equipment")),
         units=units if units in ("meet", "main", "both") else "meet",
         preview=args.get("preview", "") in ("1", "true", "yes"),
+        panel=args.get("panel", "") if args.get("panel", "") in SCOREBOARD_PANELS else "standings",
     )
 
 
@@ -203,6 +210,8 @@ def page_context(views: MeetViews, spec: PageSpec) -> dict[str, Any]:
     category = choose_category(views, spec, lifting)
     highlight = current["id"] if current else None
     show_alt = {"meet": views.meet["altUnit"] is not None, "main": False, "both": True}[spec.units]
+    ranked = views.rankings.get("categories", []) if views.rankings else []
+    ranking = next((c for c in ranked if highlight is not None and any(r["id"] == highlight for r in c["rows"])), ranked[0] if ranked else None)
     return {
         "meet": views.meet,
         "seq": views.seq,
@@ -216,6 +225,9 @@ def page_context(views: MeetViews, spec: PageSpec) -> dict[str, Any]:
         "show_alt": show_alt,
         "projected": views.standings["projected"],
         "platforms": views.platforms,
+        "rankings": views.rankings,
+        "ranking": ranking,
+        "ranking_rows": standing_rows(ranking, spec.rows, highlight),
     }
 
 

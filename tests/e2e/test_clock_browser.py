@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from urllib.parse import urlencode
 
 import pytest
 
-from console_browser import SCREENSHOTS, ConsolePage, TcpCut, chromium_available, go_live, open_table, run_in_browser, two_platform_meet
+from console_browser import (
+    SCREENSHOTS, ConsolePage, TcpCut, chromium_available, go_live, open_display, open_table, run_in_browser, two_platform_meet,
+)
 from openlifter.views.clock import clock_text
 from support import BASE_URL
 
@@ -33,10 +34,9 @@ READING = """() => {
 }"""
 
 
-async def display(browser, origin: str, meet_id: str, key: str, page: str, name: str, **params: str) -> ConsolePage:
-    view = await ConsolePage.open(browser, origin, name, size=(HD["width"], HD["height"]))
-    await view.page.goto(view.url(f"meets/{meet_id}/{page}?{urlencode({'key': key, 'day': '1', 'platform': '1', **params})}"))
-    await view.wait_until("document.body.dataset.live === '1' && !!document.querySelector('[data-clock][data-ticked-at]')", 10)
+async def clock_page(browser, origin: str, meet_id: str, key: str, page: str, **params: str) -> ConsolePage:
+    view = await open_display(browser, origin, meet_id, key, page, **params)
+    await view.wait_until("!!document.querySelector('[data-clock][data-ticked-at]')", 10)
     return view
 
 
@@ -80,9 +80,9 @@ def test_the_clock_started_on_the_table_reads_the_same_on_the_overlay_and_the_sc
         meet_id, key = await go_live(director, two_platform_meet(tmp_path))
         table = await open_table(browser, origin, meet_id, 1)
         await table.wait_until("document.body.dataset.clockOffset !== undefined", 10)  # it follows the server's time
-        overlay = await display(browser, origin, meet_id, key, "overlay", "overlay", parts="clock,lowerthird", preview="1")
+        overlay = await clock_page(browser, origin, meet_id, key, "overlay", parts="clock,lowerthird", preview="1")
         wifi = await TcpCut(server.port).start()  # the scoreboard's network, cut and restored below
-        scoreboard = await display(browser, wifi.origin, meet_id, key, "scoreboard", "scoreboard")
+        scoreboard = await clock_page(browser, wifi.origin, meet_id, key, "scoreboard")
         pages = [table, overlay, scoreboard]
         first = await readings(pages)
         assert [(r["running"], r["text"]) for r in first] == [(False, "1:00")] * 3
@@ -130,8 +130,8 @@ def test_the_second_clock_warns_at_thirty_seconds_and_at_zero_on_every_screen(se
         director = await ConsolePage.open(browser, origin, "director")
         meet_id, key = await go_live(director, two_platform_meet(tmp_path))
         table = await open_table(browser, origin, meet_id, 1)
-        overlay = await display(browser, origin, meet_id, key, "overlay", "overlay", parts="clock,lowerthird,next,bar,standings")
-        scoreboard = await display(browser, origin, meet_id, key, "scoreboard", "scoreboard")
+        overlay = await clock_page(browser, origin, meet_id, key, "overlay", parts="clock,lowerthird,next,bar,standings")
+        scoreboard = await clock_page(browser, origin, meet_id, key, "scoreboard")
         pages = [table, overlay, scoreboard]
 
         await table.page.fill("[data-second-clock]", "32")

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from console_browser import (
-    SCREENSHOTS, ConsolePage, api, chromium_available, go_live, join, open_table, run_in_browser, two_platform_meet,
+    SCREENSHOTS, ConsolePage, api, chromium_available, go_live, join, open_display, open_table, run_in_browser, two_platform_meet,
 )
 from support import BASE_URL
 
@@ -36,13 +36,6 @@ async def referee(browser, origin: str, meet_id: str, chair: str) -> ConsolePage
     return phone
 
 
-async def display(browser, origin: str, meet_id: str, key: str, page: str, **params: str) -> ConsolePage:
-    view = await ConsolePage.open(browser, origin, page, size=HD)
-    await view.page.goto(view.url(f"meets/{meet_id}/{page}?{urlencode({'key': key, 'day': '1', 'platform': '1', **params})}"))
-    await view.wait_until("document.body.dataset.live === '1'", 10)
-    return view
-
-
 async def decide(phone: ConsolePage, decision: str, card: str | None = None, cards: bool = False) -> None:
     """A tap on White or Red (or, with the IPF cards, White or a card's colour)."""
     visible = "[data-ref-cards]" if card or cards else "[data-ref-buttons]"
@@ -60,8 +53,8 @@ def test_three_referees_decide_and_the_lights_show_everywhere_and_the_table_mark
         meet_id, key = await go_live(director, two_platform_meet(tmp_path))
         table = await open_table(browser, origin, meet_id, 1)
         phones = {chair: await referee(browser, origin, meet_id, chair) for chair in PHONES}
-        overlay = await display(browser, origin, meet_id, key, "overlay", parts="lights,clock,lowerthird", preview="1")
-        scoreboard = await display(browser, origin, meet_id, key, "scoreboard")
+        overlay = await open_display(browser, origin, meet_id, key, "overlay", parts="lights,clock,lowerthird", preview="1")
+        scoreboard = await open_display(browser, origin, meet_id, key, "scoreboard")
         judged = await table.dataset("tableCurrent")
         assert all([await p.dataset("refereeJudging") for p in phones.values()]) and len({await p.dataset("refereeJudging") for p in phones.values()}) == 1
 
@@ -114,7 +107,7 @@ def test_with_ipf_cards_a_no_lift_shows_the_card_colour(server_process, tmp_path
         meet_id, key = await go_live(director, two_platform_meet(tmp_path))
         table = await open_table(browser, origin, meet_id, 1)
         phones = {chair: await referee(browser, origin, meet_id, chair) for chair in PHONES}
-        overlay = await display(browser, origin, meet_id, key, "overlay", parts="lights", preview="1")
+        overlay = await open_display(browser, origin, meet_id, key, "overlay", parts="lights", preview="1")
         for phone in phones.values():
             await phone.page.check("[data-ref-use-cards]")
         await decide(phones["left"], "bad", "blue")
