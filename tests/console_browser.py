@@ -168,9 +168,10 @@ def run_in_browser(scenario) -> None:
     asyncio.run(main())
 
 
-async def open_display(browser, origin: str, meet_id: str, key: str, page: str, size: tuple[int, int] = (1920, 1080), **params: str) -> ConsolePage:
-    """An overlay or the scoreboard of day 1, platform 1 (unless ``params`` say otherwise), live on its feed."""
-    view = await ConsolePage.open(browser, origin, page, size=size)
+async def open_display(browser, origin: str, meet_id: str, key: str, page: str, **params: str) -> ConsolePage:
+    """An overlay or the scoreboard of day 1, platform 1 (unless ``params`` say otherwise) at
+    1920x1080, live on its feed."""
+    view = await ConsolePage.open(browser, origin, page, size=(1920, 1080))
     query = {"key": key, "day": "1", "platform": "1", **params}
     await view.page.goto(view.url(f"meets/{meet_id}/{page}?{urlencode(query)}"))
     await view.wait_until("document.body.dataset.live === '1'", 10)
