@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from typing import Any, Callable, Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 
@@ -141,6 +142,45 @@ def parse_spec(kind: str, args: Mapping[str, str]) -> PageSpec:
         preview=args.get("preview", "") in ("1", "true", "yes"),
         panel=args.get("panel", "") if args.get("panel", "") in SCOREBOARD_PANELS else "standings",
     )
+
+
+# ---- theme parameters (colours and a logo, by URL) --------------------------------------------
+
+# URL parameter -> the CSS variable of static/live.css it sets (a ?theme= file can restyle more).
+THEME_COLORS = {
+    "accent": "--accent", "accent-ink": "--accent-ink", "panel": "--panel", "panel-2": "--panel-2",
+    "ink": "--ink", "muted": "--muted", "good": "--good", "fail": "--fail",
+}
+_HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+MAX_LOGO_URL = 1000
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?")  # what may go into the page's img-src
+
+
+@dataclasses.dataclass(frozen=True)
+class ThemeParams:
+    colors: tuple[tuple[str, str], ...] = ()  # (CSS variable, "#rrggbb")
+    logo: str | None = None  # an http(s) URL or a path on this server
+    logo_origin: str | None = None  # for the page's Content-Security-Policy (img-src)
+
+
+def parse_theme_params(args: Mapping[str, str]) -> ThemeParams:
+    """Colours (hex, with or without ``#``) and a logo URL from a page's URL; anything else
+    is ignored, so a typo shows the built-in look rather than a broken page."""
+    colors = []
+    for name, variable in THEME_COLORS.items():
+        match = _HEX_COLOR.fullmatch(args.get(name, "").strip())
+        if match:
+            colors.append((variable, f"#{match.group(1).lower()}"))
+    logo, origin = args.get("logo", "").strip(), None
+    if logo:
+        parts = urlsplit(logo)
+        if len(logo) > MAX_LOGO_URL or any(c in logo for c in "\"'<>\\ "):
+            logo = ""
+        elif parts.scheme in ("http", "https") and _HOST.fullmatch(parts.netloc):
+            origin = f"{parts.scheme}://{parts.netloc}"
+        elif parts.scheme or parts.netloc or not logo.startswith("/"):
+            logo = ""
+    return ThemeParams(tuple(colors), logo or None, origin)
 
 
 # ---- template context ----------------------------------------------------------------------
