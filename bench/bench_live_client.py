@@ -124,11 +124,12 @@ async def bench_offline(browser, server, meet_id: str, origin: str, count: int) 
     results: dict[str, float] = {"edits": count}
     stored = {}
     for location, storage in (("Page", "indexeddb"), ("Memory", "memory")):
-        proxy = await CuttableProxy(server.port).start()
+        proxy = await CuttableProxy(server.port, record=False).start()
         page = await LivePage.open(browser, origin, BASE_URL, f"ws://127.0.0.1:{proxy.port}{BASE_URL}ws", location)
         if storage == "memory":
             await page.js("([url, location]) => window.openClient({ url, location, storage: 'memory' })", [page.ws_url, location])
         await page.join(meet_id, PASSWORD)
+        await page.wait_until("client.status === 'online'", 60)  # caught up before the cut
         await proxy.cut()
         await page.wait_until("client.status === 'offline'")
         stored[storage] = await page.js(OFFLINE_EDITS, count)
@@ -146,7 +147,7 @@ async def bench_offline(browser, server, meet_id: str, origin: str, count: int) 
     results["memory_store_ms"] = round(stored["memory"]["storedMs"], 1)
     results["store_ratio_indexeddb_to_memory"] = round(stored["indexeddb"]["storedMs"] / stored["memory"]["storedMs"], 2)
 
-    proxy = await CuttableProxy(server.port).start()
+    proxy = await CuttableProxy(server.port, record=False).start()
     url = f"ws://127.0.0.1:{proxy.port}{BASE_URL}ws"
     python = await LiveClient.join(url, meet_id, PASSWORD, "Python")
     await python.disconnect()
@@ -175,9 +176,9 @@ async def main(args: argparse.Namespace) -> dict:
             async with async_playwright() as playwright:
                 browser = await launch(playwright)
                 relays = await bench_relays(browser, server, director.session.meet_id, director, origin, ws, args.relays)
+                await director.close()  # it shares this process (and the proxies' loop) otherwise
                 offline = await bench_offline(browser, server, director.session.meet_id, origin, args.edits)
                 await browser.close()
-            await director.close()
         finally:
             server.terminate()
     return {"relays": relays, "offline": offline}

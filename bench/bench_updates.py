@@ -66,8 +66,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, extra_args: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
-    repo = Path(__file__).resolve().parent.parent
+def start_server(data_dir: Path, port: int, extra_args: tuple[str, ...] = (), root: Path | None = None) -> subprocess.Popen[bytes]:
+    """``python -m openlifter`` from ``root`` (default: this checkout), e.g. an older tree to compare with."""
+    repo = root or Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENLIFTER_") and k != "PORT"}
     command = [
         sys.executable, "-m", "openlifter",

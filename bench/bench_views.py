@@ -71,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fanout-procs", type=int, default=4, help="client processes holding them (default 4)")
     parser.add_argument("--fanout-marks", type=int, default=5, help="marks timed in phase 3 (default 5)")
     parser.add_argument("--cost-sizes", default="100,1000,3000", help="meet sizes of phase 4 ('' skips)")
+    parser.add_argument("--server-root", type=Path, help="run the server from this tree (e.g. `git archive` of an older commit)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     return parser.parse_args(argv)
 
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="openlifter-bench-")) / "data"
     port = free_port()
     connections = str(max(200, args.fanout + 50, args.displays + 50))
-    server = start_server(data_dir, port, ("--max-connections-per-meet", connections, "--max-meets", "1000"))
+    server = start_server(data_dir, port, ("--max-connections-per-meet", connections, "--max-meets", "1000"), args.server_root)
     url = f"ws://127.0.0.1:{port}/ws"
     figures: dict[str, Any] = {}
     try:

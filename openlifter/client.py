@@ -2,7 +2,9 @@
 
 ``ClientSession`` is the pure state machine: a canonical log (what the server accepted,
 in seq order), a pending log (local edits not yet answered), the canonical state, and the
-frames to send for each event. ``LiveClient`` runs a session over a real WebSocket,
+frames to send for each event. A pending edit under ``registration.entries[i]`` follows its
+lifter's id when entries move (SPEC section 6), as the JavaScript client
+(``static/js/live/``) does. ``LiveClient`` runs a session over a real WebSocket,
 buffering while offline and resyncing on reconnect. Tests drive the server with it, and
 ``openlifter-live-upload`` uses it to make a saved ``.openlifter`` file live.
 """
@@ -40,7 +42,8 @@ class PendingEdit:
     key: str
     value: Any
     after_seq: int
-    sent: bool = False
+    sent: bool = False  # on this connection
+    known: bool = False  # the server may have it: sent at least once
     entry_id: Any = None  # the id of the entry an edit under registration.entries[i] was made for
     base: Any = MISSING  # the canonical value it replaced there
 
@@ -140,7 +143,7 @@ class ClientSession:
         for start in range(0, len(unsent), max_batch):
             chunk = unsent[start : start + max_batch]
             for edit in chunk:
-                edit.sent = True
+                edit.sent = edit.known = True
             frames.append(
                 {
                     "msgType": m.UPDATE_INIT,
@@ -309,10 +312,10 @@ class ClientSession:
             rebased = step.rebase and self._layout_seq > edit.after_seq and (not edit.sent or moved)
             if not moved and not rebased:
                 continue
-            if edit.sent:
+            if moved and edit.known:
                 # The server refuses a reused localSeqNum with another key: a new update.
                 del self.pending[edit.local_seq]
-                edit = dataclasses.replace(edit, local_seq=self._next_local, sent=False)
+                edit = dataclasses.replace(edit, local_seq=self._next_local, sent=False, known=False)
                 self._next_local += 1
             edit.key = format_key(step.path)
             if rebased:

@@ -222,6 +222,8 @@ def make_parser() -> argparse.ArgumentParser:
                              "the keys that changed since the previous one (a bridge for a stock OpenLifter)")
     parser.add_argument("--settle-seconds", type=float, default=0.3,
                         help="with --watch: wait this long after a file event before reading the save")
+    parser.add_argument("--retry-seconds", type=float, default=5.0,
+                        help="with --watch: while the server is unreachable, try again this often")
     return parser
 
 
@@ -234,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--watch {args.watch}: not a folder")
     if not 0 <= args.settle_seconds <= 60:
         parser.error("--settle-seconds: between 0 and 60")
+    if not 0.1 <= args.retry_seconds <= 600:
+        parser.error("--retry-seconds: between 0.1 and 600")
     try:
         password = meet_password(args.password_env)
         asyncio.run(_watch(args, password) if args.watch is not None else _run(args, password))
@@ -263,7 +267,7 @@ async def _watch(args: argparse.Namespace, password: str) -> None:
     print(f"Watching {args.watch} for .openlifter saves (Ctrl-C stops).", flush=True)
     bridge = SaveBridge(client, args.watch, args.settle_seconds, report=lambda line: print(line, flush=True))
     try:
-        await bridge.run(asyncio.Event())
+        await bridge.run(asyncio.Event(), retry_seconds=args.retry_seconds)
     finally:
         await client.close()
 

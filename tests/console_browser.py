@@ -102,6 +102,11 @@ class ConsolePage:
             await self.page.screenshot(path=str(SCREENSHOTS / f"console-{name}-{label}.png"), animations="disabled")
         await self.page.set_viewport_size({"width": SIZES["1280x800"][0], "height": SIZES["1280x800"][1]})
 
+    async def shoot_as_is(self, name: str) -> None:
+        """The page at its own viewport (e.g. a phone)."""
+        SCREENSHOTS.mkdir(exist_ok=True)
+        await self.page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), animations="disabled")
+
     async def close(self) -> None:
         await self.context.close()
 

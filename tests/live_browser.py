@@ -149,13 +149,20 @@ class LivePage:
         return await self.js(f"() => window.events[{json.dumps(name)}]")
 
 
+def ws_via(listener: Any, base: str) -> str:
+    """The protocol URL through whatever listens at ``listener.port`` on 127.0.0.1 (a
+    ServerProcess, or a CuttableProxy in front of one)."""
+    return f"ws://127.0.0.1:{listener.port}{base}ws"
+
+
 class CuttableProxy:
     """A TCP proxy between pages and the server that the test can cut and restore: while
     cut, connections are closed and new ones refused (really offline, not a browser flag).
     It can also slip a text frame of its own to the pages between the server's frames."""
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, *, record: bool = True) -> None:
         self.target_port = target_port
+        self.record = record
         self.port = 0
         self.from_page: list[dict[str, Any]] = []  # every JSON frame a page sent, in order
         self.to_page: list[dict[str, Any]] = []  # every JSON frame the server sent a page
@@ -229,41 +236,41 @@ class CuttableProxy:
         writer.write(await reader.readuntil(b"\r\n\r\n"))
         self._to_page.add(writer)
         while True:
-            head = await reader.readexactly(2)
-            length = head[1] & 0x7F
-            extra = b""
-            if length == 126:
-                extra = await reader.readexactly(2)
-                length = int.from_bytes(extra, "big")
-            elif length == 127:
-                extra = await reader.readexactly(8)
-                length = int.from_bytes(extra, "big")
-            payload = await reader.readexactly(length)
-            writer.write(head + extra + payload)
+            raw, head, payload = await _read_frame(reader)
+            writer.write(raw)
             await writer.drain()
-            _record(self.to_page, head, payload)
+            if self.record:
+                _record(self.to_page, head, payload)
 
     async def _frames_from_page(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Forward the page's upgrade request, then its (masked) frames, recording each."""
         writer.write(await reader.readuntil(b"\r\n\r\n"))
         while True:
-            head = await reader.readexactly(2)
-            length = head[1] & 0x7F
-            extra = b""
-            if length == 126:
-                extra = await reader.readexactly(2)
-                length = int.from_bytes(extra, "big")
-            elif length == 127:
-                extra = await reader.readexactly(8)
-                length = int.from_bytes(extra, "big")
-            mask = await reader.readexactly(4) if head[1] & 0x80 else b""
-            payload = await reader.readexactly(length)
-            writer.write(head + extra + mask + payload)
+            raw, head, payload = await _read_frame(reader)
+            writer.write(raw)
             await writer.drain()
-            if mask:
-                keystream = (mask * (length // 4 + 1))[:length]
-                payload = (int.from_bytes(payload, "big") ^ int.from_bytes(keystream, "big")).to_bytes(length, "big")
-            _record(self.from_page, head, payload)
+            if self.record:
+                _record(self.from_page, head, payload)
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes, bytes]:
+    """One WebSocket frame: its bytes as sent, its first two bytes, its unmasked payload."""
+    head = await reader.readexactly(2)
+    length = head[1] & 0x7F
+    extra = b""
+    if length == 126:
+        extra = await reader.readexactly(2)
+        length = int.from_bytes(extra, "big")
+    elif length == 127:
+        extra = await reader.readexactly(8)
+        length = int.from_bytes(extra, "big")
+    mask = await reader.readexactly(4) if head[1] & 0x80 else b""  # a page's frames are masked
+    payload = await reader.readexactly(length)
+    raw = head + extra + mask + payload
+    if mask:
+        keystream = (mask * (length // 4 + 1))[:length]
+        payload = (int.from_bytes(payload, "big") ^ int.from_bytes(keystream, "big")).to_bytes(length, "big")
+    return raw, head, payload
 
 
 def _record(into: list[dict[str, Any]], head: bytes, payload: bytes) -> None:

@@ -161,3 +161,15 @@ def test_an_ack_for_an_edit_no_longer_pending_pulls_the_entry():
     session = joined()
     replies = session.handle({"msgType": "UPDATE_ACK", "updateAcks": [{"localSeqNum": 7, "serverSeqNum": 1}]})
     assert replies == [session.pull_frame()]
+
+
+def test_edit_sent_on_an_earlier_connection_and_then_moved_gets_a_new_local_seq():
+    session = joined("Scoring")
+    with_entries(session, 1, lifters((1, 60), (2, 70), (3, 80)))
+    edit = session.edit("registration.entries[2].bodyweightKg", 81)
+    unsent_updates(session)
+    session.connection_lost()  # unanswered: the server may still have it under its old key
+    with_entries(session, 2, lifters((2, 70), (3, 80)))
+    [again] = unsent_updates(session)
+    assert again["localSeqNum"] != edit.local_seq
+    assert again["updateKey"] == "registration.entries[1].bodyweightKg"

@@ -19,6 +19,7 @@ async def test_start_listens_on_the_bound_port_and_stop_closes_sockets_and_frees
     await server.stop()
     assert await client.read_message() is None
     assert client.close_code == 1001
+    client.close()  # else Tornado warns "Unclosed WebSocketClientConnection" whenever the GC meets it
     DataFolderLock.acquire((tmp_path / "data").resolve(), "after").release()  # released by stop
 
 

@@ -506,6 +506,10 @@ def platform_view(
     columns = {lift: _attempt_columns(group, lift, attempt if lift == lift_ else 0) for lift in LIFTS}
 
     def card(entry: Entry, n: int) -> dict[str, Any]:
+        key = ("card", lift_, n, projected, score.place_of(entry), columns[lift_])
+        return _made(memo, entry, key, lambda: make_card(entry, n))
+
+    def make_card(entry: Entry, n: int) -> dict[str, Any]:
         kg = entry.weights(lift_)[n - 1] if 1 <= n <= MAX_ATTEMPTS else 0.0
         earlier = [lift for lift in LIFTS[: LIFTS.index(lift_)] if best3_kg(entry, lift) > 0]
         subtotal = sum(best3_kg(entry, lift) for lift in earlier)

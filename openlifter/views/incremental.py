@@ -203,6 +203,7 @@ class IncrementalViews:
             if n % CATEGORY_CHUNK == 0:
                 yield
         self._order_categories()
+        self.place_cells: dict[bool, dict[int, str]] = {mode: {} for mode in MODES}
         self.scoring = {mode: Scoring(mode, self._place_of(mode), self._shown_category_of(mode)) for mode in MODES}
         self.pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         self.lifting: dict[Pair, dict[str, Any]] = {}
@@ -284,6 +285,8 @@ class IncrementalViews:
         self.rank = {category: i for i, category in enumerate(self.order)}
 
     def _place_of(self, mode: bool) -> Any:
+        """An entry's Place cell, kept per entry id until its places move (``_forget_places``)."""
+
         def place_in_division(entry: Entry, division: str) -> int | None:
             candidates = [c for c in entry_categories(entry, self.setup) if c.division == division and c in self.rank]
             for category in sorted(candidates, key=self.rank.__getitem__):
@@ -292,7 +295,24 @@ class IncrementalViews:
                     return place
             return None
 
-        return lambda entry: lifting_table_place_by(entry, place_in_division)
+        known = self.place_cells[mode]
+
+        def place_of(entry: Entry) -> str:
+            cell = known.get(entry.id)
+            if cell is None:
+                cell = known[entry.id] = lifting_table_place_by(entry, place_in_division)
+            return cell
+
+        return place_of
+
+    def _forget_places(self, ids: set[int] | None) -> None:
+        """Drop the kept Place cells of ``ids`` (None: of everyone)."""
+        for known in self.place_cells.values():
+            if ids is None:
+                known.clear()
+            else:
+                for entry_id in ids:
+                    known.pop(entry_id, None)
 
     def _shown_category_of(self, mode: bool) -> Any:
         """The category a lifter's Place is in (first division, first in presentation order)."""
@@ -376,6 +396,9 @@ class IncrementalViews:
                 yield
         if set(self.rank) != set(self.members):
             self._order_categories()
+            self._forget_places(None)  # which category comes first may have changed for anyone
+        else:
+            self._forget_places(touched_ids)
         yield from self._assemble(seq, dirty_pairs, touched_ids, touched_categories, change.lifting)
 
     def _replace(self, index: int, old: Entry | None, new: Entry | None, dirty_pairs: set[Pair], categories: set[Category]) -> None:

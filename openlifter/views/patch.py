@@ -42,10 +42,10 @@ def _diff(old: Any, new: Any, path: str, ops: list[Op]) -> None:
             if key not in new:
                 ops.append({"op": "remove", "path": _pointer(path, key)})
         for key, value in new.items():
-            if key in old:
-                _diff(old[key], value, _pointer(path, key), ops)
-            else:
+            if key not in old:
                 ops.append({"op": "add", "path": _pointer(path, key), "value": value})
+            elif old[key] is not value:
+                _diff(old[key], value, _pointer(path, key), ops)
     elif isinstance(old, list) and isinstance(new, list):
         old_keys, new_keys = _keys(old), _keys(new)
         if old_keys is not None and new_keys is not None:
@@ -71,7 +71,8 @@ def _keys(items: list[Any]) -> list[Hashable] | None:
 
 def _diff_by_position(old: list[Any], new: list[Any], path: str, ops: list[Op]) -> None:
     for i in range(min(len(old), len(new))):
-        _diff(old[i], new[i], _pointer(path, i), ops)
+        if old[i] is not new[i]:
+            _diff(old[i], new[i], _pointer(path, i), ops)
     for i in range(len(old) - 1, len(new) - 1, -1):
         ops.append({"op": "remove", "path": _pointer(path, i)})
     for i in range(len(old), len(new)):
@@ -88,7 +89,8 @@ def _diff_keyed(old: list[Any], new: list[Any], old_keys: list[Hashable], new_ke
             del held[i]
     for i, key in enumerate(new_keys):
         if i < len(held) and held[i] == key:
-            _diff(by_key[key], new[i], _pointer(path, i), ops)
+            if by_key[key] is not new[i]:
+                _diff(by_key[key], new[i], _pointer(path, i), ops)
         elif key in by_key:
             j = held.index(key, i)
             ops.append({"op": "move", "from": _pointer(path, j), "path": _pointer(path, i)})

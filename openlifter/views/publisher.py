@@ -13,10 +13,11 @@ one round:
    (``feed.py``: a JSON patch, or the page fragments that changed);
 3. every display gets that frame, or a snapshot if it does not hold the previous views.
 
-The round runs as a task in bounded steps with a yield to the IOLoop between any two
-(SPEC 4.3), and the publishers of all meets take turns through one lane: whatever the
-number of busy meets, the IOLoop runs at most one step of view work between two turns of
-relay work, so no relay of any meet waits for more than one step of a view. The state is
+The round runs as a task in bounded steps (SPEC 4.3), and the publishers of all meets take
+turns through one lane: a turn runs steps for about ``TURN_SECONDS`` (at least one step),
+then yields to the IOLoop. Whatever the number of busy meets, the IOLoop runs at most one
+turn of view work between two turns of relay work, so no relay of any meet waits for more
+than one turn of a view. The state is
 only read while it is durable (no batch between apply and fsync), so nothing a failed
 fsync rolls back is ever shown. A display gets the latest published snapshot when it
 subscribes, with no await between snapshot and subscription; if the meet has no views
@@ -46,6 +47,7 @@ FeedMaker = Callable[[Hashable, MeetViews], VariantFeed]
 
 MAX_COLLECTED_KEYS = 20_000  # past this many keys between rounds, rebuilding is cheaper than advancing
 SEND_CHUNK = 100  # displays sent to between two yields
+TURN_SECONDS = 0.002  # a turn in the lane runs steps until this much time has gone (at least one step)
 DURABLE_POLL_SECONDS = 0.002  # how often a round looks again while a batch waits for its fsync
 
 
@@ -81,11 +83,6 @@ class MeetPublisher:
         live.listeners.append(self.on_change)
 
     # ---- the views --------------------------------------------------------------------
-
-    @property
-    def views(self) -> MeetViews | None:
-        """The last views published (durable), without waiting; None before the first round."""
-        return self._views
 
     async def current(self) -> MeetViews:
         """The views at (at least) the durable head as of this call."""
@@ -215,8 +212,11 @@ class MeetPublisher:
                     continue  # a batch came while this waited for its turn
                 if steps is None:
                     steps = start()
+                turn_ends = time.perf_counter() + TURN_SECONDS
                 try:
                     next(steps)
+                    while time.perf_counter() < turn_ends:  # small steps share a turn
+                        next(steps)
                 except StopIteration:
                     return
             await asyncio.sleep(0)

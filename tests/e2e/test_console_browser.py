@@ -157,6 +157,7 @@ def test_a_whole_flight_runs_from_the_console_while_weigh_in_enters_and_an_overl
         await weigh_in.wait_until("document.body.dataset.editsWaiting === '0'", 10)
         # Melkor (Mx) weighs 103.1: above the 102.4 class, so in the Mx +102.4 class.
         assert (await weigh_in.js("document.querySelector(\"[data-entry='5028'] [data-class]\").textContent")) == "102.4+ kg"
+        await weigh_in.shoot_as_is("weigh-in-phone-412x915")
         await weigh_in.shoot("weigh-in")
 
         table = await open_table(browser, origin, meet_id, 1)
@@ -337,7 +338,10 @@ def test_every_console_page_has_a_screenshot_at_laptop_and_tablet_size(server_pr
         await director.shoot("table-attempt-dialog")
         visitor = await ConsolePage.open(browser, origin, "visitor")
         await visitor.goto(f"console/join?meet={meet_id}")
+        assert await visitor.js("document.querySelector('[data-known]').hidden")
         await visitor.shoot("join")
+        await director.goto(f"console/join?meet={meet_id}")
+        assert await director.js("document.querySelector('[data-known-list] a').textContent") == "Open as Meet director"
         for page in (director, visitor):
             assert page.problems == []
             for width in (1280, 1024):
@@ -430,5 +434,31 @@ def test_a_double_tap_judges_one_attempt_not_two(server_process, tmp_path):
         judged = [e["id"] for e in state["registration"]["entries"] if e["squatStatus"] != before[e["id"]]]
         assert judged == [first]
         assert table.problems == []
+
+    run_in_browser(scenario)
+
+
+def test_choosing_a_lifter_and_attempt_by_hand_moves_the_table_and_its_overlay(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        table = await open_table(browser, origin, meet_id, 1)
+        overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
+        await table.page.select_option("[data-lifter]", "5000")  # Magnus, out of order
+        await table.wait_until("document.body.dataset.tableCurrent === '5000'")
+        await overlay_follows(overlay, table)
+        await table.page.select_option("[data-attempt]", "2")  # his second attempt, 252.5
+        await table.wait_until("document.body.dataset.tableAttempt === '2' && document.body.dataset.tableCurrent === '5000'")
+        await overlay.wait_until("document.querySelector('.lt-weight').textContent.includes('252.5')")
+        entry, lift, attempt = await judge(table, True, by_keyboard=True)
+        assert (entry, lift, attempt) == (5000, "S", 2)
+        # A decision clears both overrides (OpenLifter's MARK_LIFT): the order takes over again.
+        await table.wait_until("window.__console.state.live.lifting.d1p1.overrideEntryId === null")
+        assert await table.dataset("tableCurrent") != "5000"
+        await overlay_follows(overlay, table)
+        assert table.problems == [] and overlay.problems == []
 
     run_in_browser(scenario)

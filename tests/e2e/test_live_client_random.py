@@ -10,7 +10,6 @@ Seeds are fixed so a failure replays; BROWSER_CONVERGENCE_SEEDS=50 runs more.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import random
 from typing import Any
@@ -18,7 +17,8 @@ from typing import Any
 import pytest
 
 from convergence_oracle import KEYS, assert_priority_rule, materialize, random_value, read_log
-from live_browser import CuttableProxy, LivePage, chromium_available, launch
+from live_browser import CuttableProxy, LivePage, chromium_available, launch, ws_via
+from openlifter.client import Answer
 from support import BASE_URL, PASSWORD
 
 SEEDS = range(int(os.environ.get("BROWSER_CONVERGENCE_SEEDS", "2")))
@@ -29,20 +29,8 @@ pytestmark = [
 ]
 
 
-@dataclasses.dataclass
-class WireAnswer:
-    """An edit as the page sent it and the server's answer, as the proxy saw them."""
-
-    key: str
-    value: Any
-    after_seq: int
-    accepted: bool
-    server_seq: int | None = None
-    conflict: bool = False
-    reason: str = ""
-
-
-def answers_on_the_wire(proxy: CuttableProxy) -> list[WireAnswer]:
+def answers_on_the_wire(proxy: CuttableProxy) -> list[Answer]:
+    """Each edit as the page sent it, with the server's answer, as the proxy saw them."""
     sent: dict[int, dict[str, Any]] = {}
     for frame in proxy.from_page:
         if frame.get("msgType") == "UPDATE_INIT":
@@ -54,12 +42,14 @@ def answers_on_the_wire(proxy: CuttableProxy) -> list[WireAnswer]:
         if frame.get("msgType") == "UPDATE_ACK":
             for ack in frame["updateAcks"]:
                 update = sent[ack["localSeqNum"]]
-                answers.append(WireAnswer(update["updateKey"], update["updateValue"], update["afterServerSeqNum"], True, ack["serverSeqNum"]))
+                answers.append(Answer(
+                    ack["localSeqNum"], update["updateKey"], update["updateValue"], update["afterServerSeqNum"], True,
+                    ack["serverSeqNum"]))
         elif frame.get("msgType") == "UPDATE_REJECTED":
             for rejection in frame["updatesRejected"]:
                 update = sent[rejection["localSeqNum"]]
-                answers.append(WireAnswer(
-                    update["updateKey"], update["updateValue"], update["afterServerSeqNum"], False,
+                answers.append(Answer(
+                    rejection["localSeqNum"], update["updateKey"], update["updateValue"], update["afterServerSeqNum"], False,
                     conflict=rejection["conflict"], reason=rejection["reason"]))
     return answers
 
@@ -71,7 +61,7 @@ async def run_scenario(seed: int, browser, server) -> None:
     origin = f"http://127.0.0.1:{server.port}"
     proxies = {name: await CuttableProxy(server.port).start() for name in names}
     pages = {
-        name: await LivePage.open(browser, origin, BASE_URL, f"ws://127.0.0.1:{proxies[name].port}{BASE_URL}ws", name)
+        name: await LivePage.open(browser, origin, BASE_URL, ws_via(proxies[name], BASE_URL), name)
         for name in names
     }
     try:
@@ -98,6 +88,8 @@ async def run_scenario(seed: int, browser, server) -> None:
 
         for name in names:
             await proxies[name].restore()
+            # After many failed attempts the next one may be 15 s away: come back now.
+            await pages[name].js("() => window.dispatchEvent(new Event('online'))")
         for _ in range(2):  # answers to late edits trigger nothing new, but relays may lag
             for name in names:
                 await pages[name].flush(timeout=20)

@@ -143,3 +143,25 @@ async def test_joining_a_live_meet_sends_only_what_differs_from_the_server(serve
     finally:
         await stop(proc)
         await director.close()
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_save_made_while_the_server_is_down_arrives_when_it_is_back(server_process, tmp_path):
+    server = server_process()
+    folder = tmp_path / "saves"
+    folder.mkdir()
+    first = json.loads(FIXTURE.read_text())
+    save(folder, "meet.openlifter", first)
+    proc, meet_id, key = await start_bridge(server, folder, "--retry-seconds", "0.3")
+    try:
+        await wait_for_state(server, meet_id, key, lambda s: "registration" in s, 10)
+        server.kill()
+        second = copy.deepcopy(first)
+        second["registration"]["entries"][0]["bodyweightKg"] = 119.9
+        save(folder, "meet (1).openlifter", second)
+        await asyncio.sleep(1.0)  # the bridge reads the save and keeps it while the server is away
+        server.start()  # same port, same data folder
+        await wait_for_state(server, meet_id, key, lambda s: s["registration"]["entries"][0]["bodyweightKg"] == 119.9, 10)
+        assert proc.returncode is None
+    finally:
+        await stop(proc)

@@ -1,22 +1,13 @@
-// The client's handling of server frames, on a real LiveClient that is offline (resumed
-// from memory storage, its server unreachable): the frames go through the same entry
-// point as a socket's messages. The browser tests run it against a real server.
+// The client's handling of server frames, on a real LiveClient that is offline
+// (offline_client.mjs). The browser tests run it against a real server.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { InvalidEdit, LiveClient } from "../../static/js/live/client.js";
-import { MemoryStore, emptyChanges } from "../../static/js/live/store.js";
+import { InvalidEdit } from "../../static/js/live/client.js";
+import { offlineClient } from "./offline_client.mjs";
+import { MemoryStore } from "../../static/js/live/store.js";
 
-async function offline(location = "Table", storage = new MemoryStore()) {
-  if (!(await storage.load()).session) {
-    const saved = emptyChanges();
-    saved.meta.set("session", { meetId: "123456789", token: "t", location, displayKey: "k" });
-    await storage.commit(saved);
-  }
-  const client = await LiveClient.open({ url: "ws://127.0.0.1:9/ws", location, storage });
-  await client.resume("123456789");
-  return { client, storage };
-}
+const offline = offlineClient;
 
 const frame = (client, message) => client._frame(JSON.stringify(message));
 const relay = (...items) => ({
@@ -125,5 +116,33 @@ test("a recovery request is answered from the canonical log after the server's h
   assert.equal(client.status, "recovering");
   assert.deepEqual(sent, [{ msgType: "RECOVERY_UPDATES", sessionToken: "t", updates: [
     { serverSeqNum: 2, updateKey: "b", updateValue: 2, locationName: "Y" }] }]);
+  client.close();
+});
+
+test("when storage keeps failing, edits still go out (and an error says why)", async (t) => {
+  const storage = new MemoryStore();
+  const { client } = await offline("Table", storage);
+  const errors = [];
+  client.on("error", (detail) => errors.push(detail.reason));
+  t.mock.method(console, "error", () => {});
+  storage.commit = async () => { throw new Error("QuotaExceededError"); };
+  const sent = [];
+  client._status = "online";
+  client._socket = { readyState: 1, send: (text) => sent.push(JSON.parse(text)), close() {} };
+  client.edit("meet.name", "Open");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(errors.some((reason) => reason.includes("QuotaExceededError")));
+  assert.deepEqual(sent.flatMap((message) => message.updates ?? []).map((update) => update.updateKey), ["meet.name"]);
+  client._socket = null;
+  client.close();
+});
+
+test("with many pending edits a relay still shows beneath them, and they stay on top", async () => {
+  const { client } = await offline();
+  for (let i = 0; i < 40; i++) client.edit(`registration.entries[${i}].lot`, i);
+  frame(client, relay([1, "registration.entries[3]", { name: "Remote", lot: 99 }], [2, "meet.name", "Open"]));
+  assert.deepEqual(client.state.registration.entries[3], { name: "Remote", lot: 3 });
+  assert.equal(client.state.meet.name, "Open");
+  assert.equal(client.state.registration.entries[39].lot, 39);
   client.close();
 });

@@ -1,7 +1,7 @@
 // The OpenLifter binding: a Redux store with OpenLifter's state shape (the sample meet)
 // and OpenLifter-like actions sends the narrowest keys, and takes remote changes as one
-// LIVE_APPLY. The client is the real LiveClient, resumed offline from memory storage, so
-// its pending edits are exactly what it would send. (Two stores converging through a real
+// LIVE_APPLY. The client is the real LiveClient, offline (offline_client.mjs), so its
+// pending edits are exactly what it would send. (Two stores converging through a real
 // server: tests/e2e/test_live_redux_browser.py.)
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -9,26 +9,14 @@ import { test } from "node:test";
 
 import { createStore, applyMiddleware } from "redux";
 
-import { LiveClient } from "../../static/js/live/client.js";
 import { LIVE_APPLY, liveEdits, liveMiddleware, withLive } from "../../static/js/live/redux.js";
+import { offlineClient } from "./offline_client.mjs";
 import { openlifterReducer } from "./openlifter_reducer.mjs";
-import { MemoryStore, emptyChanges } from "../../static/js/live/store.js";
 
 const SAMPLE = JSON.parse(readFileSync(new URL("../fixtures/sample.openlifter", import.meta.url)));
 const [FIRST, SECOND] = SAMPLE.registration.entries.map((entry) => entry.id);
 
 const openlifter = openlifterReducer(SAMPLE);
-
-async function offlineClient(location = "Platform 1") {
-  const storage = new MemoryStore();
-  const saved = emptyChanges();
-  saved.meta.set("session", { meetId: "123456789", token: "t", location, displayKey: "k" });
-  await storage.commit(saved);
-  // Port 9 (discard) refuses: the client stays offline and keeps its edits pending.
-  const client = await LiveClient.open({ url: "ws://127.0.0.1:9/ws", location, storage });
-  await client.resume("123456789");
-  return { client, storage };
-}
 
 async function sentKeys(storage) {
   return (await storage.load()).pending.map((edit) => [edit.key, edit.value]);
@@ -39,7 +27,7 @@ function boundStore(client) {
 }
 
 test("each kind of OpenLifter change is sent under its narrowest key", async () => {
-  const { client, storage } = await offlineClient();
+  const { client, storage } = await offlineClient("Platform 1");
   const store = boundStore(client);
   store.dispatch({ type: "ENTER_ATTEMPT", entryId: FIRST, field: "squatKg", attempt: 3, weightKg: 130 });
   store.dispatch({ type: "MARK_LIFT", entryId: FIRST, field: "squatStatus", attempt: 2, status: 1 });
@@ -87,7 +75,7 @@ test("an action that changes nothing shared sends nothing", () => {
 });
 
 test("remote changes reach the store as one LIVE_APPLY and are not sent back", async () => {
-  const { client, storage } = await offlineClient();
+  const { client, storage } = await offlineClient("Platform 1");
   const store = boundStore(client);
   const seen = [];
   store.subscribe(() => seen.push(store.getState()));
@@ -112,4 +100,9 @@ test("the store wrapper applies LIVE_APPLY slices and passes other actions throu
   assert.equal(applied.meet.name, "Remote");
   assert.equal(applied.registration, SAMPLE.registration);
   assert.equal(reducer(SAMPLE, { type: "SET_FLIGHT", flight: "C" }).lifting.flight, "C");
+});
+
+test("a lifting slice without a day and platform is not shared", () => {
+  const after = { ...SAMPLE, lifting: { ...SAMPLE.lifting, day: undefined, flight: "C" } };
+  assert.deepEqual(liveEdits(SAMPLE, after), []);
 });

@@ -277,7 +277,7 @@ async def test_a_round_at_a_national_meet_lets_other_work_run_in_between():
     await pub.current()  # every view of 1,000 lifters, from scratch
     ticking.cancel()
     # In one go, the other work would have run once or twice; in bounded steps, between any two.
-    assert ticks >= 40
+    assert ticks >= 20
 
 
 def test_publishers_attach_once_per_meet():

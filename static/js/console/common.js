@@ -4,6 +4,7 @@
 // keeps only a small list of meets in localStorage, to offer them again.
 
 import { LiveClient } from "../live/client.js";
+import { lbs2kg } from "./rules.js";
 
 export const base = document.body.dataset.base || "/";
 export const $ = (selector, root = document) => root.querySelector(selector);
@@ -179,7 +180,7 @@ export function editEntry(client, entryId, field, value, cell = null) {
 }
 
 /** A number typed in the meet's unit, stored in kg; null for an empty box, NaN when unreadable. */
-export function parseWeight(text, inKg, lbs2kg) {
+export function parseWeight(text, inKg) {
   const clean = String(text).trim().replace(",", ".");
   if (clean === "") return null;
   const n = Number(clean);
@@ -197,6 +198,21 @@ export function whileConnecting(client, button) {
     clearTimeout(timer);
     button.textContent = label;
   };
+}
+
+const MAX_DAYS = 14;
+const MAX_PLATFORMS = 16;
+
+/** Every (day, platform) the meet setup declares (OpenLifter's lengthDays and platformsOnDays). */
+export function platformsOf(meet) {
+  const days = Number.isInteger(meet?.lengthDays) && meet.lengthDays > 0 ? Math.min(meet.lengthDays, MAX_DAYS) : 1;
+  const perDay = Array.isArray(meet?.platformsOnDays) ? meet.platformsOnDays : [1];
+  const out = [];
+  for (let day = 1; day <= days; day++) {
+    const count = Number.isInteger(perDay[day - 1]) && perDay[day - 1] > 0 ? Math.min(perDay[day - 1], MAX_PLATFORMS) : 1;
+    for (let platform = 1; platform <= count; platform++) out.push({ day, platform, days });
+  }
+  return out;
 }
 
 export function markReady() {

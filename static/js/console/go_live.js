@@ -3,7 +3,7 @@
 // meet id, the join link for the other tables and the display URLs.
 
 import { LiveClient } from "../live/client.js";
-import { $, $$, displayIndexUrl, displayMeetId, joinUrl, markReady, meetUrl, rememberMeet, showError, whileConnecting } from "./common.js";
+import { $, $$, displayIndexUrl, displayMeetId, joinUrl, markReady, meetUrl, platformsOf, rememberMeet, showError, whileConnecting } from "./common.js";
 
 // What OpenLifter itself requires of a file (HomeContainer's load check).
 const REQUIRED = ["language", "meet", "registration", "lifting"];
@@ -49,16 +49,7 @@ function refreshThisLocation() {
 
 /** One table per platform of each day, named as people say it. */
 function defaultLocations(meet) {
-  const days = Number.isInteger(meet?.lengthDays) && meet.lengthDays > 0 ? Math.min(meet.lengthDays, 14) : 1;
-  const perDay = Array.isArray(meet?.platformsOnDays) ? meet.platformsOnDays : [1];
-  const tables = [];
-  for (let day = 1; day <= days; day++) {
-    const count = Number.isInteger(perDay[day - 1]) && perDay[day - 1] > 0 ? Math.min(perDay[day - 1], 16) : 1;
-    for (let platform = 1; platform <= count; platform++) {
-      tables.push(days > 1 ? `Day ${day} Platform ${platform}` : `Platform ${platform}`);
-    }
-  }
-  return tables;
+  return platformsOf(meet).map(({ day, platform, days }) => (days > 1 ? `Day ${day} Platform ${platform}` : `Platform ${platform}`));
 }
 
 form.file.addEventListener("change", async () => {

@@ -7,6 +7,19 @@ const form = $("[data-join]");
 form.meetId.value = params().get("meet") || "";
 form.location.value = params().get("location") || "";
 
+// Later visits need no password: offer the sessions this browser holds for the meet.
+const asked = form.meetId.value.replace(/[\s-]/g, "");
+const known = savedMeets().filter((m) => m.meetId === asked);
+$("[data-known-list]").replaceChildren(...known.map((m) => {
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = meetUrl(m.meetId, "", m.location);
+  link.textContent = `Open as ${m.location}`;
+  item.append(link);
+  return item;
+}));
+$("[data-known]").hidden = known.length === 0;
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   showError("");

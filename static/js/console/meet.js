@@ -1,31 +1,18 @@
 // A meet's page: its tables, its display URLs, download as .openlifter, and publishing
 // with the OpenPowerlifting CSV the server makes (shown before it is sent).
 
-import { $, base, displayIndexUrl, joinUrl, markReady, meetUrl, openMeet, showError } from "./common.js";
+import { $, base, displayIndexUrl, joinUrl, markReady, meetUrl, openMeet, platformsOf, showError } from "./common.js";
 
-const MAX_DAYS = 14;
-const MAX_PLATFORMS = 16;
 const client = await openMeet();
 const meetId = client.meetId;
 const where = client.location;
-
-function tablesOf(meet) {
-  const days = Number.isInteger(meet?.lengthDays) && meet.lengthDays > 0 ? Math.min(meet.lengthDays, MAX_DAYS) : 1;
-  const perDay = Array.isArray(meet?.platformsOnDays) ? meet.platformsOnDays : [1];
-  const out = [];
-  for (let day = 1; day <= days; day++) {
-    const count = Number.isInteger(perDay[day - 1]) && perDay[day - 1] > 0 ? Math.min(perDay[day - 1], MAX_PLATFORMS) : 1;
-    for (let platform = 1; platform <= count; platform++) out.push({ day, platform });
-  }
-  return out;
-}
 
 function render() {
   const meet = client.state.meet ?? {};
   for (const el of document.querySelectorAll("[data-meet-name]")) el.textContent = meet.name || "";
   const links = $("[data-table-links]");
   const items = [{ text: "Weigh-in", href: meetUrl(meetId, "weigh-in", where) }];
-  for (const { day, platform } of tablesOf(meet)) {
+  for (const { day, platform } of platformsOf(meet)) {
     items.push({ text: `Scoring table · Day ${day} · Platform ${platform}`, href: meetUrl(meetId, "table", where, { day, platform }) });
     items.push({ text: `Referee · Day ${day} · Platform ${platform}`, href: meetUrl(meetId, "referee", where, { day, platform }) });
   }

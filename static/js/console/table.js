@@ -10,7 +10,7 @@ import { $, editEntry, markReady, openMeet, parseWeight, showError } from "./com
 import { drawPlates } from "./plates.js";
 import { standings, useProjectedTotals } from "./results.js";
 import {
-  LIFTS, LIFT_NAMES, MAX_ATTEMPTS, displayWeight, kg2lbs, lbs2kg, platformLifting, platformLiftingKey,
+  LIFTS, LIFT_NAMES, MAX_ATTEMPTS, displayWeight, kg2lbs, platformLifting, platformLiftingKey,
   platformProgress, statusField, statusesOf, weightClassOf, weightField, weightsOf,
 } from "./rules.js";
 
@@ -95,7 +95,7 @@ dialogForm.addEventListener("submit", (event) => {
   if (!editing || action === "cancel") return;
   const { entryId, lift, attempt } = editing;
   const entry = progress.entries.find((e) => e.id === entryId);
-  const typed = parseWeight(dialogForm.weight.value, progress.meet.inKg, lbs2kg);
+  const typed = parseWeight(dialogForm.weight.value, progress.meet.inKg);
   const kg = typed === null ? 0 : typed;
   if (Number.isNaN(kg)) {
     event.preventDefault();

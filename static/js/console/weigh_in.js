@@ -3,8 +3,8 @@
 // Each field is sent on its own key when it is left (or on Enter), so two weigh-in tables
 // and the scoring tables never overwrite each other's work.
 
-import { $, editEntry, markReady, openMeet, parseWeight, showError } from "./common.js";
-import { displayWeight, kg2lbs, lbs2kg, readEntries, readMeet, weightClassOf } from "./rules.js";
+import { $, editEntry, markReady, openMeet, parseWeight, platformsOf, showError } from "./common.js";
+import { displayWeight, kg2lbs, readEntries, readMeet, weightClassOf } from "./rules.js";
 
 const client = await openMeet();
 const pickers = $("[data-pickers]");
@@ -48,7 +48,7 @@ function send(entryId, spec, input) {
   if (!entry) return;
   let value;
   if (spec.weight) {
-    value = parseWeight(input.value, meet.inKg, lbs2kg);
+    value = parseWeight(input.value, meet.inKg);
     if (Number.isNaN(value)) {
       showError(`${entry.name}: ${spec.label.toLowerCase()} "${input.value}" is not a weight.`);
       return;
@@ -95,7 +95,7 @@ function lifterCard(entry) {
     if (spec.field === "bodyweightKg") {
       input.addEventListener("input", () => {
         const meet = readMeet(client.state.meet);
-        const kg = parseWeight(input.value, meet.inKg, lbs2kg);
+        const kg = parseWeight(input.value, meet.inKg);
         showClass(card, meet, currentEntry(entry.id)?.sex ?? entry.sex, Number.isNaN(kg) || kg === null ? 0 : kg);
       });
     }
@@ -122,11 +122,11 @@ function render() {
   const entries = readEntries(client.state);
   for (const el of document.querySelectorAll("[data-meet-name]")) el.textContent = meet.name ? `· ${meet.name}` : "";
   $("[data-unit]").textContent = meet.inKg ? "kg" : "lb";
-  const days = [...new Set([...Array.from({ length: Math.max(1, Math.min(meet.lengthDays, 14)) }, (_, i) => i + 1), ...entries.map((e) => e.day)])].sort((a, b) => a - b);
+  const setup = platformsOf(meet);
+  const days = [...new Set([...setup.map((p) => p.day), ...entries.map((e) => e.day)])].sort((a, b) => a - b);
   options(pickers.day, days, chosen.day);
-  const declared = Number.isInteger(meet.platformsOnDays[chosen.day - 1]) ? Math.min(Math.max(meet.platformsOnDays[chosen.day - 1], 1), 16) : 1;
   const platforms = [...new Set([
-    ...Array.from({ length: declared }, (_, i) => i + 1), ...entries.filter((e) => e.day === chosen.day).map((e) => e.platform),
+    ...setup.filter((p) => p.day === chosen.day).map((p) => p.platform), ...entries.filter((e) => e.day === chosen.day).map((e) => e.platform),
   ])].sort((a, b) => a - b);
   options(pickers.platform, platforms, chosen.platform);
   const flights = [...new Set(entries.filter((e) => e.day === chosen.day && e.platform === chosen.platform).map((e) => e.flight))].sort();

@@ -15,6 +15,7 @@ export { InvalidEdit };
 export const STATUS = Object.freeze({ ONLINE: "online", OFFLINE: "offline", SYNCING: "syncing", RECOVERING: "recovering" });
 export const ENTRY_GONE = "the lifter this edit was for has been deleted";
 const NO_TARGET = Object.freeze({ entryId: null, base: MISSING });
+const FEW_PENDING = 32;
 const FIRST_RETRY_MS = 500;
 const LAST_RETRY_MS = 15000;
 
@@ -45,7 +46,9 @@ export class LiveClient {
     this._canonical = []; // [{seq, key, value, location}], entry n at index n - 1
     this._canonicalState = {};
     this._early = new Map(); // entries past a gap, until a pull fills it
-    this._pending = new Map(); // localSeq -> {localSeq, key, path, value, afterSeq, entryId, base, sent, saved}
+    // localSeq -> {localSeq, key, path, value, afterSeq, entryId, base, sent, known, saved}: sent
+    // on this connection; known: the server may have it (sent once, or restored after a reload).
+    this._pending = new Map();
     this._nextLocal = 1;
     this._view = {}; // canonical state with the pending edits on top; replaced, never mutated
     this._viewStale = false;
@@ -58,11 +61,12 @@ export class LiveClient {
     this._retryTimer = null;
     this._retryAt = null;
     this._pulling = false;
-    this._admission = null; // {types, resolve, reject} of a create or join in flight
+    this._admission = null; // {message, okType, refusedType, resolve, reject}: a create or join in flight
     this._publishing = null;
     this._listeners = new Map();
     this._changes = emptyChanges();
     this._saving = null;
+    this._storageFailing = false;
     this._flushWaiters = [];
     this._onOnline = () => this._reconnectNow();
     if (typeof window !== "undefined") window.addEventListener("online", this._onOnline);
@@ -176,6 +180,7 @@ export class LiveClient {
       // The same browser may have been at this meet and location before: keep its logs.
       const store = await openStore(this._storageKind, session.meetId, this.location);
       this._useStore(store, await store.load());
+      if (this.head || this._pending.size) this._emitChange(this._allKeys(), "pull");
     }
     this._session = session;
     this._password = password;
@@ -217,7 +222,7 @@ export class LiveClient {
     const copy = copyJson(value);
     const { entryId, base } = entryIndex(path) === null ? NO_TARGET : entryTarget(path, copy, this.state, this._canonicalState);
     const edit = {
-      localSeq: this._nextLocal++, key, path, value: copy, afterSeq: this.head, entryId, base, sent: false, saved: false,
+      localSeq: this._nextLocal++, key, path, value: copy, afterSeq: this.head, entryId, base, sent: false, known: false, saved: false,
     };
     this._pending.set(edit.localSeq, edit);
     this._savePending(edit);
@@ -502,8 +507,10 @@ export class LiveClient {
       if (!own) {
         keys.push(next.key);
         if (!this._viewStale) {
+          // With few pending edits, patch the view in place of rebuilding it; with many
+          // (a long offline spell) one rebuild on the next read is cheaper than checking each.
           const path = parseAcceptedKey(next.key);
-          if (this._pendingOverlaps(path)) this._viewStale = true;
+          if (this._pending.size > FEW_PENDING || this._pendingOverlaps(path)) this._viewStale = true;
           else this._view = assocIn(this._view, path, next.value);
         }
       }
@@ -543,7 +550,7 @@ export class LiveClient {
       const path = parseAcceptedKey(entry.key);
       const edit = {
         localSeq: this._nextLocal++, key: entry.key, path, value: entry.value, afterSeq: serverHead,
-        ...entryTarget(path, entry.value, this._canonicalState, this._canonicalState), sent: false, saved: false,
+        ...entryTarget(path, entry.value, this._canonicalState, this._canonicalState), sent: false, known: false, saved: false,
       };
       this._pending.set(edit.localSeq, edit);
       this._savePending(edit);
@@ -598,10 +605,10 @@ export class LiveClient {
       const afterSeq = rebase && this._layoutSeq > edit.afterSeq && (!edit.sent || moved) ? this.head : edit.afterSeq;
       if (!moved && afterSeq === edit.afterSeq) continue;
       let target = edit;
-      if (edit.sent) {
+      if (moved && (edit.sent || edit.known)) {
         // The server refuses a reused localSeqNum with another key: this is a new update.
         this._dropPending(edit);
-        target = { ...edit, localSeq: this._nextLocal++, sent: false };
+        target = { ...edit, localSeq: this._nextLocal++, sent: false, known: false };
         this._changes.meta.set("nextLocal", this._nextLocal);
       }
       target.saved = false;
@@ -633,13 +640,14 @@ export class LiveClient {
       bytes = 0;
     };
     for (const edit of this._pending.values()) {
-      if (edit.sent || !edit.saved) continue; // never send what a reload could forget
+      if (edit.sent || (!edit.saved && !this._storageFailing)) continue; // never send what a reload could forget
       const update = { updateKey: edit.key, updateValue: edit.value, localSeqNum: edit.localSeq, afterServerSeqNum: edit.afterSeq };
       const size = JSON.stringify(update).length * 3;
       if (batch.length >= this.limits.maxUpdatesPerBatch || (batch.length && bytes + size > budget)) flush();
       batch.push(update);
       bytes += size;
       edit.sent = true;
+      edit.known = true;
     }
     flush();
   }
@@ -671,7 +679,7 @@ export class LiveClient {
     if (this._saving) return this._saving;
     this._saving = (async () => {
       await null; // let the current task add to the batch first
-      while (hasChanges(this._changes)) {
+      while (hasChanges(this._changes) && !(this._closed && this._storageFailing)) {
         const changes = this._changes;
         this._changes = emptyChanges();
         const written = [...changes.pendingPut.values()];
@@ -683,9 +691,14 @@ export class LiveClient {
           this._emit("error", { reason: `could not save to ${this._storageKind}: ${error.message}` });
           mergeChanges(changes, this._changes, written);
           this._changes = changes;
+          // Storage is failing (full disk, quota): rather than hold every edit back, send
+          // them; the price is only that a reload now could lose what was not stored.
+          this._storageFailing = true;
+          this._sendUnsent();
           await new Promise((resolve) => setTimeout(resolve, 1000));
           continue;
         }
+        this._storageFailing = false;
         for (const edit of written) edit.saved = true;
       }
       this._saving = null;
@@ -775,7 +788,7 @@ function fromRecord(record) {
   return {
     localSeq: record.localSeq, key: record.key, path: parseAcceptedKey(record.key), value: record.value,
     afterSeq: record.afterSeq, entryId: record.entryId ?? null, base: record.hasBase ? record.base : MISSING,
-    sent: false, saved: true,
+    sent: false, known: true, saved: true, // it may have gone out before the reload
   };
 }
 

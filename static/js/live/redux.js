@@ -30,7 +30,7 @@ export function liveEdits(before, after, { shared = ["meet", "registration"], pl
   const edits = [];
   for (const slice of shared) diff(edits, [slice], before?.[slice], after?.[slice]);
   const lifting = platformLocal ? after?.[platformLocal] : undefined;
-  if (lifting && typeof lifting === "object" && lifting !== before?.[platformLocal]) {
+  if (hasPlatform(lifting) && lifting !== before?.[platformLocal]) {
     if (!jsonEqual(plain(lifting), plain(before?.[platformLocal]))) edits.push([platformKey(lifting), plain(lifting)]);
   }
   return edits;
@@ -57,6 +57,11 @@ function diff(edits, path, a, b) {
     return;
   }
   if (!jsonEqual(plain(a), plain(b))) edits.push([formatKey(path), plain(b)]);
+}
+
+/** A lifting slice that names its day and platform (whole numbers), so it has a key. */
+function hasPlatform(lifting) {
+  return isObject(lifting) && Number.isInteger(lifting.day) && Number.isInteger(lifting.platform);
 }
 
 function isEntries(path) {
@@ -116,7 +121,7 @@ function remoteSlices(live, current, shared, platformLocal, touched) {
     if (live[slice] !== undefined && live[slice] !== current[slice]) slices[slice] = live[slice];
   }
   const lifting = platformLocal ? current[platformLocal] : undefined;
-  if (lifting && typeof lifting === "object" && (!touched || touched.has("live"))) {
+  if (hasPlatform(lifting) && (!touched || touched.has("live"))) {
     const remote = live.live?.lifting?.[`d${lifting.day}p${lifting.platform}`];
     if (remote && typeof remote === "object" && !jsonEqual(remote, plain(lifting))) slices[platformLocal] = remote;
   }
