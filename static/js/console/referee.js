@@ -6,7 +6,7 @@
 
 import { $, markReady, openMeet } from "./common.js";
 import { POSITIONS, decisionKey, decisionsFor } from "./lights.js";
-import { LIFT_NAMES, platformProgress } from "./rules.js";
+import { LIFT_NAMES, displayWeight, kg2lbs, platformProgress } from "./rules.js";
 
 const query = new URLSearchParams(location.search);
 const positive = (text) => (/^[1-9][0-9]{0,3}$/.test(text ?? "") ? Number(text) : 1);
@@ -19,7 +19,9 @@ let position = POSITIONS.includes(query.get("position")) ? query.get("position")
 function judged() {
   const progress = platformProgress(client.state, DAY, PLATFORM);
   if (!progress.current || progress.attempt < 1) return null;
-  return { entryId: progress.current.id, lift: progress.lifting.lift, attempt: progress.attempt, name: progress.current.name, kg: progress.currentKg };
+  const { inKg } = progress.meet;
+  const weight = `${displayWeight(inKg ? progress.currentKg : kg2lbs(progress.currentKg))} ${inKg ? "kg" : "lb"}`;
+  return { entryId: progress.current.id, lift: progress.lifting.lift, attempt: progress.attempt, name: progress.current.name, weight };
 }
 
 function render() {
@@ -32,7 +34,7 @@ function render() {
   $("[data-ref-cards]").hidden = !cards;
   const attempt = judged();
   $("[data-ref-name]").textContent = attempt ? attempt.name || "Unnamed lifter" : "Waiting for a lifter";
-  $("[data-ref-attempt]").textContent = attempt ? `${LIFT_NAMES[attempt.lift]} ${attempt.attempt} · ${attempt.kg} kg` : "";
+  $("[data-ref-attempt]").textContent = attempt ? `${LIFT_NAMES[attempt.lift]} ${attempt.attempt} · ${attempt.weight}` : "";
   const mine = attempt && position ? decisionsFor(client.state, DAY, PLATFORM, attempt)[POSITIONS.indexOf(position)] : null;
   const sent = $("[data-ref-sent]");
   sent.textContent = mine ? `Sent: ${mine.decision === "good" ? "white" : mine.card ? `${mine.card} card` : "red"}` : "";
