@@ -13,8 +13,10 @@ import json
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from live_browser import CuttableProxy, chromium_available, launch  # noqa: F401  (one way to start Chromium)
+from display_states import demo_state
 from support import BASE_URL, PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -144,3 +146,38 @@ def api(server_port: int, meet_id: str, key: str, what: str) -> dict:
     url = f"http://127.0.0.1:{server_port}{BASE_URL}meets/{meet_id}/api/{what}?key={key}"
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
+
+
+def two_platform_meet(tmp_path: Path, change=None) -> Path:
+    """The demo meet (two platforms of day 1) as a saved OpenLifter file."""
+    state = demo_state()
+    if change is not None:
+        change(state)
+    state["_persist"] = {"version": -1, "rehydrated": True}
+    path = tmp_path / "Nordic-Open-2025.openlifter"
+    path.write_text(json.dumps(state))
+    return path
+
+
+def run_in_browser(scenario) -> None:
+    from playwright.async_api import async_playwright
+
+    async def main() -> None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                await scenario(browser)
+            finally:
+                await browser.close()
+
+    asyncio.run(main())
+
+
+async def open_display(browser, origin: str, meet_id: str, key: str, page: str, **params: str) -> ConsolePage:
+    """An overlay or the scoreboard of day 1, platform 1 (unless ``params`` say otherwise) at
+    1920x1080, live on its feed."""
+    view = await ConsolePage.open(browser, origin, page, size=(1920, 1080))
+    query = {"key": key, "day": "1", "platform": "1", **params}
+    await view.page.goto(view.url(f"meets/{meet_id}/{page}?{urlencode(query)}"))
+    await view.wait_until("document.body.dataset.live === '1'", 10)
+    return view

@@ -9,7 +9,7 @@ import tornado.web
 from openlifter.handlers.base import CrossOrigin
 from openlifter.handlers.display import DisplayAccess
 from openlifter.meet.live import LiveMeet
-from openlifter.views.derive import MeetViews
+from openlifter.views.derive import RANKING_LISTS, MeetViews, rankings_view
 from openlifter.rules.oplcsv import export_opl_csv
 from openlifter.views.pages import encode
 from openlifter.views.publisher import Publishers
@@ -59,11 +59,19 @@ class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
         return {"lifting": chosen}
 
 
+    def rankings(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
+        which = self.get_query_argument("list", "best")
+        if which not in RANKING_LISTS:
+            raise tornado.web.HTTPError(400, reason=f"list is one of {', '.join(RANKING_LISTS)}")
+        return {"seq": live.meet.head, "rankings": rankings_view(live.meet.state, which)}
+
+
 ANSWERS: dict[str, Callable[[ApiHandler, LiveMeet, MeetViews], dict[str, Any]]] = {
     "state": lambda handler, live, views: {"seq": live.meet.head, "state": public_state(live.meet.state)},
     "lifting": ApiHandler.lifting,
     "standings": lambda handler, live, views: {"standings": views.standings},
     "views": lambda handler, live, views: {"views": views.to_json()},
     # What the director checks before publishing: the server's CSV of the durable state.
+    "rankings": ApiHandler.rankings,
     "opl-csv": lambda handler, live, views: {"seq": live.meet.head, "oplCsv": export_opl_csv(live.meet.state)},
 }

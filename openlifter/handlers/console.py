@@ -28,6 +28,7 @@ CONSOLE_PAGES = {
     "meet": "console/meet.html",
     "weigh-in": "console/weigh_in.html",
     "table": "console/table.html",
+    "referee": "console/referee.html",
 }
 
 

@@ -10,7 +10,7 @@ from openlifter.auth.secrets import display_meet_id
 from openlifter.handlers.base import FriendlyErrors
 from openlifter.handlers.display import DisplayAccess
 from openlifter.handlers.themes import ThemeCatalog
-from openlifter.views.pages import Renderer, index_sections, page_context, parse_spec
+from openlifter.views.pages import Renderer, index_sections, page_context, parse_spec, parse_theme_params
 from openlifter.views.publisher import Publishers
 
 # Scripts from this server only; inline styles carry the plate colours.
@@ -50,9 +50,12 @@ class PageHandler(FriendlyErrors, DisplayAccess, tornado.web.RequestHandler):
             )
         else:
             spec = parse_spec(self.kind, self.query_args())
+            looks = parse_theme_params(self.query_args())
+            if looks.logo_origin is not None:  # the logo's own server may serve it
+                self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {looks.logo_origin}"))
             feed = {"key": self.get_query_argument("key"), "view": self.kind, **spec.query()}
             html = self.renderer.render_template(
                 f"{self.kind}.html", **page_context(views, spec), fragments=list(spec.fragments().items()), theme=self.theme(),
-                feed_path=f"{self.config.base_url}meets/{live.meet_id}/feed?{urlencode(feed)}",
+                looks=looks, feed_path=f"{self.config.base_url}meets/{live.meet_id}/feed?{urlencode(feed)}",
             )
         self.write(html)

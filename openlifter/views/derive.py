@@ -35,7 +35,9 @@ from openlifter.rules.model import (
     lifting_from_state,
     meet_from_state,
 )
+from openlifter.rules.lead import lead_on_attempt, loading_increment_kg
 from openlifter.rules.points import get_points
+from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, Ranking, get_rankings
 from openlifter.rules.results import (
     GUEST_PLACE,
     CategoryResults,
@@ -50,6 +52,8 @@ from openlifter.rules.results import (
     projected_event_total_kg,
     projected_total_kg,
 )
+from openlifter.views.clock import clock_view
+from openlifter.views.lights import lights_view
 from openlifter.rules.units import (
     display_weight,
     display_weight_in_units,
@@ -158,21 +162,42 @@ def meet_info(state: Any) -> dict[str, Any]:
 Pair = tuple[int, int]  # (day, platform)
 
 
+def live_platform_values(state: Any, subtree: str) -> dict[Pair, Any]:
+    """The values under ``live.<subtree>.d<day>p<platform>`` (SPEC 4.1), by platform; keys
+    of another shape are ignored."""
+    live = state.get("live") if isinstance(state, Mapping) else None
+    shared = live.get(subtree) if isinstance(live, Mapping) else None
+    if not isinstance(shared, Mapping):
+        return {}
+    out: dict[Pair, Any] = {}
+    for key, raw in shared.items():
+        match = _LIVE_LIFTING_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is not None:
+            out[(int(match.group(1)), int(match.group(2)))] = raw
+    return out
+
+
 def live_lifting_from_state(state: Any) -> dict[Pair, Lifting]:
     """Each platform's own lifting state, ``live.lifting.d<day>p<platform>`` (SPEC 4.1): the
     whole OpenLifter ``lifting`` object of that platform's scoring table. The key names the
-    day and platform, whatever the object says; keys of another shape are ignored."""
-    live = state.get("live") if isinstance(state, Mapping) else None
-    shared = live.get("lifting") if isinstance(live, Mapping) else None
-    if not isinstance(shared, Mapping):
-        return {}
-    out: dict[Pair, Lifting] = {}
-    for key, raw in shared.items():
-        match = _LIVE_LIFTING_KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is not None and isinstance(raw, Mapping):
-            day, platform = int(match.group(1)), int(match.group(2))
-            out[(day, platform)] = dataclasses.replace(lifting_from_json(raw), day=day, platform=platform)
-    return out
+    day and platform, whatever the object says."""
+    return {
+        (day, platform): dataclasses.replace(lifting_from_json(raw), day=day, platform=platform)
+        for (day, platform), raw in live_platform_values(state, "lifting").items()
+        if isinstance(raw, Mapping)
+    }
+
+
+def live_platform_parts(state: Any) -> dict[Pair, dict[str, Any]]:
+    """What each platform's scoring table and referees share besides its lifting state: the
+    attempt clock (``live.clock.*``, ``views/clock.py``) and the referee lights
+    (``live.decisions.*``, ``views/lights.py``), for the platforms that have either."""
+    clocks, decisions = live_platform_values(state, "clock"), live_platform_values(state, "decisions")
+    return {pair: platform_live_parts(clocks.get(pair), decisions.get(pair)) for pair in set(clocks) | set(decisions)}
+
+
+def platform_live_parts(clock: Any = None, decisions: Any = None) -> dict[str, Any]:
+    return {"clock": clock_view(clock), "lights": lights_view(decisions)}
 
 
 def _in_bounds(pair: Pair) -> bool:
@@ -306,6 +331,7 @@ def _lifter(entry: Entry, meet: MeetSetup) -> dict[str, Any]:
 
 
 PlaceOf = Callable[[Entry], str]  # an entry's Place cell in the lifting table
+ShownCategoryOf = Callable[[Entry], "CategoryResults | None"]  # the category that Place is in
 
 
 class RowMemo:
@@ -341,6 +367,7 @@ class Scoring:
 
     projected: bool
     place_of: PlaceOf
+    shown_category_of: ShownCategoryOf = lambda entry: None
 
     def facts(self, entry: Entry, meet: MeetSetup) -> dict[str, Any]:
         total = projected_total_kg(entry) if self.projected else final_total_kg(entry)
@@ -352,6 +379,23 @@ class Scoring:
             "pointsText": points_text(points, meet.formula),
             "place": self.place_of(entry),
         }
+
+
+def _lead(entry: Entry, lift: str, attempt: int, declared_kg: float, score: Scoring, meet: MeetSetup) -> dict[str, Any]:
+    """The lower third's place and what this attempt needs to take the lead of the category
+    the place is in (``rules/lead.py``, projected or final as the table's totals)."""
+    category = score.shown_category_of(entry)
+    if category is None:
+        return {"place": score.place_of(entry), "leads": False, "needsKg": None, "text": ""}
+    lead = lead_on_attempt(entry, lift, attempt, category.ordered_entries, category.category.event, score.projected,
+                           loading_increment_kg(meet))
+    text = ""
+    if lead.leads:
+        text = "Leads the category"
+    elif lead.needs_kg is not None:
+        weight = f"{_table_weight(lead.needs_kg, meet)} {_unit(meet)}"
+        text = f"Takes the lead with a good lift (needs {weight})" if declared_kg >= lead.needs_kg else f"Needs {weight} to take the lead"
+    return {"place": score.place_of(entry), "leads": lead.leads, "needsKg": lead.needs_kg, "text": text}
 
 
 def _rack_text(entry: Entry, lift: str) -> str:
@@ -438,9 +482,11 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
 def platform_view(
     meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: Mapping[bool, Scoring],
     flight: str | None = None, lift: str | None = None, own: Lifting | None = None, memo: RowMemo | None = None,
+    live_parts: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``own``: the platform's ``live.lifting`` state, followed first (SPEC 4.1); ``memo``:
-    rows kept from earlier views of the same meet setup."""
+    rows kept from earlier views of the same meet setup; ``live_parts``: its clock and
+    referee lights (``live_platform_parts``; a stopped clock and no lights when missing)."""
     chosen = flight is None and lift is None
     follows_table = chosen and (own is not None or (day, platform) == (table.day, table.platform))
     if follows_table:
@@ -523,12 +569,13 @@ def platform_view(
         "attemptColumns": columns,
         "flightComplete": current is None,
         "hasLifters": bool(group),
-        "current": card(current, attempt) if current is not None else None,
+        "current": {**card(current, attempt), "lead": _lead(current, lift_, attempt, current_kg, score, meet)} if current is not None else None,
         "next": card(nxt, next_attempt) if nxt is not None else None,
         "upcoming": [card(e, n) for e, n in upcoming],
         "barLoad": _bar_load(meet, lift_, current_kg, current_loading, _rack_text(current, lift_)) if current else None,
         "nextBarLoad": _bar_load(meet, lift_, next_kg, next_loading, _rack_text(nxt, lift_)) if nxt else None,
         "order": rows,
+        **(live_parts if live_parts is not None else platform_live_parts()),
     }
 
 
@@ -536,7 +583,14 @@ def _scoring(results: Mapping[bool, list[CategoryResults]]) -> dict[bool, Scorin
     def place_of(results: list[CategoryResults]) -> PlaceOf:
         return lambda entry: lifting_table_place(entry, results)
 
-    return {p: Scoring(p, place_of(results[p])) for p in (True, False)}
+    def shown_category_of(results: list[CategoryResults]) -> ShownCategoryOf:
+        def first(entry: Entry) -> CategoryResults | None:
+            division = entry.divisions[0] if entry.divisions else ""
+            return next((r for r in results if r.category.division == division and entry in r.ordered_entries), None)
+
+        return first
+
+    return {p: Scoring(p, place_of(results[p]), shown_category_of(results[p])) for p in (True, False)}
 
 
 def _results(entries: Sequence[Entry], meet: MeetSetup) -> dict[bool, list[CategoryResults]]:
@@ -555,7 +609,8 @@ def lifting_view(state: Any, day: int | None = None, platform: int | None = None
     day = table.day if day is None else day
     platform = table.platform if platform is None else platform
     own = live_lifting_from_state(state).get((day, platform))
-    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own)
+    parts = live_platform_parts(state).get((day, platform))
+    return platform_view(meet, entries, table, day, platform, _scoring(_results(entries, meet)), flight, lift, own, live_parts=parts)
 
 
 # ---- standings ------------------------------------------------------------------------------
@@ -645,6 +700,7 @@ class MeetViews:
     table: tuple[int, int]
     lifting: Mapping[tuple[int, int], dict[str, Any]]
     standings: dict[str, Any]
+    rankings: dict[str, Any] = dataclasses.field(default_factory=dict)  # Best Lifter by points
 
     def lifting_for(self, day: int | None = None, platform: int | None = None) -> dict[str, Any] | None:
         """A platform's view (the scoring table's when not given); None if it does not exist."""
@@ -676,6 +732,7 @@ class MeetViews:
             "table": {"day": self.table[0], "platform": self.table[1]},
             "lifting": [self.lifting[pair] for pair in sorted(self.lifting)],
             "standings": self.standings,
+            "rankings": self.rankings,
         }
 
 
@@ -683,13 +740,17 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
     """Parse the state once and derive every platform's lifting view and the standings."""
     meet, entries, table = meet_from_state(state), entries_from_state(state), lifting_from_state(state)
     live = live_lifting_from_state(state)
+    live_parts = live_platform_parts(state)
     results = _results(entries, meet)
     scoring = _scoring(results)
     by_pair: dict[Pair, list[Entry]] = {}
     for entry in entries:
         by_pair.setdefault((entry.day, entry.platform), []).append(entry)
     pairs = platform_pairs(meet, by_pair, table, live)
-    lifting = {(d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p))) for d, p in pairs}
+    lifting = {
+        (d, p): platform_view(meet, by_pair.get((d, p), []), table, d, p, scoring, own=live.get((d, p)), live_parts=live_parts.get((d, p)))
+        for d, p in pairs
+    }
     table_view = lifting.get((table.day, table.platform))
     projected = table_view["projected"] if table_view is not None else table_projected(entries, table_lifting(table, live))
     return MeetViews(
@@ -699,4 +760,46 @@ def compute_views(state: Any, seq: int = 0) -> MeetViews:
         table=(table.day, table.platform),
         lifting=lifting,
         standings=_standings(meet, projected, results[projected]),
+        rankings=rankings_of(meet, BEST_LIFTER, [ranking_category_view(r, meet) for r in get_rankings(entries, meet)]),
     )
+
+
+# ---- best lifter by points ------------------------------------------------------------------
+
+RANKING_LISTS = {"best": BEST_LIFTER, "masters": BEST_MASTERS, "juniors": BEST_JUNIORS}
+_RANKING_TITLES = {BEST_LIFTER: "Best lifter", BEST_MASTERS: "Best masters lifter", BEST_JUNIORS: "Best juniors lifter"}
+
+
+def ranking_category_view(ranking: Ranking, meet: MeetSetup) -> dict[str, Any]:
+    category = ranking.category
+    return {
+        "key": f"{category.sex}|{category.event}|{category.equipment}",
+        "sex": category.sex,
+        "event": category.event,
+        "equipment": category.equipment,
+        "title": f"{SEX_LABELS.get(category.sex, category.sex)} · {category.equipment} · {category.event}",
+        "rows": [
+            {
+                **_lifter(row.entry, meet),
+                "place": row.place,
+                "points": row.points,
+                "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
+                "totalKg": row.total_kg,
+                "totalText": _table_weight(row.total_kg, meet),
+            }
+            for row in ranking.rows
+        ],
+    }
+
+
+def rankings_of(meet: MeetSetup, kind: str, categories: list[dict[str, Any]]) -> dict[str, Any]:
+    which = next(name for name, k in RANKING_LISTS.items() if k == kind)
+    return {"list": which, "title": _RANKING_TITLES[kind], "formula": meet.formula,
+            "ageAdjusted": kind != BEST_LIFTER and meet.age_coefficients != "None", "categories": categories}
+
+
+def rankings_view(state: Any, which: str = "best") -> dict[str, Any]:
+    """The best-lifter rankings by points (``rules/rankings.py``) of one list (``best``,
+    ``masters`` or ``juniors``, as ``RANKING_LISTS``), shaped for the API and the pages."""
+    meet, kind = meet_from_state(state), RANKING_LISTS[which]
+    return rankings_of(meet, kind, [ranking_category_view(r, meet) for r in get_rankings(entries_from_state(state), meet, kind)])

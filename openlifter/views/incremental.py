@@ -9,7 +9,8 @@ platform's view between changes, and a change recomputes only what its keys touc
   categories it was and is in are ranked again (both projected and final), and the
   platforms whose shown flight holds it or one of those categories' lifters (their Place
   cells) are derived again, as are its own platforms;
-- ``lifting`` and ``live.lifting.*``: the platforms whose lifting state changed;
+- ``lifting``, ``live.lifting.*``, ``live.clock.*`` and ``live.decisions.*``: the platforms
+  whose lifting state, attempt clock or referee lights changed;
 - ``meet`` (units, formula, plates, classes), ``registration`` as a whole, its ``lookup``
   or the whole state: everything, from scratch (rare: set-up, not lifting).
 
@@ -30,6 +31,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from openlifter.meet.keys import Path
 from openlifter.rules.model import Entry, Lifting, MeetSetup, entry_from_json, lifting_from_state, meet_from_state
+from openlifter.rules.rankings import BEST_LIFTER, PointsCategory, points_categories, presentation_key, rank_points_category
 from openlifter.rules.results import (
     Category,
     CategoryResults,
@@ -51,6 +53,9 @@ from openlifter.views.derive import (
     table_projected,
     category_view,
     live_lifting_from_state,
+    live_platform_parts,
+    ranking_category_view,
+    rankings_of,
     standings_view,
     table_lifting,
 )
@@ -109,6 +114,7 @@ class _Change:
         self.entries: set[int] = set()
         self.lifting = False
         self.live = False
+        self.live_parts = False
         for path in paths:
             self._add(path)
 
@@ -126,6 +132,8 @@ class _Change:
             self.lifting = True
         elif head == "live" and (len(path) == 1 or path[1] == "lifting"):
             self.live = True
+        if head == "live" and (len(path) == 1 or path[1] in ("clock", "decisions")):
+            self.live_parts = True
 
 
 class IncrementalViews:
@@ -163,6 +171,7 @@ class IncrementalViews:
         self.setup: MeetSetup = meet_from_state(state)
         self.table: Lifting = lifting_from_state(state)
         self.live: dict[Pair, Lifting] = live_lifting_from_state(state)
+        self.live_parts: dict[Pair, dict[str, Any]] = live_platform_parts(state)
         self.ids = _ids_by_index(state)
         self.memo = RowMemo()
         self.entries: list[Entry | None] = []
@@ -176,10 +185,13 @@ class IncrementalViews:
             yield
         self.members: dict[Category, list[int]] = {}
         self.on_platform: dict[Pair, list[int]] = {}
+        self.ranked_members: dict[PointsCategory, list[int]] = {}
         for index, entry in enumerate(self.entries):
             if entry is not None:
                 for category in entry_categories(entry, self.setup):
                     self.members.setdefault(category, []).append(index)
+                for ranked in points_categories(entry, self.setup):
+                    self.ranked_members.setdefault(ranked, []).append(index)
                 self.on_platform.setdefault((entry.day, entry.platform), []).append(index)
             if index % ENTRY_CHUNK == ENTRY_CHUNK - 1:
                 yield
@@ -192,7 +204,7 @@ class IncrementalViews:
                 yield
         self._order_categories()
         self.place_cells: dict[bool, dict[int, str]] = {mode: {} for mode in MODES}
-        self.scoring = {mode: Scoring(mode, self._place_of(mode)) for mode in MODES}
+        self.scoring = {mode: Scoring(mode, self._place_of(mode), self._shown_category_of(mode)) for mode in MODES}
         self.pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         self.lifting: dict[Pair, dict[str, Any]] = {}
         self.shown: dict[Pair, set[int]] = {}
@@ -206,6 +218,11 @@ class IncrementalViews:
             self.category_views[category] = category_view(self.results[self.projected][category], self.setup, self.projected)
             if n % CATEGORY_CHUNK == 0:
                 yield
+        self.ranking_views: dict[PointsCategory, dict[str, Any] | None] = {}
+        for n, ranked in enumerate(list(self.ranked_members), start=1):
+            self._rank_points(ranked)
+            if n % CATEGORY_CHUNK == 0:
+                yield
         self._views = MeetViews(
             seq=seq,
             meet=setup_info(self.setup),
@@ -213,6 +230,7 @@ class IncrementalViews:
             table=(self.table.day, self.table.platform),
             lifting=dict(self.lifting),
             standings=standings_view(self.setup, self.projected, [self.category_views[c] for c in self.order]),
+            rankings=self._rankings(),
         )
 
     def _parse(self, raw: Sequence[Any], index: int) -> Entry | None:
@@ -243,6 +261,22 @@ class IncrementalViews:
             self.places[mode][category] = places
         after = [self.places[mode][category] for mode in MODES]
         return {i for old, new in zip(before, after) for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
+
+    def _rank_points(self, ranked: PointsCategory) -> None:
+        """One best-lifter ranking by points, again (or dropped once empty)."""
+        indices = self.ranked_members.get(ranked)
+        members = [e for i in indices or () if (e := self.entries[i]) is not None]
+        ranking = rank_points_category(ranked, members, self.setup) if members else None
+        if not indices:
+            self.ranked_members.pop(ranked, None)
+        if ranking is None:
+            self.ranking_views.pop(ranked, None)
+        else:
+            self.ranking_views[ranked] = ranking_category_view(ranking, self.setup)
+
+    def _rankings(self) -> dict[str, Any]:
+        shown = sorted((c for c in self.ranked_members if self.ranking_views.get(c)), key=presentation_key)
+        return rankings_of(self.setup, BEST_LIFTER, [self.ranking_views[c] for c in shown])  # type: ignore[misc]
 
     def _order_categories(self) -> None:
         """Presentation order; categories that compare equal keep first-seen order."""
@@ -280,12 +314,25 @@ class IncrementalViews:
                 for entry_id in ids:
                     known.pop(entry_id, None)
 
+    def _shown_category_of(self, mode: bool) -> Any:
+        """The category a lifter's Place is in (first division, first in presentation order)."""
+        def shown(entry: Entry) -> CategoryResults | None:
+            division = entry.divisions[0] if entry.divisions else ""
+            candidates = [c for c in entry_categories(entry, self.setup) if c.division == division and c in self.rank]
+            for category in sorted(candidates, key=self.rank.__getitem__):
+                if entry.id in self.places[mode][category]:
+                    return self.results[mode][category]
+            return None
+
+        return shown
+
     # ---- platforms ---------------------------------------------------------------------------
 
     def _platform_view(self, pair: Pair) -> dict[str, Any]:
         entries = [self.entries[i] for i in self.on_platform.get(pair, ())]
         return platform_view(
-            self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo  # type: ignore[arg-type]
+            self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo,  # type: ignore[arg-type]
+            live_parts=self.live_parts.get(pair),
         )
 
     @staticmethod
@@ -309,6 +356,7 @@ class IncrementalViews:
         if change.everything or change.all_entries:
             yield from self.rebuild_steps(read_state, seq)
             return
+        self.touched_rankings: set[PointsCategory] = set()
         state = read_state()
         dirty_pairs: set[Pair] = set()
         touched_ids: set[int] = set()
@@ -337,6 +385,10 @@ class IncrementalViews:
             live = live_lifting_from_state(state)
             dirty_pairs.update(pair for pair in set(live) | set(self.live) if live.get(pair) != self.live.get(pair))
             self.live = live
+        if change.live_parts:
+            parts = live_platform_parts(state)
+            dirty_pairs.update(pair for pair in set(parts) | set(self.live_parts) if parts.get(pair) != self.live_parts.get(pair))
+            self.live_parts = parts
         # Nothing below reads the state: the views are those of the state at ``seq``.
         for n, category in enumerate(touched_categories, start=1):
             touched_ids.update(self._rank(category))  # their Place cells
@@ -361,6 +413,9 @@ class IncrementalViews:
             for category in entry_categories(entry, self.setup):
                 categories.add(category)
                 self._membership(self.members.setdefault(category, []), index, joining)
+            for ranked in points_categories(entry, self.setup):
+                self.touched_rankings.add(ranked)
+                self._membership(self.ranked_members.setdefault(ranked, []), index, joining)
             self._membership(self.on_platform.setdefault(pair, []), index, joining)
             self.pair_counts[pair] += 1 if joining else -1
             if not self.on_platform[pair]:
@@ -382,9 +437,14 @@ class IncrementalViews:
         before = self._views
         pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         lifting: dict[Pair, dict[str, Any]] = {}
+        # A current lifter's lead (what they need) moves with anyone of their category.
+        in_touched = {e.id for c in categories for i in self.members.get(c, ()) if (e := self.entries[i]) is not None}
         for pair in pairs:
             view = self.lifting.get(pair)
-            if view is None or pair in dirty_pairs or not self.shown[pair].isdisjoint(touched_ids):
+            current = view["current"] if view is not None else None
+            if view is None or pair in dirty_pairs or not self.shown[pair].isdisjoint(touched_ids) or (
+                current is not None and current["id"] in in_touched
+            ):
                 yield
                 view = self._platform_view(pair)
                 self.shown[pair] = self._shown_ids(view)
@@ -414,6 +474,13 @@ class IncrementalViews:
                     if shaped % CATEGORY_CHUNK == 0:
                         yield
             standings = standings_view(self.setup, projected, [self.category_views[c] for c in self.order])
+        rankings = before.rankings
+        if self.touched_rankings:
+            for n, ranked in enumerate(self.touched_rankings, start=1):
+                self._rank_points(ranked)
+                if n % CATEGORY_CHUNK == 0:
+                    yield
+            rankings = self._rankings()
         self._views = MeetViews(
             seq=seq,
             meet=before.meet,
@@ -421,4 +488,5 @@ class IncrementalViews:
             table=(self.table.day, self.table.platform),
             lifting=lifting,
             standings=standings,
+            rankings=rankings,
         )

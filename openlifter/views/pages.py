@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from typing import Any, Callable, Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 
@@ -39,13 +40,20 @@ OVERLAY_PARTS: tuple[OverlayPart, ...] = (
     OverlayPart("next", "Next lifters", "partials/next_lifters.html"),
     OverlayPart("bar", "Bar loading", "partials/bar_panel.html"),
     OverlayPart("lowerthird", "Current lifter (lower third)", "partials/lower_third.html"),
+    OverlayPart("clock", "Attempt clock", "partials/clock.html"),
+    OverlayPart("lights", "Referee lights", "partials/lights.html"),
+    OverlayPart("rankings", "Best lifter by points", "partials/rankings_panel.html"),
 )
 SCOREBOARD_PARTS: dict[str, str] = {
     "header": "partials/sb_header.html",
+    "clock": "partials/clock.html",
+    "lights": "partials/lights.html",
     "current": "partials/sb_current.html",
     "order": "partials/sb_order.html",
     "standings": "partials/sb_standings.html",
 }
+# What the scoreboard's lower left panel shows (?panel=): its slot stays the "standings" fragment.
+SCOREBOARD_PANELS = {"standings": "partials/sb_standings.html", "rankings": "partials/sb_rankings.html"}
 DEFAULT_PARTS = ("lowerthird",)
 MAX_NEXT = 8
 MAX_ROWS = 20
@@ -65,12 +73,13 @@ class PageSpec:
     equipment: str | None = None
     units: str = "meet"  # meet: as the meet shows them; main: meet unit only; both
     preview: bool = False  # a dark backdrop, to look at an overlay outside OBS
+    panel: str = "standings"  # the scoreboard's lower left panel (SCOREBOARD_PANELS)
 
     def fragments(self) -> dict[str, str]:
         if self.kind == OVERLAY:
             return {part.name: part.template for part in OVERLAY_PARTS if part.name in self.parts}
         if self.kind == SCOREBOARD:
-            return dict(SCOREBOARD_PARTS)
+            return {**SCOREBOARD_PARTS, "standings": SCOREBOARD_PANELS[self.panel]}
         return {}
 
     def query(self) -> dict[str, str]:
@@ -93,6 +102,8 @@ class PageSpec:
             out["units"] = self.units
         if self.preview:
             out["preview"] = "1"
+        if self.panel != "standings":
+            out["panel"] = self.panel
         return out
 
 
@@ -129,7 +140,47 @@ def parse_spec(kind: str, args: Mapping[str, str]) -> PageSpec:
         equipment=_text_arg(args.get("equipment")),
         units=units if units in ("meet", "main", "both") else "meet",
         preview=args.get("preview", "") in ("1", "true", "yes"),
+        panel=args.get("panel", "") if args.get("panel", "") in SCOREBOARD_PANELS else "standings",
     )
+
+
+# ---- theme parameters (colours and a logo, by URL) --------------------------------------------
+
+# URL parameter -> the CSS variable of static/live.css it sets (a ?theme= file can restyle more).
+THEME_COLORS = {
+    "accent": "--accent", "accent-ink": "--accent-ink", "panel": "--panel", "panel-2": "--panel-2",
+    "ink": "--ink", "muted": "--muted", "good": "--good", "fail": "--fail",
+}
+_HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+MAX_LOGO_URL = 1000
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?")  # what may go into the page's img-src
+
+
+@dataclasses.dataclass(frozen=True)
+class ThemeParams:
+    colors: tuple[tuple[str, str], ...] = ()  # (CSS variable, "#rrggbb")
+    logo: str | None = None  # an http(s) URL or a path on this server
+    logo_origin: str | None = None  # for the page's Content-Security-Policy (img-src)
+
+
+def parse_theme_params(args: Mapping[str, str]) -> ThemeParams:
+    """Colours (hex, with or without ``#``) and a logo URL from a page's URL; anything else
+    is ignored, so a typo shows the built-in look rather than a broken page."""
+    colors = []
+    for name, variable in THEME_COLORS.items():
+        match = _HEX_COLOR.fullmatch(args.get(name, "").strip())
+        if match:
+            colors.append((variable, f"#{match.group(1).lower()}"))
+    logo, origin = args.get("logo", "").strip(), None
+    if logo:
+        parts = urlsplit(logo)
+        if len(logo) > MAX_LOGO_URL or any(c in logo for c in "\"'<>\\ "):
+            logo = ""
+        elif parts.scheme in ("http", "https") and _HOST.fullmatch(parts.netloc):
+            origin = f"{parts.scheme}://{parts.netloc}"
+        elif parts.scheme or parts.netloc or not logo.startswith("/"):
+            logo = ""
+    return ThemeParams(tuple(colors), logo or None, origin)
 
 
 # ---- template context ----------------------------------------------------------------------
@@ -199,6 +250,8 @@ def page_context(views: MeetViews, spec: PageSpec) -> dict[str, Any]:
     category = choose_category(views, spec, lifting)
     highlight = current["id"] if current else None
     show_alt = {"meet": views.meet["altUnit"] is not None, "main": False, "both": True}[spec.units]
+    ranked = views.rankings.get("categories", []) if views.rankings else []
+    ranking = next((c for c in ranked if highlight is not None and any(r["id"] == highlight for r in c["rows"])), ranked[0] if ranked else None)
     return {
         "meet": views.meet,
         "seq": views.seq,
@@ -212,6 +265,9 @@ def page_context(views: MeetViews, spec: PageSpec) -> dict[str, Any]:
         "show_alt": show_alt,
         "projected": views.standings["projected"],
         "platforms": views.platforms,
+        "rankings": views.rankings,
+        "ranking": ranking,
+        "ranking_rows": standing_rows(ranking, spec.rows, highlight),
     }
 
 

@@ -21,7 +21,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from console_browser import SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, launch, open_table
+from console_browser import (
+    SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, open_table, run_in_browser, two_platform_meet,
+)
 from display_states import demo_state
 from openlifter.rules.oplcsv import export_opl_csv
 from support import BASE_URL
@@ -34,37 +36,12 @@ pytestmark = [
 CURRENT_ON_OVERLAY = "(document.querySelector('[data-fragment=lowerthird] .lt') || {dataset: {}}).dataset.entry || ''"
 
 
-def two_platform_meet(tmp_path: Path, change=None) -> Path:
-    """The demo meet (two platforms of day 1) as a saved OpenLifter file."""
-    state = demo_state()
-    if change is not None:
-        change(state)
-    state["_persist"] = {"version": -1, "rehydrated": True}
-    path = tmp_path / "Nordic-Open-2025.openlifter"
-    path.write_text(json.dumps(state))
-    return path
-
-
 def with_guest_dq_and_two_divisions(state: dict) -> None:
     """Henrik lifts as a guest, Zoë has missed all three squats, Magnus enters two divisions."""
     entries = {e["id"]: e for e in state["registration"]["entries"]}
     entries[5006]["guest"] = True
     entries[5005]["squatKg"], entries[5005]["squatStatus"] = [180, 180, 180, 0, 0], [-1, -1, -1, 0, 0]
     entries[5000]["divisions"] = ["Open", "Masters 1"]
-
-
-def run_in_browser(scenario) -> None:
-    from playwright.async_api import async_playwright
-
-    async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                await scenario(browser)
-            finally:
-                await browser.close()
-
-    asyncio.run(main())
 
 
 async def open_overlay(browser, server, meet_id: str, key: str, **params: str) -> ConsolePage:

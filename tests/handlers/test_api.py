@@ -8,9 +8,11 @@ import logging
 import pytest
 
 from display_states import create_live_meet, demo_state, mark
+from openlifter.rules.model import entries_from_state, meet_from_state
+from openlifter.rules.rankings import BEST_LIFTER, get_rankings
 from support import BASE_URL
 
-ROUTES = ["api/state", "api/lifting", "api/standings", "api/views"]
+ROUTES = ["api/state", "api/lifting", "api/standings", "api/views", "api/rankings"]
 
 
 async def get(http_client, base_url, path):
@@ -29,6 +31,26 @@ async def test_state_is_the_materialized_state(http_client, base_url, ws_connect
     assert body["meetId"] == meet.meet_id and body["seq"] == meet.head
     assert body["state"]["registration"] == state["registration"]
     assert body["state"]["streaming"] == {"streamingEnabled": False}  # the fork's API key stays home
+
+
+@pytest.mark.gen_test
+async def test_rankings_are_openlifters_best_lifter_lists(http_client, base_url, ws_connect):
+    state = demo_state()
+    for e in state["registration"]["entries"]:
+        e.update(guest=e["id"] == 5000, age=45 if e["id"] == 5003 else 0)
+        for lift in ("squat", "bench", "deadlift"):
+            e[f"{lift}Kg"], e[f"{lift}Status"] = [e[f"{lift}Kg"][0] or 100.0, 0, 0, 0, 0], [1, 0, 0, 0, 0]
+    meet = await create_live_meet(await ws_connect(), state)
+    body = json.loads((await get(http_client, base_url, meet.path("api/rankings"))).body)
+    assert body["seq"] == meet.head and body["rankings"]["list"] == "best" and not body["rankings"]["ageAdjusted"]
+    expected = get_rankings(entries_from_state(state), meet_from_state(state), BEST_LIFTER)
+    got = [[(row["id"], row["place"]) for row in c["rows"]] for c in body["rankings"]["categories"]]
+    assert got == [[(row.entry.id, row.place) for row in r.rows] for r in expected]
+    assert any(row == (5000, "G") for rows in got for row in rows)
+    masters = json.loads((await get(http_client, base_url, meet.path("api/rankings", list="masters"))).body)["rankings"]
+    assert masters["ageAdjusted"] and [row["id"] for c in masters["categories"] for row in c["rows"]] == [5003]
+    bad = await get(http_client, base_url, meet.path("api/rankings", list="everyone"))
+    assert bad.code == 400 and "list is one of best, masters, juniors" in json.loads(bad.body)["error"]
 
 
 @pytest.mark.gen_test

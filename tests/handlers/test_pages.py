@@ -9,6 +9,7 @@ import pytest
 
 from display_states import create_live_meet
 from support import BASE_URL
+from openlifter.views.pages import OVERLAY_PARTS
 
 PAGES = ["", "overlay", "scoreboard"]
 
@@ -25,9 +26,9 @@ async def test_index_lists_copyable_urls_for_every_view(http_client, base_url, w
     html = response.body.decode()
     assert "Nordic Open 2025" in html and "Day 1 · Platform 2" in html
     urls = [unescape(u) for u in re.findall(r'data-copy="([^"]+)"', html)]
-    assert len(urls) == 3 * 6 + 4
+    assert len(urls) == 3 * (2 + len(OVERLAY_PARTS)) + 4
     assert all(u.startswith(f"{base_url}{BASE_URL}meets/{meet.meet_id}/") and f"key={meet.display_key}" in u for u in urls)
-    for url in urls[:7] + urls[-4:]:
+    for url in urls[:2 + len(OVERLAY_PARTS)] + urls[-4:]:
         assert (await http_client.fetch(url, raise_error=False)).code == 200, url
 
 
@@ -49,7 +50,7 @@ async def test_the_overlay_has_the_parts_asked_for_and_its_feed(http_client, bas
 async def test_the_scoreboard_shows_the_flight(http_client, base_url, ws_connect):
     meet = await create_live_meet(await ws_connect())
     html = (await get(http_client, base_url, meet.path("scoreboard"))).body.decode()
-    assert re.findall(r'data-fragment="(\w+)"', html) == ["header", "current", "standings", "order"]
+    assert re.findall(r'data-fragment="(\w+)"', html) == ["header", "clock", "lights", "current", "standings", "order"]
     assert html.count('<tr class="') >= 8 and "Erik Sandberg" in html and "Henrik Dahl" in html
 
 

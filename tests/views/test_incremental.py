@@ -65,6 +65,13 @@ updates = st.one_of(
     st.tuples(st.just("meet.inKg"), st.booleans()),
     st.tuples(st.just("registration.nextEntryId"), st.integers(0, 10**6)),
     st.tuples(st.just("live.clock"), st.integers(0, 100)),
+    st.tuples(st.builds(lambda p: f"live.clock.d1p{p}", st.integers(1, 4)),
+              st.sampled_from([{"startedAt": 1_700_000_000_000, "durationMs": 60000, "running": True},
+                               {"startedAt": None, "durationMs": 31000, "running": False}, "junk"])),
+    st.tuples(st.builds(lambda p: f"live.clock.d1p{p}.durationMs", st.integers(1, 4)), st.sampled_from([0, 120000, -5, 1e300])),
+    st.tuples(st.builds(lambda p, where: f"live.decisions.d1p{p}.{where}", st.integers(1, 2), st.sampled_from(["left", "head", "right"])),
+              st.sampled_from([{"entryId": 0, "lift": "S", "attempt": 1, "decision": "good"},
+                               {"entryId": 0, "lift": "S", "attempt": 1, "decision": "bad", "card": "blue"}, None])),
     # past the end: pads with nulls (ids stay unique, as OpenLifter assigns them from nextEntryId)
     st.tuples(st.just(f"registration.entries[{LIFTERS + 2}]"), st.just(dict(BASE["registration"]["entries"][0], id=99999))),
 )

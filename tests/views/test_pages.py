@@ -36,7 +36,7 @@ def test_a_spec_keeps_parts_in_page_order_and_round_trips():
 
 def test_anything_but_a_page_is_the_json_feed():
     assert parse_spec("", {"parts": "bar"}).kind == "json"
-    assert parse_spec(SCOREBOARD, {}).fragments().keys() == {"header", "current", "order", "standings"}
+    assert parse_spec(SCOREBOARD, {}).fragments().keys() == {"header", "clock", "lights", "current", "order", "standings"}
 
 
 def test_standings_follow_the_current_lifter_by_default():

@@ -12,6 +12,9 @@ const REQUIRED = ["language", "meet", "registration", "lifting"];
 const UPLOADED = ["versions", "language", "meet", "registration", "lifting", "_persist"];
 const DIRECTOR_PRIORITY = 10;
 const TABLE_PRIORITY = 5;
+// Referees only ever write their own chair's decision; they never overrule a table.
+const REFEREE_PRIORITY = 1;
+const CHAIRS = ["left", "head", "right"];
 
 const form = $("[data-go-live]");
 const rows = $("[data-locations]");
@@ -70,7 +73,11 @@ form.file.addEventListener("change", async () => {
   rows.replaceChildren();
   addLocation("Meet director", DIRECTOR_PRIORITY);
   addLocation("Weigh-in", TABLE_PRIORITY);
-  for (const table of defaultLocations(saved.meet)) addLocation(table, TABLE_PRIORITY);
+  const tables = defaultLocations(saved.meet);
+  for (const table of tables) addLocation(table, TABLE_PRIORITY);
+  for (const table of tables) {
+    for (const chair of CHAIRS) addLocation(tables.length > 1 ? `${table} referee ${chair}` : `Referee ${chair}`, REFEREE_PRIORITY);
+  }
   thisLocation.value = "Meet director";
 });
 

@@ -14,6 +14,7 @@ function render() {
   const items = [{ text: "Weigh-in", href: meetUrl(meetId, "weigh-in", where) }];
   for (const { day, platform } of platformsOf(meet)) {
     items.push({ text: `Scoring table · Day ${day} · Platform ${platform}`, href: meetUrl(meetId, "table", where, { day, platform }) });
+    items.push({ text: `Referee · Day ${day} · Platform ${platform}`, href: meetUrl(meetId, "referee", where, { day, platform }) });
   }
   links.replaceChildren(...items.map(({ text, href }) => {
     const item = document.createElement("li");

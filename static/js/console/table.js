@@ -4,6 +4,8 @@
 // with OpenLifter's rules (rules.js), from the state the client holds, so the table keeps
 // going with no network; its lifting state is shared as live.lifting.d<day>p<platform>.
 
+import { bindClock } from "./clock.js";
+import { decisionsFor, drawLights, majorityOf } from "./lights.js";
 import { $, editEntry, markReady, openMeet, parseWeight, showError } from "./common.js";
 import { drawPlates } from "./plates.js";
 import { standings, useProjectedTotals } from "./results.js";
@@ -18,6 +20,7 @@ const DAY = positive(query.get("day"));
 const PLATFORM = positive(query.get("platform"));
 const client = await openMeet();
 let progress = null;
+const renderClock = bindClock(client, DAY, PLATFORM);
 
 const ordinal = (n) => `${n}${n % 10 === 1 && n !== 11 ? "st" : n % 10 === 2 && n !== 12 ? "nd" : n % 10 === 3 && n !== 13 ? "rd" : "th"}`;
 const unit = (meet) => (meet.inKg ? "kg" : "lb");
@@ -293,6 +296,24 @@ function renderStandings() {
   box.replaceChildren(...cards);
 }
 
+// ---- the referees' lights (live.decisions.d<day>p<platform>) ---------------------------------
+
+function currentDecisions() {
+  const { current, attempt, lifting } = progress;
+  return current ? decisionsFor(client.state, DAY, PLATFORM, { entryId: current.id, lift: lifting.lift, attempt }) : [null, null, null];
+}
+
+function renderLights() {
+  const decisions = currentDecisions();
+  drawLights($("[data-table-lights]"), decisions);
+  const majority = majorityOf(decisions);
+  const button = $("[data-mark-lights]");
+  button.disabled = majority === null || !canJudge();
+  const good = decisions.filter((d) => d?.decision === "good").length;
+  button.textContent = majority === null ? "Mark from the lights" : `Mark ${majority === "good" ? "good lift" : "no lift"} (${good}–${3 - good})`;
+  document.body.dataset.tableMajority = majority ?? "";
+}
+
 function render() {
   progress = platformProgress(client.state, DAY, PLATFORM);
   const meet = progress.meet;
@@ -303,10 +324,16 @@ function render() {
   renderCurrent();
   renderOrder();
   renderStandings();
+  renderClock();
+  renderLights();
   document.body.dataset.tableOrder = progress.order.map((e) => e.id).join(",");
 }
 
 $("[data-good]").addEventListener("click", () => judgeCurrent(true));
+$("[data-mark-lights]").addEventListener("click", () => {
+  const majority = majorityOf(currentDecisions());
+  if (majority !== null) judgeCurrent(majority === "good");
+});
 $("[data-bad]").addEventListener("click", () => judgeCurrent(false));
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
