@@ -30,6 +30,8 @@ from openlifter.protocol.schema import Limits
 from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.filestore import FileMeetStore
+from openlifter.storage.redisstore import RedisMeetStore
+from openlifter.storage.store import MeetStore
 from openlifter.views.feed import feed_for
 from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
@@ -89,6 +91,13 @@ def static_versions(directory: Path) -> dict[str, str]:
     }
 
 
+def store_for(config: Config) -> MeetStore:
+    """The storage backend the config names (SPEC section 3, or section 8's shared engine)."""
+    if config.storage == "redis":
+        return RedisMeetStore(config.redis_url)
+    return FileMeetStore(config.data_path)
+
+
 def make_app(config: Config) -> LiveServer:
     """Build the whole server (storage, registry, templates, routes); ``start()`` serves it."""
     for folder in (TEMPLATES_DIR, STATIC_DIR):
@@ -96,7 +105,7 @@ def make_app(config: Config) -> LiveServer:
             raise RuntimeError(f"{folder} is missing: reinstall the package (pip install .)")
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
-    registry = MeetRegistry(config, io, messages, observer=metrics, store=FileMeetStore(config.data_path))
+    registry = MeetRegistry(config, io, messages, observer=metrics, store=store_for(config))
     sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url

@@ -37,6 +37,17 @@ def _non_negative(value: Any) -> str | None:
     return None if value >= 0 else "must be 0 or more"
 
 
+STORAGE_KINDS = ("file", "redis")
+
+
+def _storage(value: str) -> str | None:
+    return None if value in STORAGE_KINDS else f"must be one of {', '.join(STORAGE_KINDS)}"
+
+
+def _redis_url(value: str) -> str | None:
+    return None if value.startswith(("redis://", "rediss://", "unix://")) else "must start with redis://, rediss:// or unix://"
+
+
 def _port(value: int) -> str | None:
     return None if 0 <= value <= 65535 else "must be between 0 and 65535"
 
@@ -82,6 +93,8 @@ class Config:
     host: str = option("127.0.0.1", "Address to listen on (0.0.0.0: every network of this machine, e.g. a venue LAN).", metavar="ADDRESS")
     port: int = option(8080, "TCP port to listen on (PORT is honoured for Procfile deploys).", _port)
     data_dir: str = option("./data", "Folder of the embedded file storage (current-meets/, finished-meets/); one server process per folder.", metavar="DIR")
+    storage: str = option("file", "Where meets are kept: file (the folder data_dir, one server process) or redis (one Redis 7 at redis_url shared by several server processes; it must run with appendonly yes, appendfsync always and maxmemory-policy noeviction, checked at start).", _storage, metavar="KIND")
+    redis_url: str = option("redis://127.0.0.1:6379/0", "With storage = redis: the Redis to keep meets in (redis://[:password@]host:port/db, rediss:// for TLS, unix:///path.sock); never logged.", _redis_url, metavar="URL")
     base_url: str = option("/", "URL prefix the server is mounted under, e.g. /live/.", _base_url, metavar="PATH")
     log_level: str = option("INFO", "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).", _log_level, metavar="LEVEL")
     log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format, metavar="FORMAT")
@@ -177,7 +190,7 @@ RELOADABLE = frozenset({
     "join_attempts_per_minute", "allowed_origins", "cors_origins",
 })
 # Secrets are never echoed back in error messages or logs.
-SECRET_KEYS = frozenset({"admin_token"})
+SECRET_KEYS = frozenset({"admin_token", "redis_url"})  # a Redis URL may hold its password
 
 
 def _field_type(name: str) -> type:
