@@ -94,7 +94,7 @@ def static_versions(directory: Path) -> dict[str, str]:
 def store_for(config: Config) -> MeetStore:
     """The storage backend the config names (SPEC section 3, or section 8's shared engine)."""
     if config.storage == "redis":
-        return RedisMeetStore(config.redis_url)
+        return RedisMeetStore(config.redis_url, config.meet_lease_seconds)
     return FileMeetStore(config.data_path)
 
 
@@ -116,6 +116,8 @@ def make_app(config: Config) -> LiveServer:
     registry.on_meet_loaded.append(publishers.attach)
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
+    # 1012 (service restart): the client reconnects, and the proxy routes it to the new owner.
+    registry.on_meet_lost.append(lambda live: sockets.close_meet(live.meet_id, 1012, "meet moved to another server process"))
     registry.start()
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()

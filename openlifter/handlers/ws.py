@@ -29,6 +29,12 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         self.connection = Connection(self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer)
         self.open_sockets.add(self)
 
+    @property
+    def meet_id(self) -> str | None:
+        """The meet this socket serves, once it has one (OpenSockets.close_meet)."""
+        live = self.connection.live
+        return None if live is None else live.meet_id
+
     async def on_message(self, message: str | bytes) -> None:
         # Tornado reads the next frame only after this returns: messages of one
         # connection are handled in order. receive() never raises.

@@ -19,6 +19,7 @@ JOIN_RATE_LIMITED = "too many failed attempts from your address; wait a minute a
 JOIN_MEET_DAMAGED = "this meet's stored data is damaged; ask the server operator"
 JOIN_MEET_UNREADABLE = "the server cannot read this meet's files; ask the server operator"
 MEET_STORAGE_BUSY = "the server could not read this meet just now; try again later"
+MEET_SERVED_ELSEWHERE = "another server process serves this meet; connect to /meets/<meetId>/ws or try again in a few seconds"
 STORAGE_FAILED = "the server's storage failed; nothing was changed, try again later"
 JOIN_TOO_MANY_CONNECTIONS = "this meet has too many connections (max_connections_per_meet)"
 CREATE_SERVER_FULL = "the server holds as many meets as it may; try again later"

@@ -21,6 +21,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
+import secrets
+import socket
 import threading
 import time
 from typing import Any, Iterable, Iterator
@@ -29,7 +32,7 @@ import redis
 
 from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.meetfiles import entry_from_record, entry_line
-from openlifter.storage.store import LogEntry, Place, ReplayResult
+from openlifter.storage.store import Fenced, LogEntry, OwnedElsewhere, Place, ReplayResult
 
 KEY_PREFIX = "openlifter:"
 REPLAY_PAGE = 1000  # log entries read from Redis per round trip
@@ -38,21 +41,46 @@ REPLAY_PAGE = 1000  # log entries read from Redis per round trip
 # must survive a crash of Redis, and Redis must never drop a meet to make room.
 REQUIRED_SETTINGS = {"appendonly": "yes", "appendfsync": "always", "maxmemory-policy": "noeviction"}
 
-# KEYS: meet hash, log stream, ids set, place set. ARGV: auth JSON, now.
+# KEYS: meet hash, log stream, ids set, place set. ARGV: auth JSON, now, meet id, this
+# process, lease milliseconds. The creator holds the meet from the start (epoch 1).
 CREATE_SCRIPT = """
 if redis.call('SADD', KEYS[3], ARGV[3]) == 0 then
   return redis.error_reply('TAKEN meet id already used')
 end
-redis.call('HSET', KEYS[1], 'auth', ARGV[1], 'sessions', '[]', 'epoch', 1, 'head', 0, 'changed', ARGV[2])
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('HSET', KEYS[1], 'auth', ARGV[1], 'sessions', '[]', 'epoch', 1, 'head', 0, 'changed', ARGV[2],
+  'owner', ARGV[4], 'lease_until', now_ms + tonumber(ARGV[5]))
 redis.call('SADD', KEYS[4], ARGV[3])
 return 1
 """
 
-# KEYS: meet hash. Takes the meet: a new epoch, so that any older holder is fenced.
+# KEYS: meet hash. ARGV: this process, lease milliseconds. Takes the meet unless another
+# process's lease on it is still running: a new epoch, so that any older holder is fenced.
+# The lease runs on Redis's clock, so the processes' clocks do not matter.
 TAKE_SCRIPT = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease_until')
+if lease[1] and lease[1] ~= ARGV[1] and tonumber(lease[2] or '0') > now_ms then
+  return redis.error_reply('OWNED by another process for ' .. (tonumber(lease[2]) - now_ms) .. ' ms more')
+end
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'lease_until', now_ms + tonumber(ARGV[2]))
 local head = redis.call('HGET', KEYS[1], 'head') or '0'
 return {epoch, head}
+"""
+
+# KEYS: meet hash. ARGV: epoch, lease milliseconds. Extends the lease of the holder of
+# that epoch; 0 once another process took the meet.
+RENEW_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
+  return 0
+end
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('HSET', KEYS[1], 'lease_until', now_ms + tonumber(ARGV[2]))
+return 1
 """
 
 # KEYS: meet hash, log stream. ARGV: epoch, expected head, now, then one record per entry
@@ -73,11 +101,6 @@ end
 redis.call('HSET', KEYS[1], 'head', head, 'changed', ARGV[3])
 return head
 """
-
-
-class Fenced(StorageError):
-    """Another process took the meet (a newer epoch) or wrote past our head: this process
-    must not write to it again."""
 
 
 @dataclasses.dataclass
@@ -125,7 +148,7 @@ class RedisMeetRecords:
             try:
                 client.eval(
                     CREATE_SCRIPT, 4, self._meta, self._log, self._store.key("ids"), self._store.place_key(Place.CURRENT),
-                    _dumps(auth), time.time(), self._id,
+                    _dumps(auth), time.time(), self._id, self._store.owner, self._store.lease_ms,
                 )  # fmt: skip
             except redis.ResponseError as error:
                 raise StorageError(f"creating the meet: {error}") from error
@@ -173,7 +196,10 @@ class RedisMeetRecords:
         """Take the meet (a new epoch fences any older holder), then read its log."""
         client = self._store.client
         with redis_errors("taking the meet"):
-            epoch, head = client.eval(TAKE_SCRIPT, 1, self._meta)
+            try:
+                epoch, head = client.eval(TAKE_SCRIPT, 1, self._meta, self._store.owner, self._store.lease_ms)
+            except redis.ResponseError as error:
+                raise OwnedElsewhere(str(error)) from error
         entries: list[LogEntry] = []
         start = "-"
         with redis_errors("reading the log"):
@@ -227,18 +253,23 @@ class RedisMeetRecords:
             self._store.client.hset(self._meta, mapping={"opl_csv": opl_csv, "return_email": return_email, "changed": time.time()})
 
     def close(self) -> None:
-        """Nothing is open per meet: the connections are the store's."""
+        """Nothing is open per meet (the connections are the store's). The lease is not
+        ended here: the registry closes records around a move while it keeps serving the
+        meet; an unloaded meet's lease runs out within meet_lease_seconds."""
 
 
 class RedisMeetStore:
     """``MeetStore`` on one Redis 7 shared by every server process."""
 
-    def __init__(self, url: str, prefix: str = KEY_PREFIX) -> None:
+    def __init__(self, url: str, lease_seconds: float = 5.0, prefix: str = KEY_PREFIX) -> None:
         self._url = url
         self._prefix = prefix
+        self.lease_ms = max(1, int(lease_seconds * 1000))
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this process, in leases
         # Any: the client's declared return types are the union of its sync and async uses.
         self.client: Any = redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30)
         self.append_script = self.client.register_script(APPEND_SCRIPT)
+        self.renew_script = self.client.register_script(RENEW_SCRIPT)
         self._held: dict[str, _Holding] = {}
         self._held_lock = threading.Lock()  # storage threads append to different meets at once
 
@@ -259,6 +290,30 @@ class RedisMeetStore:
     def release(self, meet_id: str) -> None:
         with self._held_lock:
             self._held.pop(meet_id, None)
+
+    def renew(self, meet_id: str) -> bool:
+        """Extend this process's lease on a meet it holds; False (and the meet is no
+        longer held) once another process took it."""
+        holding = self.holding(meet_id)
+        if holding is None:
+            return False
+        with redis_errors("renewing the lease"):
+            renewed = self.renew_script(keys=[self.key("meet", meet_id)], args=[holding.epoch, self.lease_ms])
+        if not renewed:
+            self.release(meet_id)
+        return bool(renewed)
+
+    @property
+    def shared(self) -> bool:
+        return True
+
+    def place_of(self, meet_id: str) -> Place | None:
+        with redis_errors("finding a meet"):
+            pipe = self.client.pipeline(transaction=False)
+            for place in Place:
+                pipe.sismember(self.place_key(place), meet_id)
+            found = pipe.execute()
+        return next((place for place, here in zip(Place, found) if here), None)
 
     def open(self, holder: str) -> None:
         """Check that Redis answers and keeps every acknowledged write; refuse with the

@@ -3,6 +3,7 @@ start-up check, unique ids and counts shared by every process."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -10,7 +11,8 @@ import pytest
 import redis
 
 from openlifter.storage.files import DamagedFile, StorageError
-from openlifter.storage.redisstore import Fenced, RedisMeetStore
+from openlifter.storage.redisstore import RedisMeetStore
+from openlifter.storage.store import Fenced, OwnedElsewhere
 from openlifter.storage.store import LogEntry, Place
 from support import RedisServer
 
@@ -27,10 +29,17 @@ def url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
+LEASE_SECONDS = 0.3
+
+
+def wait_for_the_lease_to_run_out() -> None:
+    time.sleep(LEASE_SECONDS + 0.1)
+
+
 @pytest.fixture
 def stores(url: str) -> Iterator[list[RedisMeetStore]]:
     """Two stores on one Redis, as two server processes would hold them."""
-    made = [RedisMeetStore(url), RedisMeetStore(url)]
+    made = [RedisMeetStore(url, LEASE_SECONDS), RedisMeetStore(url, LEASE_SECONDS)]
     for store in made:
         store.open("test")
     yield made
@@ -43,6 +52,7 @@ def test_an_appended_group_is_read_back_in_order_by_another_process(stores: list
     first.records("123456789", Place.CURRENT).create(AUTH)
     first.records("123456789", Place.CURRENT).append([entry(1), entry(2, "b", {"x": [1, None]})])
     first.records("123456789", Place.CURRENT).append([entry(3)])
+    wait_for_the_lease_to_run_out()
 
     replay = second.records("123456789", Place.CURRENT).replay()
 
@@ -66,6 +76,7 @@ def test_a_process_whose_meet_was_taken_is_fenced_and_stores_nothing(stores: lis
     old_owner, new_owner = stores
     old_owner.records("123456789", Place.CURRENT).create(AUTH)
     old_owner.records("123456789", Place.CURRENT).append([entry(1)])
+    wait_for_the_lease_to_run_out()  # the old owner was paused past its lease
     new_owner.records("123456789", Place.CURRENT).replay()  # takes the meet: a new epoch
 
     with pytest.raises(Fenced, match="stale"):
@@ -78,12 +89,42 @@ def test_a_process_whose_meet_was_taken_is_fenced_and_stores_nothing(stores: lis
 def test_a_fenced_process_stays_fenced_until_it_takes_the_meet_again(stores: list[RedisMeetStore]) -> None:
     old_owner, new_owner = stores
     old_owner.records("123456789", Place.CURRENT).create(AUTH)
+    wait_for_the_lease_to_run_out()
     new_owner.records("123456789", Place.CURRENT).replay()
     with pytest.raises(Fenced):
         old_owner.records("123456789", Place.CURRENT).append([entry(1)])
 
     with pytest.raises(Fenced, match="does not hold"):
         old_owner.records("123456789", Place.CURRENT).append([entry(1)])
+
+
+def test_a_meet_under_another_process_lease_is_not_taken(stores: list[RedisMeetStore]) -> None:
+    owner, other = stores
+    owner.records("123456789", Place.CURRENT).create(AUTH)
+    with pytest.raises(OwnedElsewhere, match="another process"):
+        other.records("123456789", Place.CURRENT).replay()
+    owner.records("123456789", Place.CURRENT).append([entry(1)])  # the owner goes on
+
+
+def test_a_renewed_lease_keeps_the_meet(stores: list[RedisMeetStore]) -> None:
+    owner, other = stores
+    owner.records("123456789", Place.CURRENT).create(AUTH)
+    for _ in range(6):  # twice the lease, renewed every third of it
+        time.sleep(LEASE_SECONDS / 3)
+        assert owner.renew("123456789")
+    with pytest.raises(OwnedElsewhere):
+        other.records("123456789", Place.CURRENT).replay()
+
+
+def test_a_process_whose_meet_was_taken_cannot_renew_it(stores: list[RedisMeetStore]) -> None:
+    old_owner, new_owner = stores
+    old_owner.records("123456789", Place.CURRENT).create(AUTH)
+    wait_for_the_lease_to_run_out()
+    new_owner.records("123456789", Place.CURRENT).replay()
+
+    assert not old_owner.renew("123456789")
+    assert old_owner.holding("123456789") is None
+    assert new_owner.renew("123456789")
 
 
 def test_an_append_after_an_unexpected_head_is_refused(stores: list[RedisMeetStore], url: str) -> None:
