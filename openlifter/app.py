@@ -125,9 +125,11 @@ def make_app(config: Config) -> LiveServer:
     pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
     console = {"renderer": renderer}
+    protocol = {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}
     routes: list[Any] = [
         (base, ConsolePage, {"kind": "landing", **console}),
-        (base + "ws", MeetSocket, {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}),
+        (base + "ws", MeetSocket, protocol),
+        (meet + "ws", MeetSocket, protocol),  # one meet's socket: a proxy may route by its id (SPEC 8)
         (base + "health", HealthHandler),
         (base + "ws/health", HealthSocket),
         *([] if config.metrics_port else [(base + "metrics", MetricsHandler, {"metrics": metrics})]),

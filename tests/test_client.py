@@ -161,3 +161,11 @@ def test_an_ack_for_an_edit_no_longer_pending_pulls_the_entry():
     session = joined()
     replies = session.handle({"msgType": "UPDATE_ACK", "updateAcks": [{"localSeqNum": 7, "serverSeqNum": 1}]})
     assert replies == [session.pull_frame()]
+
+
+def test_a_client_that_knows_its_meet_uses_the_meets_own_socket_address():
+    from openlifter.client import meet_socket_url
+
+    assert meet_socket_url("ws://host:8080/live/ws", "123456789") == "ws://host:8080/live/meets/123456789/ws"
+    assert meet_socket_url("wss://host/ws", "123456789") == "wss://host/meets/123456789/ws"
+    assert meet_socket_url("ws://host/meets/123456789/ws", "123456789") == "ws://host/meets/123456789/ws"

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 import tornado.websocket
 
+from openlifter.auth.secrets import normalize_meet_id
 from openlifter.handlers.base import AppContext, origin_allowed
 from openlifter.protocol.commands import COMMANDS
 from openlifter.protocol.connection import Connection, MessageObserver
@@ -22,11 +23,15 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         return origin_allowed(origin, self.config.allowed_origins, self.request.host)
 
     def open(self, *args: Any) -> None:
+        # On /meets/<meetId>/ws the socket serves that meet only (a proxy routes by it).
+        route_meet = normalize_meet_id(args[0]) or args[0] if args else None
         # Small frames go out at once: with Nagle on, a second frame waits for the
         # client's delayed TCP ACK (about 40 ms), stalling ACKs and relays.
         self.set_nodelay(True)
         self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages, self.config.max_pending_bytes)
-        self.connection = Connection(self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer)
+        self.connection = Connection(
+            self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer, route_meet
+        )
         self.open_sockets.add(self)
 
     @property
