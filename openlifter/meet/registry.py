@@ -473,6 +473,22 @@ class MeetRegistry:
     def _in_use(self, live: LiveMeet) -> bool:
         return not live.is_idle() or any(holder(live) for holder in self.in_use)
 
+    async def owner_elsewhere(self, meet_id: str) -> str | None:
+        """Where the process that serves the meet is reached, when it is not this one
+        (a shared store); None when this process serves it or there is no such meet."""
+        if not self.store.shared:
+            return None
+        try:
+            await self.get(meet_id)
+            return None
+        except Rejected as refused:
+            if refused.reason != errors.MEET_SERVED_ELSEWHERE:
+                return None  # the protocol refuses it with the reason, on this process
+        try:
+            return await self.io.run(self.store.owner_address, meet_id)
+        except StorageError:
+            return None
+
     async def renew_leases(self) -> list[str]:
         """Keep holding every loaded meet; a meet another process took (this one was
         paused or cut off past its lease) stops being served here at once. Returns the

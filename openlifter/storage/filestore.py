@@ -33,6 +33,9 @@ class FileMeetStore:
     def count(self, place: Place) -> int:
         return len(self.meet_ids(place))
 
+    def owner_address(self, meet_id: str) -> str | None:
+        return None  # no other process serves this data folder
+
     def renew(self, meet_id: str) -> bool:
         return True  # the data-folder lock holds every meet while the server runs
 

@@ -42,7 +42,7 @@ REPLAY_PAGE = 1000  # log entries read from Redis per round trip
 REQUIRED_SETTINGS = {"appendonly": "yes", "appendfsync": "always", "maxmemory-policy": "noeviction"}
 
 # KEYS: meet hash, log stream, ids set, place set. ARGV: auth JSON, now, meet id, this
-# process, lease milliseconds. The creator holds the meet from the start (epoch 1).
+# process, lease milliseconds, its address. The creator holds the meet from the start (epoch 1).
 CREATE_SCRIPT = """
 if redis.call('SADD', KEYS[3], ARGV[3]) == 0 then
   return redis.error_reply('TAKEN meet id already used')
@@ -50,12 +50,12 @@ end
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 redis.call('HSET', KEYS[1], 'auth', ARGV[1], 'sessions', '[]', 'epoch', 1, 'head', 0, 'changed', ARGV[2],
-  'owner', ARGV[4], 'lease_until', now_ms + tonumber(ARGV[5]))
+  'owner', ARGV[4], 'lease_until', now_ms + tonumber(ARGV[5]), 'owner_address', ARGV[6])
 redis.call('SADD', KEYS[4], ARGV[3])
 return 1
 """
 
-# KEYS: meet hash. ARGV: this process, lease milliseconds. Takes the meet unless another
+# KEYS: meet hash. ARGV: this process, lease milliseconds, its address. Takes the meet unless another
 # process's lease on it is still running: a new epoch, so that any older holder is fenced.
 # The lease runs on Redis's clock, so the processes' clocks do not matter.
 TAKE_SCRIPT = """
@@ -66,7 +66,7 @@ if lease[1] and lease[1] ~= ARGV[1] and tonumber(lease[2] or '0') > now_ms then
   return redis.error_reply('OWNED by another process for ' .. (tonumber(lease[2]) - now_ms) .. ' ms more')
 end
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
-redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'lease_until', now_ms + tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'lease_until', now_ms + tonumber(ARGV[2]), 'owner_address', ARGV[3])
 local head = redis.call('HGET', KEYS[1], 'head') or '0'
 return {epoch, head}
 """
@@ -148,7 +148,7 @@ class RedisMeetRecords:
             try:
                 client.eval(
                     CREATE_SCRIPT, 4, self._meta, self._log, self._store.key("ids"), self._store.place_key(Place.CURRENT),
-                    _dumps(auth), time.time(), self._id, self._store.owner, self._store.lease_ms,
+                    _dumps(auth), time.time(), self._id, self._store.owner, self._store.lease_ms, self._store.address,
                 )  # fmt: skip
             except redis.ResponseError as error:
                 raise StorageError(f"creating the meet: {error}") from error
@@ -197,7 +197,7 @@ class RedisMeetRecords:
         client = self._store.client
         with redis_errors("taking the meet"):
             try:
-                epoch, head = client.eval(TAKE_SCRIPT, 1, self._meta, self._store.owner, self._store.lease_ms)
+                epoch, head = client.eval(TAKE_SCRIPT, 1, self._meta, self._store.owner, self._store.lease_ms, self._store.address)
             except redis.ResponseError as error:
                 raise OwnedElsewhere(str(error)) from error
         entries: list[LogEntry] = []
@@ -261,8 +261,9 @@ class RedisMeetRecords:
 class RedisMeetStore:
     """``MeetStore`` on one Redis 7 shared by every server process."""
 
-    def __init__(self, url: str, lease_seconds: float = 5.0, prefix: str = KEY_PREFIX) -> None:
+    def __init__(self, url: str, lease_seconds: float = 5.0, address: str = "", prefix: str = KEY_PREFIX) -> None:
         self._url = url
+        self.address = address  # where other processes reach this one (advertise_url)
         self._prefix = prefix
         self.lease_ms = max(1, int(lease_seconds * 1000))
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this process, in leases
@@ -314,6 +315,15 @@ class RedisMeetStore:
                 pipe.sismember(self.place_key(place), meet_id)
             found = pipe.execute()
         return next((place for place, here in zip(Place, found) if here), None)
+
+    def owner_address(self, meet_id: str) -> str | None:
+        """Where the process holding the meet's lease is reached (None: this one, or
+        nobody)."""
+        with redis_errors("finding the meet's owner"):
+            owner, address = self.client.hmget(self.key("meet", meet_id), "owner", "owner_address")
+        if owner is None or owner.decode() == self.owner or not address:
+            return None
+        return str(address.decode())
 
     def open(self, holder: str) -> None:
         """Check that Redis answers and keeps every acknowledged write; refuse with the

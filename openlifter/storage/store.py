@@ -103,6 +103,9 @@ class MeetStore(Protocol):
 
     def count(self, place: Place) -> int: ...
 
+    def owner_address(self, meet_id: str) -> str | None:
+        """Where another process that holds the meet is reached (None: none does)."""
+
     def renew(self, meet_id: str) -> bool:
         """Keep holding a meet this process serves; False once another process took it."""
 

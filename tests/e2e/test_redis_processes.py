@@ -154,3 +154,41 @@ async def test_after_kill_9_of_the_owner_another_process_serves_the_meet_losing_
     assert all(by_seq.get(seq) == write for seq, write in acked.items())  # no acknowledged update lost
     assert back and max(back) < 10.0
     creator.close()
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_clients_of_one_meet_spread_over_three_processes_get_every_relay_in_seq_order(redis_processes) -> None:
+    servers = [redis_processes(name) for name in ("a", "b", "c")]
+    _, created = await admitted(servers[0].ws_url, create_message())
+    meet_id = created["meetId"]
+    clients = []
+    for server in servers:  # b and c serve theirs through a, which holds the meet
+        client, joined = await admitted(f"ws://127.0.0.1:{server.port}/meets/{meet_id}/ws", join_message(meet_id, location="Table"))
+        assert joined["msgType"] == "MEET_JOINED"
+        clients.append((client, joined["sessionToken"]))
+    per_client = 20
+    total = per_client * len(clients)
+    seen: list[list[int]] = [[] for _ in clients]  # seqs each client learnt of, in arrival order
+
+    async def run(number: int) -> None:
+        client, token = clients[number]
+        for local in range(1, per_client + 1):
+            await client.send(update_message(token, update(f"c{number}.n{local}", local, local)))
+            while True:
+                frame = await client.recv(timeout=10)
+                if frame["msgType"] == "UPDATE_RELAY":
+                    seen[number] += [u["serverSeqNum"] for u in frame["updatesRelayed"]]
+                    continue
+                assert frame["msgType"] == "UPDATE_ACK", frame
+                seen[number] += [a["serverSeqNum"] for a in frame["updateAcks"]]
+                break
+        while len(seen[number]) < total:  # the others' last relays
+            frame = await client.recv(timeout=10)
+            seen[number] += [u["serverSeqNum"] for u in frame["updatesRelayed"]]
+
+    await asyncio.gather(*(run(number) for number in range(len(clients))))
+
+    for seqs in seen:
+        assert seqs == list(range(1, total + 1))
+    for client, _ in clients:
+        client.close()
