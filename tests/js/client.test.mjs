@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { InvalidEdit, LiveClient } from "../../static/js/live/client.js";
+import { InvalidEdit, LiveClient, meetSocketUrl } from "../../static/js/live/client.js";
 import { MemoryStore, emptyChanges } from "../../static/js/live/store.js";
 
 async function offline(location = "Table", storage = new MemoryStore()) {
@@ -126,4 +126,10 @@ test("a recovery request is answered from the canonical log after the server's h
   assert.deepEqual(sent, [{ msgType: "RECOVERY_UPDATES", sessionToken: "t", updates: [
     { serverSeqNum: 2, updateKey: "b", updateValue: 2, locationName: "Y" }] }]);
   client.close();
+});
+
+test("a client that knows its meet connects to the meet's own address", () => {
+  assert.equal(meetSocketUrl("ws://host:8080/live/ws", "123456789"), "ws://host:8080/live/meets/123456789/ws");
+  assert.equal(meetSocketUrl("wss://host/ws", "123456789"), "wss://host/meets/123456789/ws");
+  assert.equal(meetSocketUrl("ws://host/meets/123456789/ws", "123456789"), "ws://host/meets/123456789/ws");
 });
