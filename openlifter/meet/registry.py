@@ -474,20 +474,15 @@ class MeetRegistry:
         return not live.is_idle() or any(holder(live) for holder in self.in_use)
 
     async def owner_elsewhere(self, meet_id: str) -> str | None:
-        """Where the process that serves the meet is reached, when it is not this one
-        (a shared store); None when this process serves it or there is no such meet."""
-        if not self.store.shared:
+        """Where another process that holds the meet's running lease is reached (a
+        shared store); None when this process may serve it. Loads nothing: a socket's
+        open is not authenticated."""
+        if not self.store.shared or meet_id in self._meets:
             return None
-        try:
-            await self.get(meet_id)
-            return None
-        except Rejected as refused:
-            if refused.reason != errors.MEET_SERVED_ELSEWHERE:
-                return None  # the protocol refuses it with the reason, on this process
         try:
             return await self.io.run(self.store.owner_address, meet_id)
         except StorageError:
-            return None
+            return None  # the protocol answers its frames here, with the reason
 
     async def renew_leases(self) -> list[str]:
         """Keep holding every loaded meet; a meet another process took (this one was

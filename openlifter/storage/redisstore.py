@@ -71,6 +71,20 @@ local head = redis.call('HGET', KEYS[1], 'head') or '0'
 return {epoch, head}
 """
 
+# KEYS: meet hash. ARGV: this process. The address of another process whose lease on the
+# meet is running, or nil.
+OWNER_SCRIPT = """
+local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease_until', 'owner_address')
+if not lease[1] or lease[1] == ARGV[1] or not lease[3] or lease[3] == '' then
+  return false
+end
+local now = redis.call('TIME')
+if tonumber(lease[2] or '0') <= tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) then
+  return false
+end
+return lease[3]
+"""
+
 # KEYS: meet hash. ARGV: epoch, lease milliseconds. Extends the lease of the holder of
 # that epoch; 0 once another process took the meet.
 RENEW_SCRIPT = """
@@ -317,13 +331,11 @@ class RedisMeetStore:
         return next((place for place, here in zip(Place, found) if here), None)
 
     def owner_address(self, meet_id: str) -> str | None:
-        """Where the process holding the meet's lease is reached (None: this one, or
-        nobody)."""
+        """Where the process holding the meet's running lease is reached (None: this
+        one holds it, or nobody does)."""
         with redis_errors("finding the meet's owner"):
-            owner, address = self.client.hmget(self.key("meet", meet_id), "owner", "owner_address")
-        if owner is None or owner.decode() == self.owner or not address:
-            return None
-        return str(address.decode())
+            address = self.client.eval(OWNER_SCRIPT, 1, self.key("meet", meet_id), self.owner)
+        return None if address is None else str(address.decode())
 
     def open(self, holder: str) -> None:
         """Check that Redis answers and keeps every acknowledged write; refuse with the

@@ -39,7 +39,7 @@ def wait_for_the_lease_to_run_out() -> None:
 @pytest.fixture
 def stores(url: str) -> Iterator[list[RedisMeetStore]]:
     """Two stores on one Redis, as two server processes would hold them."""
-    made = [RedisMeetStore(url, LEASE_SECONDS), RedisMeetStore(url, LEASE_SECONDS)]
+    made = [RedisMeetStore(url, LEASE_SECONDS, "ws://first:8081/"), RedisMeetStore(url, LEASE_SECONDS, "ws://second:8082/")]
     for store in made:
         store.open("test")
     yield made
@@ -125,6 +125,16 @@ def test_a_process_whose_meet_was_taken_cannot_renew_it(stores: list[RedisMeetSt
     assert not old_owner.renew("123456789")
     assert old_owner.holding("123456789") is None
     assert new_owner.renew("123456789")
+
+
+def test_the_owner_of_a_running_lease_is_found_by_the_other_processes(stores: list[RedisMeetStore]) -> None:
+    owner, other = stores
+    owner.records("123456789", Place.CURRENT).create(AUTH)
+
+    assert other.owner_address("123456789") == "ws://first:8081/"
+    assert owner.owner_address("123456789") is None  # held here
+    wait_for_the_lease_to_run_out()
+    assert other.owner_address("123456789") is None  # nobody holds it now: take it
 
 
 def test_an_append_after_an_unexpected_head_is_refused(stores: list[RedisMeetStore], url: str) -> None:
