@@ -115,6 +115,7 @@ async def meet_with_one_update(port: int) -> str:
 async def failover_after_kill(spare_port: int, meet_id: str, killed_at: float, deadline: float) -> float:
     """Seconds from the kill of the owner to the first ACK on the spare process."""
     url = f"ws://127.0.0.1:{spare_port}/meets/{meet_id}/ws"
+    joined: dict[str, Any] = {}
     while time.monotonic() < deadline:
         conn = await connect(url)
         # Until the dead owner's lease runs out the spare relays to it, fails, and closes.
@@ -130,7 +131,7 @@ async def failover_after_kill(spare_port: int, meet_id: str, killed_at: float, d
                 return time.monotonic() - killed_at
         conn.close()
         await asyncio.sleep(0.05)
-    raise SystemExit("no failover before the deadline")
+    raise SystemExit(f"no failover before the deadline (last answer: {joined})")
 
 
 def failovers(redis_url: str, folder: Path, args: argparse.Namespace) -> list[float]:

@@ -62,7 +62,7 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         # connection are handled in order. receive() never raises.
         if self.relay is not None:
             await self.relay.forward(message)
-        else:
+        elif not self.outgoing.closed:  # closing (its meet's owner unreachable): not served here
             await self.connection.receive(message)
 
     def on_close(self) -> None:
