@@ -139,6 +139,7 @@ async def test_after_kill_9_of_the_owner_another_process_serves_the_meet_losing_
             client, reply = await join_when_taken_over(spare.ws_url, meet_id, time.monotonic() + 15)
             assert reply["msgType"] == "MEET_JOINED", reply
             token = reply["sessionToken"]
+        client.close()
 
     writers = [asyncio.ensure_future(writer(number)) for number in range(3)]
     while len(acked) < 30:
@@ -159,7 +160,7 @@ async def test_after_kill_9_of_the_owner_another_process_serves_the_meet_losing_
 @pytest.mark.gen_test(timeout=60)
 async def test_clients_of_one_meet_spread_over_three_processes_get_every_relay_in_seq_order(redis_processes) -> None:
     servers = [redis_processes(name) for name in ("a", "b", "c")]
-    _, created = await admitted(servers[0].ws_url, create_message())
+    creator, created = await admitted(servers[0].ws_url, create_message())
     meet_id = created["meetId"]
     clients = []
     for server in servers:  # b and c serve theirs through a, which holds the meet
@@ -192,3 +193,4 @@ async def test_clients_of_one_meet_spread_over_three_processes_get_every_relay_i
         assert seqs == list(range(1, total + 1))
     for client, _ in clients:
         client.close()
+    creator.close()
