@@ -71,6 +71,17 @@ local head = redis.call('HGET', KEYS[1], 'head') or '0'
 return {epoch, head}
 """
 
+# KEYS: meet hash. ARGV: epoch, then field and value pairs. A holder's write of the meet's
+# records (sessions, auth, publication), fenced like the log.
+FENCED_HSET_SCRIPT = """
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if epoch ~= ARGV[1] then
+  return redis.error_reply('FENCED epoch ' .. ARGV[1] .. ' is stale (now ' .. tostring(epoch) .. ')')
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+"""
+
 # KEYS: meet hash. ARGV: this process. The address of another process whose lease on the
 # meet is running, or nil.
 OWNER_SCRIPT = """
@@ -181,9 +192,22 @@ class RedisMeetRecords:
         except ValueError as error:
             raise DamagedFile(f"{self._meta} {name}", "not JSON") from error
 
-    def _write_field(self, name: str, value: Any) -> None:
-        with redis_errors(f"writing {name}"):
-            self._store.client.hset(self._meta, mapping={name: _dumps(value), "changed": time.time()})
+    def _write_fields(self, fields: dict[str, Any]) -> None:
+        """Write record fields: fenced while this process holds the meet (a stale holder
+        must not overwrite what the new one wrote); plain for a meet nobody serves here
+        (archiving, an operator's command)."""
+        values = {**fields, "changed": time.time()}
+        holding = self._store.holding(self._id)
+        with redis_errors(f"writing {', '.join(fields)}"):
+            if holding is None:
+                self._store.client.hset(self._meta, mapping=values)
+                return
+            pairs = [item for pair in values.items() for item in pair]
+            try:
+                self._store.fenced_hset_script(keys=[self._meta], args=[holding.epoch, *pairs])
+            except redis.ResponseError as error:
+                self._store.release(self._id)
+                raise Fenced(str(error)) from error
 
     def read_auth(self) -> dict[str, Any]:
         auth = self._field("auth")
@@ -192,7 +216,7 @@ class RedisMeetRecords:
         return auth
 
     def write_auth(self, auth: dict[str, Any]) -> None:
-        self._write_field("auth", auth)
+        self._write_fields({"auth": _dumps(auth)})
 
     def read_sessions(self) -> list[dict[str, Any]]:
         with redis_errors("reading sessions"):
@@ -204,7 +228,7 @@ class RedisMeetRecords:
         return [s for s in sessions if isinstance(s, dict)]
 
     def write_sessions(self, sessions: list[dict[str, Any]]) -> None:
-        self._write_field("sessions", sessions)
+        self._write_fields({"sessions": _dumps(sessions)})
 
     def replay(self) -> ReplayResult:
         """Take the meet (a new epoch fences any older holder), then read its log."""
@@ -263,8 +287,7 @@ class RedisMeetRecords:
         holding.head = int(new_head)
 
     def write_publication(self, opl_csv: str, return_email: str) -> None:
-        with redis_errors("writing the publication"):
-            self._store.client.hset(self._meta, mapping={"opl_csv": opl_csv, "return_email": return_email, "changed": time.time()})
+        self._write_fields({"opl_csv": opl_csv, "return_email": return_email})
 
     def close(self) -> None:
         """Nothing is open per meet (the connections are the store's). The lease is not
@@ -285,6 +308,7 @@ class RedisMeetStore:
         self.client: Any = redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30)
         self.append_script = self.client.register_script(APPEND_SCRIPT)
         self.renew_script = self.client.register_script(RENEW_SCRIPT)
+        self.fenced_hset_script = self.client.register_script(FENCED_HSET_SCRIPT)
         self._held: dict[str, _Holding] = {}
         self._held_lock = threading.Lock()  # storage threads append to different meets at once
 

@@ -98,6 +98,18 @@ def test_a_fenced_process_stays_fenced_until_it_takes_the_meet_again(stores: lis
         old_owner.records("123456789", Place.CURRENT).append([entry(1)])
 
 
+def test_a_process_whose_meet_was_taken_cannot_overwrite_its_sessions(stores: list[RedisMeetStore]) -> None:
+    old_owner, new_owner = stores
+    old_owner.records("123456789", Place.CURRENT).create(AUTH)
+    wait_for_the_lease_to_run_out()
+    new_owner.records("123456789", Place.CURRENT).replay()
+    new_owner.records("123456789", Place.CURRENT).write_sessions([{"tokenHash": "new"}])
+
+    with pytest.raises(Fenced, match="stale"):
+        old_owner.records("123456789", Place.CURRENT).write_sessions([{"tokenHash": "old"}])
+    assert new_owner.records("123456789", Place.CURRENT).read_sessions() == [{"tokenHash": "new"}]
+
+
 def test_a_meet_under_another_process_lease_is_not_taken(stores: list[RedisMeetStore]) -> None:
     owner, other = stores
     owner.records("123456789", Place.CURRENT).create(AUTH)
