@@ -45,8 +45,8 @@ def redis_processes(server_process, redis_server: RedisServer, tmp_path: Path):
     """``start(name)`` starts a server process on the test Redis (empty at first)."""
     redis_server.flush()
 
-    def start(name: str) -> ServerProcess:
-        options = ("--storage", "redis", "--redis-url", redis_server.url, "--meet-lease-seconds", LEASE)
+    def start(name: str, *more: str) -> ServerProcess:
+        options = ("--storage", "redis", "--redis-url", redis_server.url, "--meet-lease-seconds", LEASE, *more)
         (tmp_path / name).mkdir()
         return server_process(*options, data_dir=tmp_path / name / "data")
 
@@ -194,3 +194,25 @@ async def test_clients_of_one_meet_spread_over_three_processes_get_every_relay_i
     for client, _ in clients:
         client.close()
     creator.close()
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_sockets_closed_while_the_dead_owner_holds_the_lease_do_not_count_as_failed_joins(redis_processes) -> None:
+    few_joins = ("--meet-lease-seconds", "3", "--join-attempts-per-minute", "2")
+    owner, spare = redis_processes("owner", *few_joins), redis_processes("spare", *few_joins)
+    creator, created = await admitted(owner.ws_url, create_message())
+    meet_id = created["meetId"]
+    creator.close()
+    owner.kill()
+
+    closed = 0
+    while True:  # the spare relays to the dead owner until its lease runs out, and closes
+        client, reply = await admitted(f"ws://127.0.0.1:{spare.port}/meets/{meet_id}/ws", join_message(meet_id, location="Table"))
+        client.close()
+        if reply is not None:
+            break
+        closed += 1
+        await asyncio.sleep(0.05)
+
+    assert closed > 2  # more than join_attempts_per_minute
+    assert reply["msgType"] == "MEET_JOINED", reply
