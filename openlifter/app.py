@@ -30,6 +30,8 @@ from openlifter.protocol.schema import Limits
 from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.filestore import FileMeetStore
+from openlifter.storage.redisstore import RedisMeetStore
+from openlifter.storage.store import MeetStore
 from openlifter.views.feed import feed_for
 from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
@@ -89,6 +91,13 @@ def static_versions(directory: Path) -> dict[str, str]:
     }
 
 
+def store_for(config: Config) -> MeetStore:
+    """The storage backend the config names (SPEC section 3, or section 8's shared engine)."""
+    if config.storage == "redis":
+        return RedisMeetStore(config.redis_url, config.meet_lease_seconds, config.advertised_url)
+    return FileMeetStore(config.data_path)
+
+
 def make_app(config: Config) -> LiveServer:
     """Build the whole server (storage, registry, templates, routes); ``start()`` serves it."""
     for folder in (TEMPLATES_DIR, STATIC_DIR):
@@ -96,7 +105,7 @@ def make_app(config: Config) -> LiveServer:
             raise RuntimeError(f"{folder} is missing: reinstall the package (pip install .)")
     io = StorageExecutor(config.storage_threads)
     metrics = ServerMetrics()
-    registry = MeetRegistry(config, io, messages, observer=metrics, store=FileMeetStore(config.data_path))
+    registry = MeetRegistry(config, io, messages, observer=metrics, store=store_for(config))
     sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
@@ -107,6 +116,8 @@ def make_app(config: Config) -> LiveServer:
     registry.on_meet_loaded.append(publishers.attach)
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
+    # 1012 (service restart): the client reconnects, and the proxy routes it to the new owner.
+    registry.on_meet_lost.append(lambda live: sockets.close_meet(live.meet_id, 1012, "meet moved to another server process"))
     registry.start()
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()
@@ -114,9 +125,11 @@ def make_app(config: Config) -> LiveServer:
     pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
     console = {"renderer": renderer}
+    protocol = {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}
     routes: list[Any] = [
         (base, ConsolePage, {"kind": "landing", **console}),
-        (base + "ws", MeetSocket, {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}),
+        (base + "ws", MeetSocket, protocol),
+        (meet + "ws", MeetSocket, protocol),  # one meet's socket: a proxy may route by its id (SPEC 8)
         (base + "health", HealthHandler),
         (base + "ws/health", HealthSocket),
         *([] if config.metrics_port else [(base + "metrics", MetricsHandler, {"metrics": metrics})]),

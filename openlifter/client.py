@@ -449,8 +449,18 @@ def _entry(item: dict[str, Any]) -> CanonicalEntry:
     return CanonicalEntry(item["serverSeqNum"], item["updateKey"], item["updateValue"], item["locationName"])
 
 
+def meet_socket_url(url: str, meet_id: str) -> str:
+    """The meet's own socket address (``.../meets/<meetId>/ws``) beside a ``.../ws`` one:
+    a proxy routes it to the process that serves the meet (SPEC section 8)."""
+    base = url.split("?", 1)[0]
+    if base.endswith(f"/meets/{meet_id}/ws") or not base.endswith("/ws"):
+        return url
+    return base[: -len("ws")] + f"meets/{meet_id}/ws"
+
+
 class LiveClient:
-    """A ClientSession over a real WebSocket, with offline buffering and resync."""
+    """A ClientSession over a real WebSocket, with offline buffering and resync. Once it
+    knows its meet it reconnects to the meet's own address."""
 
     def __init__(self, url: str, location: str) -> None:
         self.url = url
@@ -484,6 +494,7 @@ class LiveClient:
             await client.close()
             raise ProtocolError(reply.get("reason", "create refused"))
         client._password = password
+        client.url = meet_socket_url(url, reply["meetId"])
         return client
 
     @classmethod
@@ -498,6 +509,7 @@ class LiveClient:
             await client.close()
             raise ProtocolError(reply.get("reason", "join refused"))
         client._password = password
+        client.url = meet_socket_url(url, meet_id)
         await client.sync()
         return client
 

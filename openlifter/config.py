@@ -37,6 +37,23 @@ def _non_negative(value: Any) -> str | None:
     return None if value >= 0 else "must be 0 or more"
 
 
+STORAGE_KINDS = ("file", "redis")
+
+
+def _storage(value: str) -> str | None:
+    return None if value in STORAGE_KINDS else f"must be one of {', '.join(STORAGE_KINDS)}"
+
+
+def _redis_url(value: str) -> str | None:
+    return None if value.startswith(("redis://", "rediss://", "unix://")) else "must start with redis://, rediss:// or unix://"
+
+
+def _advertise_url(value: str) -> str | None:
+    if value and not (value.startswith(("ws://", "wss://")) and value.endswith("/")):
+        return "must be empty or a ws:// or wss:// URL ending with '/'"
+    return None
+
+
 def _port(value: int) -> str | None:
     return None if 0 <= value <= 65535 else "must be between 0 and 65535"
 
@@ -82,6 +99,10 @@ class Config:
     host: str = option("127.0.0.1", "Address to listen on (0.0.0.0: every network of this machine, e.g. a venue LAN).", metavar="ADDRESS")
     port: int = option(8080, "TCP port to listen on (PORT is honoured for Procfile deploys).", _port)
     data_dir: str = option("./data", "Folder of the embedded file storage (current-meets/, finished-meets/); one server process per folder.", metavar="DIR")
+    storage: str = option("file", "Where meets are kept: file (the folder data_dir, one server process) or redis (one Redis 7 at redis_url shared by several server processes; it must run with appendonly yes, appendfsync always and maxmemory-policy noeviction, checked at start).", _storage, metavar="KIND")
+    redis_url: str = option("redis://127.0.0.1:6379/0", "With storage = redis: the Redis to keep meets in (redis://[:password@]host:port/db, rediss:// for TLS, unix:///path.sock); never logged.", _redis_url, metavar="REDIS_URL")
+    meet_lease_seconds: float = option(5.0, "With storage = redis: how long a server process's hold on a meet lasts without renewal (renewed every third of it). A process paused or cut off longer loses the meet to another process; its writes are then refused.", _positive, metavar="SECONDS")
+    advertise_url: str = option("", "With storage = redis: where the other server processes reach this one (ws://10.0.0.2:8081/ plus base_url) to serve through it the sockets of meets it holds; empty: ws://host:port/base_url (127.0.0.1 for 0.0.0.0).", _advertise_url, metavar="WS_URL")
     base_url: str = option("/", "URL prefix the server is mounted under, e.g. /live/.", _base_url, metavar="PATH")
     log_level: str = option("INFO", "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).", _log_level, metavar="LEVEL")
     log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format, metavar="FORMAT")
@@ -145,6 +166,14 @@ class Config:
             raise ConfigError(problem)
 
     @property
+    def advertised_url(self) -> str:
+        """advertise_url, or this process's own address when it is empty."""
+        if self.advertise_url:
+            return self.advertise_url
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"ws://{host}:{self.port}{self.base_url}"
+
+    @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
 
@@ -178,7 +207,7 @@ RELOADABLE = frozenset({
     "join_attempts_per_minute", "allowed_origins", "cors_origins",
 })
 # Secrets are never echoed back in error messages or logs.
-SECRET_KEYS = frozenset({"admin_token"})
+SECRET_KEYS = frozenset({"admin_token", "redis_url"})  # a Redis URL may hold its password
 
 
 def _field_type(name: str) -> type:

@@ -157,6 +157,9 @@ class LiveServer:
             check = lambda: tornado.ioloop.IOLoop.current().spawn_callback(registry.archive_idle, after)  # noqa: E731
             check()
             self._periodic.append(tornado.ioloop.PeriodicCallback(check, ARCHIVE_CHECK_MS))
+        if registry.store.shared:  # hold the meets served here (a third of the lease apart)
+            renew = lambda: tornado.ioloop.IOLoop.current().spawn_callback(registry.renew_leases)  # noqa: E731
+            self._periodic.append(tornado.ioloop.PeriodicCallback(renew, 1000 * config.meet_lease_seconds / 3))
         for periodic in self._periodic:
             periodic.start()
 

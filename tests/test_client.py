@@ -173,3 +173,11 @@ def test_edit_sent_on_an_earlier_connection_and_then_moved_gets_a_new_local_seq(
     [again] = unsent_updates(session)
     assert again["localSeqNum"] != edit.local_seq
     assert again["updateKey"] == "registration.entries[1].bodyweightKg"
+
+
+def test_a_client_that_knows_its_meet_uses_the_meets_own_socket_address():
+    from openlifter.client import meet_socket_url
+
+    assert meet_socket_url("ws://host:8080/live/ws", "123456789") == "ws://host:8080/live/meets/123456789/ws"
+    assert meet_socket_url("wss://host/ws", "123456789") == "wss://host/meets/123456789/ws"
+    assert meet_socket_url("ws://host/meets/123456789/ws", "123456789") == "ws://host/meets/123456789/ws"

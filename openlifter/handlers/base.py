@@ -44,6 +44,12 @@ class OpenSockets:
         for socket in list(self._sockets):
             socket.close(code, reason)
 
+    def close_meet(self, meet_id: str, code: int, reason: str) -> None:
+        """Close the sockets serving one meet (sockets say which with ``meet_id``)."""
+        for socket in list(self._sockets):
+            if getattr(socket, "meet_id", None) == meet_id:
+                socket.close(code, reason)
+
 
 class GuardedRequest:
     """What every handler does at the rim, through the hooks Tornado gives for it.

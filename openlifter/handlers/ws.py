@@ -1,12 +1,16 @@
-"""The /ws endpoint: Tornado glue around a protocol Connection."""
+"""The /ws and /meets/<meetId>/ws endpoints: Tornado glue around a protocol Connection,
+or around a relay to the process that holds the meet."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+import tornado.httpclient
 import tornado.websocket
 
+from openlifter.auth.secrets import normalize_meet_id
 from openlifter.handlers.base import AppContext, origin_allowed
+from openlifter.handlers.relay import OwnerRelay
 from openlifter.protocol.commands import COMMANDS
 from openlifter.protocol.connection import Connection, MessageObserver
 from openlifter.protocol.outgoing import OutgoingQueue
@@ -21,20 +25,50 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
     def check_origin(self, origin: str) -> bool:
         return origin_allowed(origin, self.config.allowed_origins, self.request.host)
 
-    def open(self, *args: Any) -> None:
+    async def open(self, *args: Any) -> None:
+        # On /meets/<meetId>/ws the socket serves that meet only (a proxy routes by it).
+        route_meet = normalize_meet_id(args[0]) or args[0] if args else None
+        self.relay: OwnerRelay | None = None
         # Small frames go out at once: with Nagle on, a second frame waits for the
         # client's delayed TCP ACK (about 40 ms), stalling ACKs and relays.
         self.set_nodelay(True)
         self.outgoing = OutgoingQueue(self.write_message, self.close, self.config.max_pending_messages, self.config.max_pending_bytes)
-        self.connection = Connection(self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer)
+        self.connection = Connection(
+            self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer, route_meet
+        )
         self.open_sockets.add(self)
+        owner = await self.registry.owner_elsewhere(route_meet) if route_meet else None
+        if owner is not None:  # another process holds the meet: serve the socket through it
+            try:
+                self.relay = await OwnerRelay.connect(
+                    f"{owner}meets/{route_meet}/ws", self.request.remote_ip or "", self.config.max_message_bytes, self.outgoing.send, self._owner_lost
+                )
+            except (OSError, tornado.httpclient.HTTPClientError, tornado.websocket.WebSocketError):
+                self._owner_lost()
+            if self.outgoing.closed and self.relay is not None:  # the client left meanwhile
+                self.relay.close()
+
+    def _owner_lost(self) -> None:
+        self.outgoing.shut(1012, "the meet's server process went away; reconnect")
+
+    @property
+    def meet_id(self) -> str | None:
+        """The meet this socket serves, once it has one (OpenSockets.close_meet)."""
+        live = self.connection.live
+        return None if live is None else live.meet_id
 
     async def on_message(self, message: str | bytes) -> None:
         # Tornado reads the next frame only after this returns: messages of one
         # connection are handled in order. receive() never raises.
-        await self.connection.receive(message)
+        if self.relay is not None:
+            await self.relay.forward(message)
+        elif not self.outgoing.closed:  # closing (its meet's owner unreachable): not served here
+            await self.connection.receive(message)
 
     def on_close(self) -> None:
         self.open_sockets.discard(self)
+        relay = getattr(self, "relay", None)  # None until open() made it
+        if relay is not None:
+            relay.close()
         self.connection.closed()
         self.outgoing.shut(1000, "closed")

@@ -26,7 +26,7 @@ from openlifter.meet.ratelimit import AddressLimit
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.filestore import FileMeetStore
-from openlifter.storage.store import MeetRecords, MeetStore, Place
+from openlifter.storage.store import MeetRecords, MeetStore, OwnedElsewhere, Place
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,8 @@ class MeetRegistry:
         self._out_of_service: dict[str, str] = {}
         self.on_meet_loaded: list[Callable[[LiveMeet], object]] = []
         self.on_meet_unloaded: list[Callable[[LiveMeet], object]] = []
+        # A meet another process took (a shared store): its sockets must close at once.
+        self.on_meet_lost: list[Callable[[LiveMeet], object]] = []
         # Other holders of a meet (display feeds) say here whether it is still in use.
         self.in_use: list[Callable[[LiveMeet], bool]] = []
         # A hash of a random password, that wrong meet ids are checked against; made on the
@@ -224,6 +226,7 @@ class MeetRegistry:
         if live is not None:
             live.touch()  # whoever asked may hold it across an await: not idle now
             return live
+        await self._discover(meet_id)
         if not self.exists(meet_id):
             return None
         if meet_id in self._out_of_service:
@@ -234,6 +237,25 @@ class MeetRegistry:
             self._loading[meet_id] = pending
             pending.add_done_callback(lambda _: self._loading.pop(meet_id, None))
         return await asyncio.shield(pending)
+
+    async def _discover(self, meet_id: str) -> None:
+        """A shared store: learn of a meet another process created (or moved) since this
+        one started, with its sessions, so that it can be joined and served here."""
+        if not self.store.shared or meet_id in self._out_of_service:
+            return
+        try:
+            place = await self.io.run(self.store.place_of, meet_id)
+            if place is None or place is self.place_of(meet_id) and self.exists(meet_id):
+                return
+            sessions = await self.io.run(self.store.records(meet_id, place).read_sessions)
+        except StorageError as error:
+            log.error("cannot look up a meet in the store", extra={"meetId": meet_id, "error": str(error)})
+            raise Rejected(errors.MEET_STORAGE_BUSY) from error
+        for ids in (self._current_ids, self._finished_ids, self._archived_ids):
+            ids.discard(meet_id)
+        {Place.CURRENT: self._current_ids, Place.FINISHED: self._finished_ids, Place.ARCHIVED: self._archived_ids}[place].add(meet_id)
+        self.sessions.forget_meet(meet_id)
+        self.sessions.add_records(meet_id, sessions, self.clock())
 
     def _files(self, meet_id: str) -> MeetRecords:
         return self.store.records(meet_id, self.place_of(meet_id))
@@ -246,6 +268,8 @@ class MeetRegistry:
         except DamagedFile as error:
             self._take_out_of_service(meet_id, error)
             raise Rejected(errors.JOIN_MEET_DAMAGED) from error
+        except OwnedElsewhere as error:
+            raise Rejected(errors.MEET_SERVED_ELSEWHERE) from error
         except StorageError as error:
             log.error("cannot read meet files", extra={"meetId": meet_id, "error": str(error)})
             raise Rejected(errors.MEET_STORAGE_BUSY) from error
@@ -304,6 +328,8 @@ class MeetRegistry:
             raise Rejected("thisLocationName must be one of the endpoints")
         if len(self._current_ids) >= self.config.max_meets:
             raise Rejected(errors.CREATE_SERVER_FULL)
+        if self.store.shared and await self._shared_count() >= self.config.max_meets:  # every process's meets
+            raise Rejected(errors.CREATE_SERVER_FULL)
         if self._creates.take(address) is None:  # counted now, before any await: a burst cannot slip by
             raise Rejected(errors.CREATE_RATE_LIMITED)
         meet_id = self._unused_meet_id()
@@ -328,6 +354,12 @@ class MeetRegistry:
         if self.observer is not None:
             self.observer.meet_created()
         return Admission(live, session, token)
+
+    async def _shared_count(self) -> int:
+        try:
+            return await self.io.run(self.store.count, Place.CURRENT)
+        except StorageError as error:
+            raise Rejected(errors.CREATE_STORAGE_FAILED) from error
 
     def password_policy(self) -> passwords.PasswordPolicy:
         c = self.config  # read at each create: a reloaded config applies at once
@@ -355,6 +387,8 @@ class MeetRegistry:
         attempt = self.failed_joins.take(address)  # counted now, not when bcrypt is done
         if attempt is None:
             raise Rejected(errors.JOIN_RATE_LIMITED)
+        if meet_id is not None and meet_id not in self._meets:
+            await self._discover(meet_id)
         password_hash = await self._password_hash(meet_id)
         try:
             ok = await self._bcrypt(passwords.check_password, password, password_hash)
@@ -462,6 +496,42 @@ class MeetRegistry:
 
     def _in_use(self, live: LiveMeet) -> bool:
         return not live.is_idle() or any(holder(live) for holder in self.in_use)
+
+    async def owner_elsewhere(self, meet_id: str) -> str | None:
+        """Where another process that holds the meet's running lease is reached (a
+        shared store); None when this process may serve it. Loads nothing: a socket's
+        open is not authenticated."""
+        if not self.store.shared or meet_id in self._meets:
+            return None
+        try:
+            return await self.io.run(self.store.owner_address, meet_id)
+        except StorageError:
+            return None  # the protocol answers its frames here, with the reason
+
+    async def renew_leases(self) -> list[str]:
+        """Keep holding every loaded meet; a meet another process took (this one was
+        paused or cut off past its lease) stops being served here at once. Returns the
+        ids of the meets lost."""
+        lost = []
+        for live in list(self._meets.values()):
+            try:
+                held = await self.io.run(self.store.renew, live.meet_id)
+            except StorageError as error:  # Redis unreachable: the fence still guards every write
+                log.error("cannot renew the lease of a meet", extra={"meetId": live.meet_id, "error": str(error)})
+                continue
+            if not held and self._meets.get(live.meet_id) is live:
+                self.lose(live)
+                lost.append(live.meet_id)
+        return lost
+
+    def lose(self, live: LiveMeet) -> None:
+        """Stop serving a meet another process took: out of memory, its sessions
+        forgotten here (they are read again from the store if it comes back)."""
+        log.warning("meet taken by another server process; no longer served here", extra={"meetId": live.meet_id})
+        self._unload(live)
+        self.sessions.forget_meet(live.meet_id)
+        for hook in self.on_meet_lost:
+            hook(live)
 
     def _unload(self, live: LiveMeet) -> None:
         live.files.close()

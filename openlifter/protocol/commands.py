@@ -6,6 +6,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from openlifter.auth.secrets import normalize_meet_id
 from openlifter.meet.errors import Rejected
 from openlifter.protocol import messages as m
 from openlifter.protocol import schema
@@ -23,6 +24,7 @@ class Command:
 
 
 async def create_meet(conn: "Connection", request: schema.CreateMeet) -> None:
+    conn.check_meet(None)
     endpoints = [(e.location_name, e.priority) for e in request.endpoints]
     admission = await conn.registry.create_meet(request.this_location_name, request.password, endpoints, conn.address)
     conn.enter(admission.live, admission.session)
@@ -30,6 +32,7 @@ async def create_meet(conn: "Connection", request: schema.CreateMeet) -> None:
 
 
 async def join_meet(conn: "Connection", request: schema.JoinMeet) -> None:
+    conn.check_meet(normalize_meet_id(request.meet_id))
     admission = await conn.registry.join_meet(request.meet_id, request.password, request.location_name, conn.address)
     conn.enter(admission.live, admission.session)
     live = admission.live

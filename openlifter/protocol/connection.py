@@ -76,8 +76,12 @@ class Connection:
         commands: "Mapping[str, Command]",
         address: str = "",
         observer: MessageObserver | None = None,
+        route_meet: str | None = None,
     ) -> None:
         self.commands = commands
+        # The meet a /meets/<meetId>/ws socket serves (None on /ws): frames for any other
+        # meet are refused, so a proxy routing by meet id never mixes meets.
+        self.route_meet = route_meet
         self.registry = registry
         self.limits = limits
         self.send = send
@@ -120,11 +124,20 @@ class Connection:
     async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":
         """The meet and session of a token; the connection now belongs to that meet."""
         session = self.registry.find_session(token)
+        if session is not None:
+            self.check_meet(session.meet_id)
         live = await self.registry.get(session.meet_id) if session else None
         if session is None or live is None:
             raise InvalidSession(token[:200])
         self.enter(live, session)
         return live, session
+
+    def check_meet(self, meet_id: str | None) -> None:
+        """Refuse a frame for another meet than the one this socket's address names
+        (None: a frame that creates a meet)."""
+        if self.route_meet is None or meet_id == self.route_meet:
+            return
+        raise Rejected(m.CREATE_ON_MEET_ROUTE if meet_id is None else m.FRAME_FOR_ANOTHER_MEET)
 
     def enter(self, live: "LiveMeet", session: Session) -> None:
         """Belong to ``live`` from now on (raises Rejected when it has no room)."""

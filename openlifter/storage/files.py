@@ -26,8 +26,9 @@ class DamagedFile(StorageError):
     """A file was read but its content is unusable (not JSON, wrong shape, a broken
     log line): unlike an I/O error, trying again will not help until someone fixes it."""
 
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path.name} is damaged: {problem}")
+    def __init__(self, path: Path | str, problem: str) -> None:
+        # A Path for the file store; a string naming the record for the redis store.
+        super().__init__(f"{path.name if isinstance(path, Path) else path} is damaged: {problem}")
         self.path = path
 
 

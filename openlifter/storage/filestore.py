@@ -23,6 +23,22 @@ class FileMeetStore:
     def root(self) -> Path:
         return self.paths.root
 
+    @property
+    def shared(self) -> bool:
+        return False  # one process holds the data folder (its lock)
+
+    def place_of(self, meet_id: str) -> Place | None:
+        return next((place for place in Place if self.folder(meet_id, place).exists()), None)
+
+    def count(self, place: Place) -> int:
+        return len(self.meet_ids(place))
+
+    def owner_address(self, meet_id: str) -> str | None:
+        return None  # no other process serves this data folder
+
+    def renew(self, meet_id: str) -> bool:
+        return True  # the data-folder lock holds every meet while the server runs
+
     def open(self, holder: str) -> None:
         self._lock = DataFolderLock.acquire(self.paths.root, holder)
         self.paths.ensure()

@@ -12,6 +12,8 @@ import dataclasses
 import enum
 from typing import Any, Iterable, Protocol
 
+from openlifter.storage.files import StorageError
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class LogEntry:
@@ -31,6 +33,16 @@ class LogEntry:
 class ReplayResult:
     entries: list[LogEntry]
     cut_bytes: int  # how much of a torn or corrupt tail was removed
+
+
+class OwnedElsewhere(StorageError):
+    """Another server process holds the meet's lease (a shared store): it serves the meet
+    until the lease runs out."""
+
+
+class Fenced(StorageError):
+    """Another process took the meet (a newer epoch) or wrote past our head: this process
+    must not write to it again, nor serve it."""
 
 
 class Place(enum.Enum):
@@ -80,6 +92,22 @@ class MeetRecords(Protocol):
 
 class MeetStore(Protocol):
     """Every meet's records, held by one server process at a time."""
+
+    @property
+    def shared(self) -> bool:
+        """Whether other server processes use the same store at once (meets and sessions
+        may appear that this process did not make)."""
+
+    def place_of(self, meet_id: str) -> Place | None:
+        """Where the meet is now, asked of the store itself (None: no such meet)."""
+
+    def count(self, place: Place) -> int: ...
+
+    def owner_address(self, meet_id: str) -> str | None:
+        """Where another process that holds the meet is reached (None: none does)."""
+
+    def renew(self, meet_id: str) -> bool:
+        """Keep holding a meet this process serves; False once another process took it."""
 
     def open(self, holder: str) -> None:
         """Take exclusive use (raise StorageError naming the holder if another has it)

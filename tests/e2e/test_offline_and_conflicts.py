@@ -6,6 +6,7 @@ import pytest
 
 from openlifter.client import LiveClient
 from support import BASE_URL, PASSWORD
+from support import each_store  # noqa: F401  (every test here runs on the file store and the redis store)
 
 ENDPOINTS = [("Director", 10), ("Platform 1", 5), ("Weigh-in", 5), ("Announcer", 1)]
 

@@ -18,6 +18,7 @@ import pytest
 import tornado.httpclient
 
 from support import BASE_URL, PASSWORD, Client, create_message, join_message, pull_message, update, update_message
+from support import each_store  # noqa: F401  (every test here runs on the file store and the redis store)
 
 # ---- helpers ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import tornado.httpclient
 
 from display_states import create_live_meet, declare, demo_state, mark
 from support import BASE_URL
+from support import each_store  # noqa: F401  (every test here runs on the file store and the redis store)
 
 ERIK, OSKAR, PIETER = 5007, 5004, 5002
 

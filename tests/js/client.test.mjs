@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { InvalidEdit } from "../../static/js/live/client.js";
+import { InvalidEdit, meetSocketUrl } from "../../static/js/live/client.js";
 import { offlineClient } from "./offline_client.mjs";
 import { MemoryStore } from "../../static/js/live/store.js";
 
@@ -145,4 +145,10 @@ test("with many pending edits a relay still shows beneath them, and they stay on
   assert.equal(client.state.meet.name, "Open");
   assert.equal(client.state.registration.entries[39].lot, 39);
   client.close();
+});
+
+test("a client that knows its meet connects to the meet's own address", () => {
+  assert.equal(meetSocketUrl("ws://host:8080/live/ws", "123456789"), "ws://host:8080/live/meets/123456789/ws");
+  assert.equal(meetSocketUrl("wss://host/ws", "123456789"), "wss://host/meets/123456789/ws");
+  assert.equal(meetSocketUrl("ws://host/meets/123456789/ws", "123456789"), "ws://host/meets/123456789/ws");
 });

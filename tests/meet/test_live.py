@@ -9,7 +9,8 @@ import pytest
 from openlifter.protocol.commands import COMMANDS
 from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
-from support import create_message, join_message, update, update_message
+from support import create_message, join_message, stored_update_count, update, update_message
+from support import each_store  # noqa: F401  (every test here runs on the file store and the redis store)
 
 
 async def joined(registry, meet_id, location="Weigh-in"):
@@ -49,11 +50,11 @@ async def test_answers_and_relays_wait_for_the_disk(registry):
     await creator.receive(json.dumps(create_message()))
     token, live = sent[0]["sessionToken"], creator.live
     other, other_sent = await joined(registry, live.meet_id)
-    live_size_before = live.files.log_path.stat().st_size
+    assert stored_update_count(registry.store, live.meet_id) == 0
     await creator.receive(json.dumps(update_message(token, update("meet.name", "A", 1))))
     assert len(sent) == 1 and len(other_sent) == 1  # nothing yet: not durable
     await creator._in_flight[-1]
-    assert live.files.log_path.stat().st_size > live_size_before
+    assert stored_update_count(registry.store, live.meet_id) == 1
     assert sent[-1]["msgType"] == "UPDATE_ACK"
     assert json.loads(other_sent[-1])["msgType"] == "UPDATE_RELAY"
 

@@ -19,16 +19,19 @@ from openlifter.protocol.connection import Connection
 from openlifter.protocol.schema import Limits
 from openlifter.storage.executor import StorageExecutor
 from support import create_message, join_message, pull_message, update, update_message
+from support import each_store  # noqa: F401  (every test here runs on the file store and the redis store)
 
 PAIRS = (("Director", 10), ("Platform", 5), ("Weigh-in", 1))
 
 
 @pytest.fixture
-def registry(tmp_path):
+def registry(tmp_path, store_options):
+    from openlifter.app import store_for
     from support import test_config
 
     io = StorageExecutor(2)
-    meets = MeetRegistry(test_config(tmp_path / "data", recovery_wait_seconds=2.0, recovery_retry_seconds=60.0), io, messages)
+    config = test_config(tmp_path / "data", recovery_wait_seconds=2.0, recovery_retry_seconds=60.0, **store_options)
+    meets = MeetRegistry(config, io, messages, store=store_for(config))
     meets.start()
     yield meets
     io.shutdown()

@@ -26,6 +26,15 @@ function defaultUrl() {
   return here.href;
 }
 
+/** The meet's own socket address beside a ".../ws" one (SPEC section 8): a proxy routes it
+ * to the server process that serves the meet. Other addresses are kept as they are. */
+export function meetSocketUrl(url, meetId) {
+  const address = new URL(url);
+  if (!address.pathname.endsWith("/ws") || address.pathname.endsWith(`/meets/${meetId}/ws`)) return url;
+  address.pathname = address.pathname.slice(0, -"ws".length) + `meets/${encodeURIComponent(meetId)}/ws`;
+  return address.href;
+}
+
 export class LiveClient {
   /** @param {{url?: string, location: string, storage?: "indexeddb"|"memory", limits?: object}} options */
   static async open({ url, location, storage = "indexeddb", limits = {} } = {}) {
@@ -271,10 +280,12 @@ export class LiveClient {
     if (this._closed || this._socket) return;
     this._retryAt = null;
     let socket;
+    // Once the meet is known, its own address: a proxy routes it to the meet's process.
+    const url = this._session ? meetSocketUrl(this.url, this._session.meetId) : this.url;
     try {
-      socket = new WebSocket(this.url);
+      socket = new WebSocket(url);
     } catch (error) {
-      console.error("openlifter-live: cannot open", this.url, error);
+      console.error("openlifter-live: cannot open", url, error);
       this._scheduleReconnect();
       return;
     }

@@ -1,0 +1,202 @@
+"""Benchmark: several server processes on one Redis (SPEC section 8) against one process on
+the file store, side by side in one run, and the time a failover takes.
+
+1. The same load (bench_updates.py's meets, updating and listening sockets) against one
+   ``--storage file`` process, then against three ``--storage redis`` processes sharing a
+   private ``redis-server`` (appendfsync always): each process holds a third of the meets
+   (created on it), and one client process drives each server process. Prints durable
+   updates/s and relay p99 of both and their ratios.
+2. Failover: a meet's owner is killed (SIGKILL) while a client writes to it; the client
+   joins again on another process (``/meets/<meetId>/ws``) until it is served there and an
+   update is acknowledged. Prints that time, against ``meet_lease_seconds``.
+
+Needs ``redis-server`` on the PATH (./scripts/test installs it). Not part of the test
+suite. Example:
+
+    .venv/bin/python bench/bench_redis.py --seconds 10 --meets 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench_updates import PASSWORD, connect, free_port, percentile, request, run_meets, start_server
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured duration of each side (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured warm-up before it (default 2)")
+    parser.add_argument("--meets", type=int, default=6, help="meets at once, split over the processes (default 6)")
+    parser.add_argument("--processes", type=int, default=3, help="server processes on Redis (default 3)")
+    parser.add_argument("--updaters", type=int, default=2, help="updating sockets per meet (default 2)")
+    parser.add_argument("--listeners", type=int, default=2, help="listening sockets per meet (default 2)")
+    parser.add_argument("--batch", type=int, default=5, help="updates per UPDATE_INIT (default 5)")
+    parser.add_argument("--window", type=int, default=4, help="unacknowledged batches per updating socket (default 4)")
+    parser.add_argument("--value-bytes", type=int, default=64, help="padding in each updateValue (default 64)")
+    parser.add_argument("--lease", type=float, default=2.0, help="meet_lease_seconds of the failover runs (default 2)")
+    parser.add_argument("--failovers", type=int, default=3, help="failovers measured (default 3)")
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    return parser.parse_args(argv)
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [
+        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
+        "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction",
+    ]  # fmt: skip
+    redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    time.sleep(0.3)
+    return redis, f"redis://127.0.0.1:{port}/0"
+
+
+def client_process(url: str, meets: int, args: argparse.Namespace, results: "multiprocessing.Queue[dict[str, Any]]") -> None:
+    results.put(asyncio.run(run_meets(url, meets, args)))
+
+
+def drive(urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """One client process per server process, each on its share of the meets."""
+    shares = [args.meets // len(urls) + (1 if i < args.meets % len(urls) else 0) for i in range(len(urls))]
+    results: multiprocessing.Queue[dict[str, Any]] = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=client_process, args=(url, n, args, results)) for url, n in zip(urls, shares) if n]
+    for proc in procs:
+        proc.start()
+    parts = [results.get(timeout=args.warmup + args.seconds + 120) for _ in procs]
+    for proc in procs:
+        proc.join()
+    relay_ms = [v for p in parts for v in p["relay_ms"]]
+    return {
+        "acked_updates_per_s": round(sum(p["acked"] for p in parts) / args.seconds),
+        "relay_ms_p99": round(percentile(relay_ms, 0.99), 2),
+        "relay_ms_p50": round(percentile(relay_ms, 0.50), 2),
+        "errors": sum(len(p["errors"]) for p in parts),
+    }
+
+
+def stop(servers: list[subprocess.Popen[bytes]]) -> None:
+    for server in servers:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+    for server in servers:
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+async def meet_with_one_update(port: int) -> str:
+    """A meet created on the process at ``port`` (which then holds it), with one update."""
+    owner_url = f"ws://127.0.0.1:{port}/ws"
+    creator = await connect(owner_url)
+    created = await request(creator, {
+        "msgType": "CREATE_MEET", "thisLocationName": "Table", "password": PASSWORD, "endpoints": [{"locationName": "Table", "priority": 1}],
+    })  # fmt: skip
+    meet_id = created["meetId"]
+    ack = await request(creator, {"msgType": "UPDATE_INIT", "sessionToken": created["sessionToken"], "updates": [
+        {"updateKey": "meet.name", "updateValue": "before", "localSeqNum": 1, "afterServerSeqNum": 0},
+    ]})  # fmt: skip
+    assert ack["msgType"] == "UPDATE_ACK", ack
+    creator.close()
+    return str(meet_id)
+
+
+async def failover_after_kill(spare_port: int, meet_id: str, killed_at: float, deadline: float) -> float:
+    """Seconds from the kill of the owner to the first ACK on the spare process."""
+    url = f"ws://127.0.0.1:{spare_port}/meets/{meet_id}/ws"
+    joined: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        conn = await connect(url)
+        # Until the dead owner's lease runs out the spare relays to it, fails, and closes.
+        await conn.write_message(json.dumps({"msgType": "JOIN_MEET", "meetId": meet_id, "password": PASSWORD, "locationName": "Table"}))
+        frame = await conn.read_message()
+        joined = json.loads(frame) if frame is not None else {"msgType": "CLOSED"}
+        if joined["msgType"] == "MEET_JOINED":
+            ack = await request(conn, {"msgType": "UPDATE_INIT", "sessionToken": joined["sessionToken"], "updates": [
+                {"updateKey": "meet.city", "updateValue": "after", "localSeqNum": 1, "afterServerSeqNum": 1},
+            ]})  # fmt: skip
+            conn.close()
+            if ack["msgType"] == "UPDATE_ACK":
+                return time.monotonic() - killed_at
+        conn.close()
+        await asyncio.sleep(0.05)
+    raise SystemExit(f"no failover before the deadline (last answer: {joined})")
+
+
+def failovers(redis_url: str, folder: Path, args: argparse.Namespace) -> list[float]:
+    times = []
+    for run in range(args.failovers):
+        ports = [free_port(), free_port()]
+        options = ("--storage", "redis", "--redis-url", redis_url, "--meet-lease-seconds", str(args.lease))
+        servers = [start_server(folder / f"f{run}-{i}", port, options) for i, port in enumerate(ports)]
+        try:
+            meet_id = asyncio.run(meet_with_one_update(ports[0]))
+            servers[0].kill()
+            killed_at = time.monotonic()
+            times.append(asyncio.run(failover_after_kill(ports[1], meet_id, killed_at, killed_at + 30)))
+        finally:
+            stop(servers)
+    return times
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="openlifter-bench-redis-"))
+    redis, redis_url = start_redis(folder)
+    try:
+        port = free_port()
+        file_server = start_server(folder / "file" / "data", port)
+        try:
+            file_side = drive([f"ws://127.0.0.1:{port}/ws"], args)
+        finally:
+            stop([file_server])
+        ports = [free_port() for _ in range(args.processes)]
+        options = ("--storage", "redis", "--redis-url", redis_url)
+        servers = [start_server(folder / f"redis{i}" / "data", p, options) for i, p in enumerate(ports)]
+        try:
+            redis_side = drive([f"ws://127.0.0.1:{p}/ws" for p in ports], args)
+        finally:
+            stop(servers)
+        failover_seconds = failovers(redis_url, folder, args)
+    finally:
+        redis.terminate()
+        redis.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+    figures = {
+        "file_1_process": file_side,
+        f"redis_{args.processes}_processes": redis_side,
+        "updates_per_s_ratio": round(redis_side["acked_updates_per_s"] / max(1, file_side["acked_updates_per_s"]), 2),
+        "relay_p99_ratio": round(redis_side["relay_ms_p99"] / file_side["relay_ms_p99"], 2),
+        "failover_seconds": [round(t, 2) for t in failover_seconds],
+        "lease_seconds": args.lease,
+    }
+    print(
+        f"meets={args.meets} updaters/meet={args.updaters} listeners/meet={args.listeners} batch={args.batch} window={args.window} "
+        f"seconds={args.seconds:g} cpus={os.cpu_count()}"
+    )
+    print(f"file store, 1 process:   {file_side['acked_updates_per_s']} durable updates/s, relay p50 {file_side['relay_ms_p50']} ms p99 {file_side['relay_ms_p99']} ms")
+    print(
+        f"redis, {args.processes} processes:     {redis_side['acked_updates_per_s']} durable updates/s, "
+        f"relay p50 {redis_side['relay_ms_p50']} ms p99 {redis_side['relay_ms_p99']} ms"
+    )
+    print(f"ratios (redis / file): updates/s x{figures['updates_per_s_ratio']}, relay p99 x{figures['relay_p99_ratio']}")
+    print(f"failover after kill -9 (lease {args.lease:g} s): {', '.join(f'{t:.2f} s' for t in failover_seconds)}")
+    if file_side["errors"] or redis_side["errors"]:
+        print(f"errors: file {file_side['errors']}, redis {redis_side['errors']}")
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
