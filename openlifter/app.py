@@ -16,7 +16,7 @@ from openlifter.config import Config
 from openlifter.protocol import messages
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
-from openlifter.handlers.console import ConsolePage
+from openlifter.handlers.console import ConsolePage, ConsoleServiceWorker, service_worker_script
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
@@ -33,6 +33,7 @@ from openlifter.storage.filestore import FileMeetStore
 from openlifter.storage.redisstore import RedisMeetStore
 from openlifter.storage.store import MeetStore
 from openlifter.views.feed import feed_for
+from openlifter.views.offline import offline_manifest
 from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
 from openlifter.views.publisher import Publishers
 
@@ -110,7 +111,8 @@ def make_app(config: Config) -> LiveServer:
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
     templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
-    static_url = static_url_maker(base + "static/", static_versions(STATIC_DIR))
+    versions = static_versions(STATIC_DIR)
+    static_url = static_url_maker(base + "static/", versions)
     renderer = Renderer(templates, {"base_url": base, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
     publishers = Publishers(functools.partial(feed_for, renderer), config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
@@ -126,6 +128,8 @@ def make_app(config: Config) -> LiveServer:
     meet = base + r"meets/([^/]+)/"
     console = {"renderer": renderer}
     protocol = {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}
+    console_templates = {p.name: p.read_bytes() for p in sorted((TEMPLATES_DIR / "console").iterdir()) if p.is_file()}
+    manifest = offline_manifest(base, versions, console_templates, config.console_network_timeout_seconds)
     routes: list[Any] = [
         (base, ConsolePage, {"kind": "landing", **console}),
         (base + "ws", MeetSocket, protocol),
@@ -157,6 +161,9 @@ def make_app(config: Config) -> LiveServer:
         (base + r"console/meets/([^/]+)/weigh-in", ConsolePage, {"kind": "weigh-in", **console}),
         (base + r"console/meets/([^/]+)/table", ConsolePage, {"kind": "table", **console}),
         (base + r"console/meets/([^/]+)/referee", ConsolePage, {"kind": "referee", **console}),
+        # The offline worker and the shells it keeps (one per page kind, for every meet).
+        (base + "console/sw.js", ConsoleServiceWorker, {"script": service_worker_script(renderer, manifest)}),
+        (base + r"console/shell/([a-z-]+)", ConsolePage, {"kind": None, **console}),
         (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
         (base + r"themes/([A-Za-z0-9_-]+\.css)", StaticFiles, {"path": str(Path(config.themes_dir).resolve())}),
         (base + "themes/feed", ThemeFeed, {"themes": themes}),

@@ -149,6 +149,7 @@ class Config:
     http_header_timeout_seconds: float = option(10.0, "Seconds a connection may take to send a request's headers (also how long an idle keep-alive connection stays open).", _positive)
     http_body_timeout_seconds: float = option(60.0, "Seconds a request may take to send its body.", _positive)
     admin_token: str = option("", "Token for /admin endpoints; empty disables them.", metavar="TOKEN")
+    console_network_timeout_seconds: float = option(3.0, "Seconds a console page waits for the server before its offline worker loads the copy saved in the browser (for a venue network that hangs rather than fails).", _positive)
     feed_coalesce_seconds: float = option(0.05, "A burst of updates within this many seconds is pushed to displays once.", _non_negative)
     tls_cert: str = option("", "Certificate chain (PEM) to serve https and wss without a proxy; needs tls_key.", metavar="FILE")
     tls_key: str = option("", "Private key (PEM) of tls_cert.", metavar="FILE")

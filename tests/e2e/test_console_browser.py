@@ -4,7 +4,9 @@ A meet goes live from the sample file through the page, a weigh-in browser enter
 bodyweights and openers, the scoring table runs a whole flight with Good lift / No lift
 while an overlay follows every attempt; a table whose network is really cut keeps going
 and catches up; two platforms run at once without a conflict; the download holds the
-same meet and publishing stores OpenLifter's CSV. Every page is saved as a screenshot at
+same meet and publishing stores OpenLifter's CSV; with the network cut, a table reloads
+and runs on, and a page never opened loads in a new tab (the offline worker); a new deploy
+reaches a page at its next reload. Every page is saved as a screenshot at
 1280x800 and 1024x768 in screenshots/.
 """
 
@@ -460,5 +462,79 @@ def test_choosing_a_lifter_and_attempt_by_hand_moves_the_table_and_its_overlay(s
         assert await table.dataset("tableCurrent") != "5000"
         await overlay_follows(overlay, table)
         assert table.problems == [] and overlay.problems == []
+
+    run_in_browser(scenario)
+
+
+# ---- offline loads: the console's offline worker (docs/console.md, "Offline") ----
+
+WORKER_IN_CHARGE = "document.body.dataset.offlineWorker === 'ready' && !!navigator.serviceWorker.controller"
+
+
+async def reload(page: ConsolePage) -> None:
+    await page.page.reload()
+    await page.wait_until("document.body.dataset.ready === '1' || !!document.querySelector('.c-error:not([hidden])')", 15)
+
+
+def test_a_table_reloaded_with_no_network_resumes_its_meet_runs_attempts_and_catches_up(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        wifi = await TcpCut(server.port).start()
+        table = await open_table(browser, wifi.origin, meet_id, 1)
+        await table.wait_until(WORKER_IN_CHARGE, 15)
+        judged = [await run_attempt(table, 0)]
+        await table.wait_until("document.body.dataset.editsWaiting === '0'")
+
+        await wifi.cut()
+        await reload(table)
+        assert await table.dataset("ready") == "1"
+        assert await table.dataset("meet") == meet_id
+        assert await table.dataset("connection") == "offline"
+        assert await table.js("window.__console.head") == api(server.port, meet_id, key, "state")["seq"]
+        for n in range(1, 5):
+            before = await table.dataset("tableCurrent")
+            judged.append(await run_attempt(table, n))
+            assert await table.dataset("tableCurrent") != before  # the order moves on, offline
+        assert int(await table.dataset("editsWaiting")) >= 4
+        seq_offline = api(server.port, meet_id, key, "state")["seq"]
+
+        await wifi.restore()
+        await table.wait_until("document.body.dataset.connection === 'online' && document.body.dataset.editsWaiting === '0'", 20)
+        served = api(server.port, meet_id, key, "state")
+        assert served["seq"] > seq_offline
+        assert served["state"] == await state_of(table)
+        for entry, lift, attempt, good in judged:
+            row = next(e for e in served["state"]["registration"]["entries"] if e["id"] == entry)
+            assert row[{"S": "squatStatus", "B": "benchStatus", "D": "deadliftStatus"}[lift]][attempt - 1] == (1 if good else -1)
+        assert table.problems == [] and director.problems == []
+        await wifi.cut()
+
+    run_in_browser(scenario)
+
+
+def test_a_meet_page_never_opened_here_loads_offline_in_a_new_tab(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        wifi = await TcpCut(server.port).start()
+        table = await open_table(browser, wifi.origin, meet_id, 1)
+        await table.wait_until(WORKER_IN_CHARGE, 15)
+        await wifi.cut()
+        await table.page.close()  # one tab per meet and location (docs/js-client.md)
+        weigh_in = ConsolePage(table.context, await table.context.new_page(), wifi.origin, "weigh-in tab")
+        await weigh_in.goto(f"console/meets/{meet_id}/weigh-in?location=Platform+1")
+        assert await weigh_in.dataset("ready") == "1"
+        assert await weigh_in.js("document.querySelectorAll('[data-entry]').length") > 0
+        assert (await weigh_in.js("document.title")).endswith(f"{meet_id[:3]} {meet_id[3:6]} {meet_id[6:]}")
+        assert await weigh_in.dataset("connection") == "offline"
+        assert weigh_in.problems == [] and table.problems == []
+        await wifi.close()
 
     run_in_browser(scenario)

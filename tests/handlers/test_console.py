@@ -41,7 +41,50 @@ async def test_meet_pages_accept_the_meet_id_with_or_without_spaces(http_client,
     for meet_id in ("123456789", "123%20456%20789", "123-456-789"):
         response = await get(http_client, base_url, f"console/meets/{meet_id}/{page}")
         assert response.code == 200
-        assert 'data-meet="123456789"' in response.body.decode()
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("page,kind", [("", "meet"), ("weigh-in", "weigh-in"), ("table", "table")])
+async def test_a_meet_page_is_its_kinds_shell_for_every_meet(http_client, base_url, page, kind):
+    """The page reads its meet id from its URL, so the offline worker keeps one shell per kind."""
+    shell = (await get(http_client, base_url, f"console/shell/{kind}")).body
+    for meet_id in ("123456789", "987654321"):
+        response = await get(http_client, base_url, f"console/meets/{meet_id}/{page}")
+        assert response.body == shell and meet_id.encode() not in response.body
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("kind", ["home", "go-live", "join", "meet", "weigh-in", "table"])
+async def test_every_console_page_kind_has_a_shell(http_client, base_url, kind):
+    response = await get(http_client, base_url, f"console/shell/{kind}")
+    assert response.code == 200
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "js/console/offline.js?v=" in response.body.decode()
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("kind", ["landing", "nothing", "sw.js"])
+async def test_there_is_no_shell_of_an_unknown_kind(http_client, base_url, kind):
+    assert (await get(http_client, base_url, f"console/shell/{kind}")).code == 404
+
+
+@pytest.mark.gen_test
+async def test_the_offline_worker_is_served_in_the_consoles_scope_with_its_manifest(http_client, base_url):
+    response = await get(http_client, base_url, "console/sw.js")
+    body = response.body.decode()
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    assert response.headers["Cache-Control"] == "no-cache"
+    manifest = json.loads(body.split("const MANIFEST = ", 1)[1].split(";\n", 1)[0])
+    assert manifest["base"] == BASE_URL
+    assert manifest["shells"]["table"] == f"{BASE_URL}console/shell/table"
+    assert f"{BASE_URL}static/js/live/client.js" in manifest["static"]
+    assert f"{BASE_URL}static/js/console/table.js" in manifest["static"]
+    assert f"{BASE_URL}static/console.css" in manifest["static"]
+    for url in manifest["shells"].values():
+        assert (await http_client.fetch(f"{base_url}{url}", raise_error=False)).code == 200
+    for url in manifest["static"]:
+        assert (await http_client.fetch(f"{base_url}{url}", raise_error=False)).code == 200
 
 
 @pytest.mark.gen_test

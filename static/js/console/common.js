@@ -58,6 +58,22 @@ export function joinUrl(meetId) {
 
 export const params = () => new URLSearchParams(location.search);
 
+/** The meet id in this page's URL (<base>console/meets/<id>/...), as the server accepts it
+ * (spaces and dashes allowed), or null. The page shell is the same for every meet: the
+ * offline worker keeps one per page kind. */
+export function pageMeetId() {
+  const match = /^console\/meets\/([^/]+)/.exec(location.pathname.slice(base.length));
+  if (!match) return null;
+  let text;
+  try {
+    text = decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
+  const compact = text.replace(/[\s-]/g, "");
+  return /^[0-9]{9}$/.test(compact) ? compact : null;
+}
+
 /** The location this page acts as: ?location=, else the one this browser used last for the meet. */
 export function pageLocation(meetId) {
   const asked = params().get("location");
@@ -69,7 +85,14 @@ export function pageLocation(meetId) {
 /** Open the meet of this page with the session saved in this browser (no password, offline
  * too), and keep the status bar up to date. */
 export async function openMeet() {
-  const meetId = document.body.dataset.meet;
+  const meetId = pageMeetId();
+  if (!meetId) {
+    showError("This address holds no meet id: open the meet from the console's home page.");
+    return new Promise(() => {});
+  }
+  document.body.dataset.meet = meetId;
+  for (const el of $$("[data-page-meet-id]")) el.textContent = displayMeetId(meetId);
+  document.title = `${document.title} · ${displayMeetId(meetId)}`;
   const where = pageLocation(meetId);
   if (!where) {
     location.replace(consoleUrl("join", { meet: meetId }));
