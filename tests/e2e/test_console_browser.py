@@ -559,6 +559,13 @@ def test_a_meet_page_never_opened_here_loads_offline_in_a_new_tab(server_process
         assert await weigh_in.js("document.querySelectorAll('[data-entry]').length") > 0
         assert (await weigh_in.js("document.title")).endswith(f"{meet_id[:3]} {meet_id[3:6]} {meet_id[6:]}")
         assert await weigh_in.dataset("connection") == "offline"
+        # Nothing of the meet and no secret is in the worker's cache; the JSON API is not served from it.
+        saved = await weigh_in.js("caches.keys().then(n => caches.open(n[0])).then(c => c.keys()).then(r => r.map(q => q.url))")
+        prefix = f"{wifi.origin}{BASE_URL}"
+        assert saved and all(url.startswith((f"{prefix}static/", f"{prefix}console/shell/")) for url in saved)
+        assert not any("key=" in url or "token" in url for url in saved)
+        api_offline = await weigh_in.js(f"fetch('{BASE_URL}meets/{meet_id}/api/state?key={key}').then(() => 'served', () => 'failed')")
+        assert api_offline == "failed"
         assert weigh_in.problems == [] and table.problems == []
         await wifi.close()
 
