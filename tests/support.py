@@ -274,8 +274,9 @@ def free_port() -> int:
 class ServerProcess:
     """The installed command in a subprocess (for restarts, SIGKILL and SIGTERM)."""
 
-    def __init__(self, data_dir: Path, *extra: str, open_files: int | None = None) -> None:
+    def __init__(self, data_dir: Path, *extra: str, open_files: int | None = None, cwd: Path | None = None) -> None:
         self.data_dir = data_dir
+        self.cwd = cwd  # a folder holding another copy of the package (a deploy), else ours
         self.extra = extra
         self.open_files = open_files  # RLIMIT_NOFILE (soft and hard) of the server process
         self.port = free_port()
@@ -293,7 +294,8 @@ class ServerProcess:
             "--bcrypt-rounds", "4", "--creates-per-minute", "1000", *self.extra,
         ]  # fmt: skip
         self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT, preexec_fn=self._limit_files)
+        self.proc = subprocess.Popen(
+            command, env=env, cwd=self.cwd, stdout=self.log_file, stderr=subprocess.STDOUT, preexec_fn=self._limit_files)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -330,8 +332,8 @@ class ServerProcess:
 def server_process(tmp_path: Path):
     servers: list[ServerProcess] = []
 
-    def start(*extra: str, data_dir: Path | None = None, open_files: int | None = None) -> ServerProcess:
-        server = ServerProcess(data_dir or tmp_path / "data", *extra, open_files=open_files).start()
+    def start(*extra: str, data_dir: Path | None = None, open_files: int | None = None, cwd: Path | None = None) -> ServerProcess:
+        server = ServerProcess(data_dir or tmp_path / "data", *extra, open_files=open_files, cwd=cwd).start()
         servers.append(server)
         return server
 

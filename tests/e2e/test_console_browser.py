@@ -16,6 +16,7 @@ import asyncio
 import csv
 import io
 import json
+import shutil
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pytest
 from console_browser import (
     SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, open_table, run_in_browser, two_platform_meet,
 )
+import openlifter
 from display_states import demo_state
 from openlifter.rules.oplcsv import export_opl_csv
 from support import BASE_URL
@@ -534,7 +536,52 @@ def test_a_meet_page_never_opened_here_loads_offline_in_a_new_tab(server_process
         assert await weigh_in.js("document.querySelectorAll('[data-entry]').length") > 0
         assert (await weigh_in.js("document.title")).endswith(f"{meet_id[:3]} {meet_id[3:6]} {meet_id[6:]}")
         assert await weigh_in.dataset("connection") == "offline"
+        # Nothing of the meet and no secret is in the worker's cache; the JSON API is not served from it.
+        saved = await weigh_in.js("caches.keys().then(n => caches.open(n[0])).then(c => c.keys()).then(r => r.map(q => q.url))")
+        prefix = f"{wifi.origin}{BASE_URL}"
+        assert saved and all(url.startswith((f"{prefix}static/", f"{prefix}console/shell/")) for url in saved)
+        assert not any("key=" in url or "token" in url for url in saved)
+        api_offline = await weigh_in.js(f"fetch('{BASE_URL}meets/{meet_id}/api/state?key={key}').then(() => 'served', () => 'failed')")
+        assert api_offline == "failed"
         assert weigh_in.problems == [] and table.problems == []
+        await wifi.close()
+
+    run_in_browser(scenario)
+
+
+def test_a_new_deploy_reaches_an_online_page_at_its_next_reload_and_then_loads_offline(server_process, tmp_path):
+    # A release of its own (the package with its static files), so the test can change one.
+    release = tmp_path / "release"
+    shutil.copytree(Path(openlifter.__file__).parent, release / "openlifter", ignore=shutil.ignore_patterns("__pycache__"))
+    data = tmp_path / "data"
+    first = server_process("--base-url", BASE_URL, data_dir=data, cwd=release)
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, f"http://127.0.0.1:{first.port}", "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        await director.close()
+        wifi = await TcpCut(first.port).start()
+        table = await open_table(browser, wifi.origin, meet_id, 1)
+        await table.wait_until(WORKER_IN_CHARGE, 15)
+        old_caches = await table.js("caches.keys()")
+        assert len(old_caches) == 1 and await table.dataset("deploy") == ""
+
+        first.terminate()
+        common = release / "openlifter" / "static" / "js" / "console" / "common.js"  # imported by the page's script, no ?v=
+        common.write_text(common.read_text() + '\ndocument.body.dataset.deploy = "2";\n')
+        second = server_process("--base-url", BASE_URL, data_dir=data, cwd=release)
+        wifi.target_port = second.port
+
+        await reload(table)
+        assert await table.dataset("deploy") == "2"
+        await table.wait_until(f"caches.keys().then(k => k.length === 1 && k[0] !== {json.dumps(old_caches[0])})", 15)
+        await table.wait_until(WORKER_IN_CHARGE, 15)
+
+        await wifi.cut()
+        await reload(table)
+        assert await table.dataset("ready") == "1" and await table.dataset("deploy") == "2"
+        assert await table.dataset("connection") == "offline"
+        assert table.problems == []
         await wifi.close()
 
     run_in_browser(scenario)
