@@ -43,6 +43,28 @@ class TcpCut(CuttableProxy):
     _frames_to_page = _bytes
     _frames_from_page = _bytes
 
+    hanging = False
+    _held: set[asyncio.StreamWriter] = set()
+
+    async def hang(self) -> None:
+        """A network that takes connections and never answers (a Wi-Fi with no way out):
+        unlike a cut, nothing fails; the page can only give up waiting."""
+        await self.cut()
+        self.hanging, self._held = True, set()
+        await self.start()
+
+    async def _serve(self, page_reader: asyncio.StreamReader, page_writer: asyncio.StreamWriter) -> None:
+        if not self.hanging:
+            return await super()._serve(page_reader, page_writer)
+        self._held.add(page_writer)
+        while await page_reader.read(65536):
+            pass  # swallowed
+
+    async def close(self) -> None:
+        for writer in self._held:
+            writer.transport.abort()
+        await super().close()
+
 
 class ConsolePage:
     """One browser (its own context: its own IndexedDB and localStorage) on console pages."""

@@ -585,3 +585,28 @@ def test_a_new_deploy_reaches_an_online_page_at_its_next_reload_and_then_loads_o
         await wifi.close()
 
     run_in_browser(scenario)
+
+
+def test_a_table_reloaded_on_a_network_that_never_answers_loads_its_saved_copy_in_time(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL, "--console-network-timeout-seconds", "1")
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        wifi = await TcpCut(server.port).start()
+        table = await open_table(browser, wifi.origin, meet_id, 1)
+        await table.wait_until(WORKER_IN_CHARGE, 15)
+        current = await table.dataset("tableCurrent")
+
+        await wifi.hang()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await table.page.reload(wait_until="commit")
+        await table.wait_until("document.body && document.body.dataset.ready === '1'", 15)
+        # The page waited one timeout (1 s) for the server, not one per file it loads.
+        assert loop.time() - started < 8
+        assert await table.dataset("tableCurrent") == current
+        await wifi.close()
+
+    run_in_browser(scenario)
