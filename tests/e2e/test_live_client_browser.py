@@ -123,6 +123,9 @@ def test_really_offline_edits_merge_by_priority_and_survive_a_reload(server_proc
         await platform.edit("meet.name", "Platform's name")
         await platform.edit("registration.entries[1].bodyweightKg", 71.3)  # nobody else touches these
         await platform.edit("meet.city", "Bergen")
+        # An edit survives a reload once IndexedDB has it (milliseconds after edit()); a page
+        # closed within those milliseconds can lose it (see docs/js-client.md).
+        await platform.js("() => client.saved()")
         await platform.reload()
         await platform.resume(meet_id)
         assert await platform.status() == "offline"

@@ -84,8 +84,11 @@ def test_three_referees_decide_and_the_lights_show_everywhere_and_the_table_mark
         await table.wait_until("!document.querySelector('[data-mark-lights]').disabled")
         await table.page.click("[data-mark-lights]")
         await table.wait_until(f"window.__console.state.registration.entries.find(e => e.id === {judged}).squatStatus[0] === 1", 5)
-        entry = next(e for e in api(server.port, meet_id, key, "state")["state"]["registration"]["entries"] if e["id"] == int(judged))
-        await asyncio.sleep(0.2)
+        for _ in range(50):  # the mark is on the table at once, on the server after its ACK
+            entry = next(e for e in api(server.port, meet_id, key, "state")["state"]["registration"]["entries"] if e["id"] == int(judged))
+            if entry["squatStatus"][0] == 1:
+                break
+            await asyncio.sleep(0.1)
         assert entry["squatStatus"][0] == 1
         # The referees move on to the next lifter; their old lights leave the screens at the first new decision.
         await phones["left"].wait_until(f"document.body.dataset.refereeJudging !== '' && !document.body.dataset.refereeJudging.startsWith('{judged}/')", 5)
