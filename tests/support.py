@@ -299,12 +299,15 @@ class ServerProcess:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.log_file.close()
                 raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return self
             except OSError:
                 time.sleep(0.05)
+        # Not left running for a later test to trip over (the fixture never saw it).
+        self.kill()
         raise RuntimeError("server did not start")
 
     def _limit_files(self) -> None:
