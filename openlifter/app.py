@@ -16,6 +16,7 @@ from openlifter.config import Config
 from openlifter.protocol import messages
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
+from openlifter.handlers.console import ConsolePage
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
@@ -112,7 +113,9 @@ def make_app(config: Config) -> LiveServer:
     display = {"publishers": publishers}
     pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
+    console = {"renderer": renderer}
     routes: list[Any] = [
+        (base, ConsolePage, {"kind": "landing", **console}),
         (base + "ws", MeetSocket, {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}),
         (base + "health", HealthHandler),
         (base + "ws/health", HealthSocket),
@@ -128,9 +131,17 @@ def make_app(config: Config) -> LiveServer:
         (meet + "api/lifting", ApiHandler, {"what": "lifting", **display}),
         (meet + "api/standings", ApiHandler, {"what": "standings", **display}),
         (meet + "api/views", ApiHandler, {"what": "views", **display}),
+        (meet + "api/opl-csv", ApiHandler, {"what": "opl-csv", **display}),
         (meet + "scoreboard", PageHandler, {"kind": "scoreboard", **pages}),
         (meet + "overlay", PageHandler, {"kind": "overlay", **pages}),
         (base + r"meets/([^/]+)/?", PageHandler, {"kind": "index", **pages}),
+        # The meet console (SPEC 7): page shells; the JavaScript client does the rest.
+        (base + "console/?", ConsolePage, {"kind": "home", **console}),
+        (base + "console/go-live", ConsolePage, {"kind": "go-live", **console}),
+        (base + "console/join", ConsolePage, {"kind": "join", **console}),
+        (base + r"console/meets/([^/]+)/?", ConsolePage, {"kind": "meet", **console}),
+        (base + r"console/meets/([^/]+)/weigh-in", ConsolePage, {"kind": "weigh-in", **console}),
+        (base + r"console/meets/([^/]+)/table", ConsolePage, {"kind": "table", **console}),
         (base + "static/(.*)", StaticFiles, {"path": str(STATIC_DIR)}),
         (base + r"themes/([A-Za-z0-9_-]+\.css)", StaticFiles, {"path": str(Path(config.themes_dir).resolve())}),
         (base + "themes/feed", ThemeFeed, {"themes": themes}),

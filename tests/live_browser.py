@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 CHROMIUM = "/usr/bin/chromium"
 TEST_PAGE = "live-client-test.html"
@@ -163,7 +163,7 @@ class CuttableProxy:
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._to_page: set[asyncio.StreamWriter] = set()
 
-    async def start(self) -> "CuttableProxy":
+    async def start(self) -> Self:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self

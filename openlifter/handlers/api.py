@@ -10,6 +10,7 @@ from openlifter.handlers.base import CrossOrigin
 from openlifter.handlers.display import DisplayAccess
 from openlifter.meet.live import LiveMeet
 from openlifter.views.derive import MeetViews
+from openlifter.rules.oplcsv import export_opl_csv
 from openlifter.views.pages import encode
 from openlifter.views.publisher import Publishers
 
@@ -63,4 +64,6 @@ ANSWERS: dict[str, Callable[[ApiHandler, LiveMeet, MeetViews], dict[str, Any]]] 
     "lifting": ApiHandler.lifting,
     "standings": lambda handler, live, views: {"standings": views.standings},
     "views": lambda handler, live, views: {"views": views.to_json()},
+    # What the director checks before publishing: the server's CSV of the durable state.
+    "opl-csv": lambda handler, live, views: {"seq": live.meet.head, "oplCsv": export_opl_csv(live.meet.state)},
 }

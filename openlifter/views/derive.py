@@ -508,6 +508,7 @@ def platform_view(
     return {
         **platform_info(day, platform, table),
         "followsTable": follows_table,
+        "source": ("live" if own is not None else "lifting") if follows_table else "inferred",
         "flight": lifting.flight,
         "flights": flights_on_platform(entries, day, platform),
         "lift": lift_,

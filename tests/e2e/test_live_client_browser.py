@@ -333,3 +333,24 @@ def test_a_second_tab_at_the_same_meet_and_location_is_refused(server_process):
         await platform.flush()
 
     run_in_browser(scenario)
+
+
+def test_the_browser_online_event_reconnects_at_once_after_a_long_backoff(server_process):
+    server = server_process("--base-url", BASE_URL)
+
+    async def scenario(browser, proxies):
+        path = await proxies(server.port)
+        director, platform, meet_id, key = await two_pages(browser, server, platform_url=f"ws://127.0.0.1:{path.port}{BASE_URL}ws")
+        await path.cut()
+        await platform.wait_until("client.status === 'offline'")
+        await platform.edit("meet.name", "Made offline")
+        # Failed attempts push the next one further away; wait until it is over 3 s off.
+        await platform.wait_until("client.retryAt !== null && client.retryAt - Date.now() > 3000", 30)
+        await path.restore()
+        started = time.monotonic()
+        await platform.js("() => window.dispatchEvent(new Event('online'))")
+        await platform.wait_until("client.status === 'online' && client.pendingCount === 0", 2.0)
+        assert time.monotonic() - started < 2.0, "reconnected only when the backoff timer fired"
+        await director.wait_until("client.state.meet && client.state.meet.name === 'Made offline'")
+
+    run_in_browser(scenario)

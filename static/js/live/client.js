@@ -56,6 +56,7 @@ export class LiveClient {
     this._closed = false;
     this._retries = 0;
     this._retryTimer = null;
+    this._retryAt = null;
     this._pulling = false;
     this._admission = null; // {types, resolve, reject} of a create or join in flight
     this._publishing = null;
@@ -89,6 +90,12 @@ export class LiveClient {
 
   get status() {
     return this._status;
+  }
+
+  /** When the next connection attempt is due (ms since the epoch), or null when connected
+   * or connecting: for a page to show "reconnecting in 5 s". */
+  get retryAt() {
+    return this._retryAt;
   }
 
   get meetId() {
@@ -257,6 +264,7 @@ export class LiveClient {
 
   _connect() {
     if (this._closed || this._socket) return;
+    this._retryAt = null;
     let socket;
     try {
       socket = new WebSocket(this.url);
@@ -299,6 +307,7 @@ export class LiveClient {
     const ceiling = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this._retries);
     this._retries += 1;
     const delay = ceiling * (0.5 + Math.random() / 2); // jitter: a hall of tablets do not all knock at once
+    this._retryAt = Date.now() + delay;
     this._retryTimer = setTimeout(() => this._connect(), delay);
   }
 
