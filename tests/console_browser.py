@@ -87,8 +87,9 @@ class ConsolePage:
                 raise AssertionError(f"{self.name}: timed out waiting for {expression} (page says: {error!r})")
             await asyncio.sleep(0.03)
 
-    async def dataset(self, name: str) -> Any:  # the text, or None when the page has not set it
-        return await self.js(f"document.body.dataset[{json.dumps(name)}] ?? null")
+    async def dataset(self, name: str) -> str:
+        """A data attribute of the page's body ("" when it is not set)."""
+        return await self.js(f"document.body.dataset[{json.dumps(name)}] ?? ''")
 
     async def shoot(self, name: str) -> None:
         """The page at 1280x800 and at 1024x768 (a tablet at the scoring table)."""

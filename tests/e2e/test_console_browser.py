@@ -139,7 +139,7 @@ async def run_flight(table: ConsolePage, overlay: ConsolePage | None, lifts: str
     return judged
 
 
-async def table_standings(table: ConsolePage) -> dict[str, list[tuple[int, str]]]:
+async def table_standings(table: ConsolePage) -> dict[str, list[list[Any]]]:
     return await table.js("""Object.fromEntries([...document.querySelectorAll('.c-standing')].map(t => [t.dataset.category,
         [...t.querySelectorAll('tr[data-entry]')].map(r => [Number(r.dataset.entry), r.cells[0].textContent])]))""")
 

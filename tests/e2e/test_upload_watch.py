@@ -32,14 +32,14 @@ async def start_bridge(server, folder: Path, *extra: str):
         *extra, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     lines: list[str] = []
-    assert proc.stdout is not None  # piped above
     while not any("Watching" in line for line in lines):
+        assert proc.stdout is not None
         line = (await asyncio.wait_for(proc.stdout.readline(), 15)).decode()
         assert line, "the bridge exited: " + "".join(lines)
         lines.append(line)
     views = next(line for line in lines if line.startswith("Views: "))
     found = re.search(r"/meets/(\d{9})/\?key=(\S+)", views)
-    assert found is not None, views
+    assert found, views
     meet_id, key = found.groups()
     return proc, meet_id, key
 

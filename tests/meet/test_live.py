@@ -112,4 +112,6 @@ async def test_a_long_batch_lets_other_work_run_between_slices(registry):
     running = False
     await ticker
     assert creator.live.meet.head == 5000
-    assert max(gaps) < took / 3, (max(gaps), took)  # judged in one piece, it was all of it
+    # Judged in one piece, the longest gap was nearly all of it; sliced, the longest is the
+    # frame's JSON parse (about a fifth of the batch), with room for a loaded machine.
+    assert max(gaps) < took / 2, (max(gaps), took)
