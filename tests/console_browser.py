@@ -146,6 +146,13 @@ async def go_live(director: ConsolePage, file: Path, password: str = PASSWORD) -
     return meet_id, display.split("key=", 1)[1]
 
 
+async def director_live(browser, origin: str, tmp_path: Path) -> tuple[ConsolePage, str, str]:
+    """A director page that went live with the two-platform meet: (page, meet id, display key)."""
+    director = await ConsolePage.open(browser, origin, "director")
+    meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+    return director, meet_id, key
+
+
 async def join(page: ConsolePage, meet_id: str, location: str, password: str = PASSWORD) -> None:
     """Join through the page; it lands on the meet's page."""
     await page.goto(f"console/join?meet={meet_id}")

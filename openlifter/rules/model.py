@@ -432,8 +432,3 @@ def lifting_from_json(raw: Any) -> Lifting:
 def lifting_from_state(state: Any) -> Lifting:
     """``lifting_from_json`` on ``state["lifting"]``."""
     return lifting_from_json(_mapping(state).get("lifting"))
-
-
-def platform_lifting_key(day: int, platform: int) -> str:
-    """Where a platform's scoring table shares its lifting state (SPEC 4.1): ``live.lifting.d1p2``."""
-    return f"d{day}p{platform}"

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from console_browser import (
-    SCREENSHOTS, ConsolePage, TcpCut, chromium_available, go_live, open_display, open_table, run_in_browser, two_platform_meet,
+    director_live,
+    SCREENSHOTS, ConsolePage, TcpCut, chromium_available, open_display, open_table, run_in_browser,
 )
 from openlifter.views.clock import clock_text
 from support import BASE_URL
@@ -76,8 +77,7 @@ def test_the_clock_started_on_the_table_reads_the_same_on_the_overlay_and_the_sc
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         table = await open_table(browser, origin, meet_id, 1)
         await table.wait_until("document.body.dataset.clockOffset !== undefined", 10)  # it follows the server's time
         overlay = await clock_page(browser, origin, meet_id, key, "overlay", parts="clock,lowerthird", preview="1")
@@ -127,8 +127,7 @@ def test_the_second_clock_warns_at_thirty_seconds_and_at_zero_on_every_screen(se
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         table = await open_table(browser, origin, meet_id, 1)
         overlay = await clock_page(browser, origin, meet_id, key, "overlay", parts="clock,lowerthird,next,bar,standings")
         scoreboard = await clock_page(browser, origin, meet_id, key, "scoreboard")

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import pytest
 
 from console_browser import (
+    director_live,
     SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, open_table, run_in_browser, two_platform_meet,
 )
 import openlifter
@@ -207,8 +208,7 @@ def test_a_table_that_loses_its_network_keeps_running_the_flight_and_catches_up(
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         wifi = await TcpCut(server.port).start()
         table = await open_table(browser, wifi.origin, meet_id, 1)
         overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
@@ -251,8 +251,7 @@ def test_two_platforms_run_at_once_without_a_conflict_and_each_overlay_follows_i
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         tables, overlays = [], []
         for platform in (1, 2):
             tables.append(await open_table(browser, origin, meet_id, platform, f"table {platform}"))
@@ -329,8 +328,7 @@ def test_every_console_page_has_a_screenshot_at_laptop_and_tablet_size(server_pr
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         await director.goto("console/")
         await director.shoot("home")
         await director.goto(f"console/meets/{meet_id}/?location=Meet+director")
@@ -360,8 +358,7 @@ def test_an_edit_the_server_refuses_is_shown_with_the_servers_value(server_proce
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         wifi = await TcpCut(server.port).start()
         weigh_in = await ConsolePage.open(browser, wifi.origin, "weigh-in")
         await join(weigh_in, meet_id, "Weigh-in")
@@ -399,8 +396,7 @@ def test_a_judged_attempt_is_corrected_from_its_cell_and_the_displays_follow(ser
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         table = await open_table(browser, origin, meet_id, 1)
         overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
         # Pieter (5002) failed his opener; the referees' decision is overturned: a good lift.
@@ -424,8 +420,7 @@ def test_a_double_tap_judges_one_attempt_not_two(server_process, tmp_path):
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         table = await open_table(browser, origin, meet_id, 1)
         first = int(await table.dataset("tableCurrent"))
         await table.page.keyboard.press("g")
@@ -447,8 +442,7 @@ def test_choosing_a_lifter_and_attempt_by_hand_moves_the_table_and_its_overlay(s
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         table = await open_table(browser, origin, meet_id, 1)
         overlay = await open_overlay(browser, server, meet_id, key, day="1", platform="1")
         await table.page.select_option("[data-lifter]", "5000")  # Magnus, out of order
@@ -483,8 +477,7 @@ def test_a_table_reloaded_with_no_network_resumes_its_meet_runs_attempts_and_cat
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         wifi = await TcpCut(server.port).start()
         table = await open_table(browser, wifi.origin, meet_id, 1)
         await table.wait_until(WORKER_IN_CHARGE, 15)
@@ -523,8 +516,7 @@ def test_a_meet_page_never_opened_here_loads_offline_in_a_new_tab(server_process
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         wifi = await TcpCut(server.port).start()
         table = await open_table(browser, wifi.origin, meet_id, 1)
         await table.wait_until(WORKER_IN_CHARGE, 15)
@@ -592,8 +584,7 @@ def test_a_table_reloaded_on_a_network_that_never_answers_loads_its_saved_copy_i
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         wifi = await TcpCut(server.port).start()
         table = await open_table(browser, wifi.origin, meet_id, 1)
         await table.wait_until(WORKER_IN_CHARGE, 15)

@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 import pytest
 
 from console_browser import (
-    SCREENSHOTS, ConsolePage, api, chromium_available, go_live, join, open_display, open_table, run_in_browser, two_platform_meet,
+    director_live,
+    SCREENSHOTS, ConsolePage, api, chromium_available, join, open_display, open_table, run_in_browser,
 )
 from support import BASE_URL
 
@@ -49,8 +50,7 @@ def test_three_referees_decide_and_the_lights_show_everywhere_and_the_table_mark
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         table = await open_table(browser, origin, meet_id, 1)
         phones = {chair: await referee(browser, origin, meet_id, chair) for chair in PHONES}
         overlay = await open_display(browser, origin, meet_id, key, "overlay", parts="lights,clock,lowerthird", preview="1")
@@ -106,8 +106,7 @@ def test_with_ipf_cards_a_no_lift_shows_the_card_colour(server_process, tmp_path
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         table = await open_table(browser, origin, meet_id, 1)
         phones = {chair: await referee(browser, origin, meet_id, chair) for chair in PHONES}
         overlay = await open_display(browser, origin, meet_id, key, "overlay", parts="lights", preview="1")

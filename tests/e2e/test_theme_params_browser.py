@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from console_browser import SCREENSHOTS, ConsolePage, chromium_available, go_live, open_display, run_in_browser, two_platform_meet
+from console_browser import director_live, SCREENSHOTS, chromium_available, open_display, run_in_browser
 from support import BASE_URL
 
 pytestmark = [
@@ -21,8 +21,7 @@ def test_colours_by_url_restyle_the_overlay_and_the_scoreboard(server_process, t
     origin = f"http://127.0.0.1:{server.port}"
 
     async def scenario(browser) -> None:
-        director = await ConsolePage.open(browser, origin, "director")
-        meet_id, key = await go_live(director, two_platform_meet(tmp_path))
+        director, meet_id, key = await director_live(browser, origin, tmp_path)
         overlay = await open_display(browser, origin, meet_id, key, "overlay", parts="lowerthird,standings,next,bar,clock", preview="1", **COLORS)
         scoreboard = await open_display(browser, origin, meet_id, key, "scoreboard", **COLORS)
         side = await overlay.js("getComputedStyle(document.querySelector('.lt-side')).backgroundColor")
