@@ -7,15 +7,17 @@ is fed text frames. ``receive`` never raises, so the socket stays open after bad
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 from openlifter.auth.sessions import Session
+from openlifter.meet.budget import TimeSlice
 from openlifter.meet.errors import Rejected
 from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol import messages as m
-from openlifter.protocol.schema import Limits, Malformed, parse_envelope
+from openlifter.protocol.schema import Limits, Malformed, Steps, parse_envelope
 from openlifter.storage.files import StorageError
 
 if TYPE_CHECKING:
@@ -101,17 +103,24 @@ class Connection:
         msg_type: str | None = None
         counted = "malformed"
         started = time.perf_counter()
+        # A frame of many items is validated in slices that take turns with other
+        # connections' and meets' long work (LoopShare, owned by this connection): past
+        # its first slice, or at once if its last frame's rest is not over.
+        time_slice = self.registry.loop_share.slice(self)
         try:
             self.frame_bytes = len(text)
-            msg_type, message = parse_envelope(text)
-            command = self.commands.get(msg_type)
-            counted = msg_type if command else "unknown"
-            if self.observer is not None:
-                self.observer.message(counted)
-            if command is None:
-                self.send(m.unknown_message_type(msg_type[:100]))
-                return
-            request = command.parse(message, self.limits)
+            try:
+                msg_type, message = parse_envelope(text)
+                command = self.commands.get(msg_type)
+                counted = msg_type if command else "unknown"
+                if self.observer is not None:
+                    self.observer.message(counted)
+                if command is None:
+                    self.send(m.unknown_message_type(msg_type[:100]))
+                    return
+                request = await self._parse(command.parse(message, self.limits), time_slice)
+            finally:
+                time_slice.close()
             await command.handle(self, request)
         except Exception as error:
             if msg_type is None and self.observer is not None:
@@ -120,6 +129,19 @@ class Connection:
         finally:
             if self.observer is not None:
                 self.observer.handled(counted, time.perf_counter() - started)
+
+    @staticmethod
+    async def _parse(parsed: "Steps[Any] | Any", time_slice: TimeSlice) -> Any:
+        """The typed request; a parser of many items (a generator) runs item by item,
+        letting other work run between slices."""
+        if not inspect.isgenerator(parsed):
+            return parsed
+        while True:
+            try:
+                next(parsed)
+            except StopIteration as done:
+                return done.value
+            await time_slice.tick()
 
     async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":
         """The meet and session of a token; the connection now belongs to that meet."""
