@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from typing import Callable
 
 
 class WorkBudget:
@@ -22,6 +23,27 @@ class WorkBudget:
     @property
     def exhausted(self) -> bool:
         return self.left < 0
+
+
+class ByteRate:
+    """A token bucket over bytes: ``burst`` bytes at once, ``per_second`` on average.
+    ``take`` says how long to wait before bytes just received may be handled (the
+    caller stops reading meanwhile), so whatever a client's bytes cost (parsing,
+    measuring, storing, fsync) grows at a bounded rate."""
+
+    def __init__(self, per_second: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self._clock = clock
+        self._level = burst
+        self._at = clock()
+
+    def take(self, size: int) -> float:
+        """Count ``size`` bytes; seconds to wait before handling them (0: at once)."""
+        now = self._clock()
+        self._level = min(self.burst, self._level + (now - self._at) * self.per_second) - size
+        self._at = now
+        return 0.0 if self._level >= 0 else -self._level / self.per_second
 
 
 class LoopShare:

@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 from openlifter.auth.sessions import Session
-from openlifter.meet.budget import TimeSlice
+from openlifter.meet.budget import ByteRate, TimeSlice
 from openlifter.meet.errors import Rejected
 from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol import messages as m
@@ -94,6 +94,8 @@ class Connection:
         self.observer = observer
         self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
         self.frame_bytes = 0  # size of the frame being handled
+        self.intake = ByteRate(limits.max_receive_bytes_per_second, limits.receive_burst_bytes)
+        self.slowed = False  # said once in the log: this connection sends faster than its rate
 
     @property
     def location(self) -> str | None:
@@ -106,9 +108,11 @@ class Connection:
         # A frame of many items is validated in slices that take turns with other
         # connections' and meets' long work (LoopShare, owned by this connection): past
         # its first slice, or at once if its last frame's rest is not over.
-        time_slice = self.registry.loop_share.slice(self)
         try:
             self.frame_bytes = len(text)
+            await self._keep_to_rate()
+            started = time.perf_counter()  # the handler's time, not the wait
+            time_slice = self.registry.loop_share.slice(self)
             try:
                 msg_type, message = parse_envelope(text)
                 command = self.commands.get(msg_type)
@@ -129,6 +133,17 @@ class Connection:
         finally:
             if self.observer is not None:
                 self.observer.handled(counted, time.perf_counter() - started)
+
+    async def _keep_to_rate(self) -> None:
+        """Wait until this frame is within max_receive_bytes_per_second (nothing more is
+        read from the socket meanwhile)."""
+        wait = self.intake.take(self.frame_bytes)
+        if wait <= 0:
+            return
+        if not self.slowed:
+            self.slowed = True
+            log.info("reading a connection slowed (max_receive_bytes_per_second)", extra={"address": self.address, "waitSeconds": round(wait, 3)})
+        await asyncio.sleep(wait)
 
     @staticmethod
     async def _parse(parsed: "Steps[Any] | Any", time_slice: TimeSlice) -> Any:

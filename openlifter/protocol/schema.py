@@ -53,6 +53,8 @@ class Limits:
     max_key_segments: int = 32
     max_value_depth: int = 64
     max_in_flight_bytes: int = 16 * 1024 * 1024
+    max_receive_bytes_per_second: int = 1024 * 1024
+    receive_burst_bytes: int = 4 * 1024 * 1024  # one largest frame (max_message_bytes) at once
 
 
 @dataclasses.dataclass(frozen=True)
