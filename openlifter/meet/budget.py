@@ -46,6 +46,11 @@ class ByteRate:
         return 0.0 if self._level >= 0 else -self._level / self.per_second
 
 
+class Strangers:
+    """The owner (in a ``LoopShare``) of work done for sockets that belong to no meet
+    yet: handshakes, creates and joins. Anyone can cause it, without credentials."""
+
+
 class LoopShare:
     """How long jobs of every meet (judging a long batch, restoring a recovery, replaying
     a log on load) share the event loop with everything else. One per server.
@@ -69,9 +74,19 @@ class LoopShare:
     def __init__(self, slice_seconds: float) -> None:
         self.slice_seconds = slice_seconds
         self._turns = asyncio.Lock()  # waiters are served in arrival order
+        self.strangers = Strangers()  # owner of the work of sockets that belong to no meet yet
         self._rest_until = 0.0  # perf_counter time before which no long job goes on
         # owner -> perf_counter time before which its next job owes a rest
         self._owed: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
+
+    async def take_turn(self, owner: object) -> None:
+        """Wait for a turn (and any rest due) and give it back at once: for work that
+        cannot be sliced, such as a stranger's handshake or first frame. Such work goes
+        one piece per turn, so a crowd of it arriving at once is spread over many passes
+        of the loop, with everything else running in between."""
+        time_slice = TimeSlice(self, owner, owes_rest=True)
+        await time_slice.tick()
+        time_slice.close()
 
     def slice(self, owner: object) -> "TimeSlice":
         """A job of ``owner`` (a meet): call ``tick`` between units of work, ``close``
@@ -82,11 +97,11 @@ class LoopShare:
 class TimeSlice:
     """One job's use of a ``LoopShare``."""
 
-    def __init__(self, share: LoopShare, owner: object) -> None:
+    def __init__(self, share: LoopShare, owner: object, owes_rest: bool = False) -> None:
         self.share = share
         self.owner = owner
         self.started = time.perf_counter()
-        self._owes_rest = share._owed.get(owner, 0.0) > self.started
+        self._owes_rest = owes_rest or share._owed.get(owner, 0.0) > self.started
         self._holding_turn = False
 
     async def tick(self) -> None:

@@ -111,7 +111,9 @@ class Connection:
         try:
             self.frame_bytes = len(text)
             await self._keep_to_rate()
-            started = time.perf_counter()  # the handler's time, not the wait
+            if self.live is None:  # a stranger's frame (create, join, a first token): one per turn
+                await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+            started = time.perf_counter()  # the handler's time, not the waits
             time_slice = self.registry.loop_share.slice(self)
             try:
                 msg_type, message = parse_envelope(text)
