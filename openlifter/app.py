@@ -95,7 +95,7 @@ def static_versions(directory: Path) -> dict[str, str]:
 def store_for(config: Config) -> MeetStore:
     """The storage backend the config names (SPEC section 3, or section 8's shared engine)."""
     if config.storage == "redis":
-        return RedisMeetStore(config.redis_url, config.meet_lease_seconds, config.advertised_url)
+        return RedisMeetStore(config.redis_url, config.meet_lease_seconds, config.advertised_url, archive_root=config.redis_archive_path)
     return FileMeetStore(config.data_path)
 
 

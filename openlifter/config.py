@@ -161,6 +161,7 @@ class Config:
     cors_origins: list[str] = list_option(["*"], "Origins whose pages may read the JSON API (/meets/<id>/api/...) and /health; '*' allows any, empty allows none.")
     themes_dir: str = option("./themes", "Folder of custom overlay themes: NAME.css is used by pages opened with ?theme=NAME, and an edit reaches open pages at once.", metavar="DIR")
     archive_after_days: float = option(30.0, "Unpublished meets nobody has changed for this many days move to archived-meets/ (still shown by their display key, joined again by their password); 0 never archives.", _non_negative)
+    redis_archive_dir: str = option("", "With storage = redis: the folder (the file store's layout: finished-meets/<id>/, archived-meets/<id>/) that published and archived meets are written to, out of Redis memory; every process reads them there, so with processes on several hosts it must be one shared folder (NFS). Empty: data_dir.", metavar="DIR")
 
     def __post_init__(self) -> None:
         for problem in _cross_field_problems(self):
@@ -177,6 +178,10 @@ class Config:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def redis_archive_path(self) -> Path:
+        return Path(self.redis_archive_dir or self.data_dir)
 
     def replace(self, **changes: Any) -> "Config":
         return build_config({**dataclasses.asdict(self), **changes})

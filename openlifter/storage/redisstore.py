@@ -18,21 +18,26 @@ Everything here blocks; the server calls it from its storage threads.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
+import logging
 import os
 import secrets
 import socket
 import threading
 import time
-from typing import Any, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Iterable
 
 import redis
 
-from openlifter.storage.files import DamagedFile, StorageError
+from openlifter.storage import redisarchive
+from openlifter.storage.files import DamagedFile, DataPaths, StorageError
 from openlifter.storage.meetfiles import entry_from_record, entry_line
+from openlifter.storage.redisconn import redis_errors
 from openlifter.storage.store import Fenced, LogEntry, OwnedElsewhere, Place, ReplayResult
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "openlifter:"
 REPLAY_PAGE = 1000  # log entries read from Redis per round trip
@@ -59,6 +64,9 @@ return 1
 # process's lease on it is still running: a new epoch, so that any older holder is fenced.
 # The lease runs on Redis's clock, so the processes' clocks do not matter.
 TAKE_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('GONE the meet is not in the store')
+end
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease_until')
@@ -82,6 +90,18 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 """
 
+# KEYS: meet hash. ARGV: this process, then field and value pairs. A write of a meet this
+# process does not hold (an operator's archive): refused while another process holds it.
+UNHELD_HSET_SCRIPT = """
+local now = redis.call('TIME')
+local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease_until')
+if lease[1] and lease[1] ~= ARGV[1] and tonumber(lease[2] or '0') > tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) then
+  return redis.error_reply('OWNED by another process')
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+"""
+
 # KEYS: meet hash. ARGV: this process. The address of another process whose lease on the
 # meet is running, or nil.
 OWNER_SCRIPT = """
@@ -98,6 +118,15 @@ return lease[3]
 
 # KEYS: meet hash. ARGV: epoch, lease milliseconds. Extends the lease of the holder of
 # that epoch; 0 once another process took the meet.
+# KEYS: meet hash. ARGV: epoch. The holder of that epoch lets the meet go at once (an
+# operator's archive is done with it), so another process need not wait for the lease.
+END_LEASE_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'epoch') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'lease_until', 0)
+end
+return 1
+"""
+
 RENEW_SCRIPT = """
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
   return 0
@@ -194,15 +223,18 @@ class RedisMeetRecords:
 
     def _write_fields(self, fields: dict[str, Any]) -> None:
         """Write record fields: fenced while this process holds the meet (a stale holder
-        must not overwrite what the new one wrote); plain for a meet nobody serves here
-        (archiving, an operator's command)."""
+        must not overwrite what the new one wrote); for a meet nobody serves here
+        (archiving, an operator's command) only while no other process holds it."""
         values = {**fields, "changed": time.time()}
         holding = self._store.holding(self._id)
+        pairs = [item for pair in values.items() for item in pair]
         with redis_errors(f"writing {', '.join(fields)}"):
             if holding is None:
-                self._store.client.hset(self._meta, mapping=values)
+                try:
+                    self._store.client.eval(UNHELD_HSET_SCRIPT, 1, self._meta, self._store.owner, *pairs)
+                except redis.ResponseError as error:
+                    raise OwnedElsewhere(str(error)) from error
                 return
-            pairs = [item for pair in values.items() for item in pair]
             try:
                 self._store.fenced_hset_script(keys=[self._meta], args=[holding.epoch, *pairs])
             except redis.ResponseError as error:
@@ -233,11 +265,11 @@ class RedisMeetRecords:
     def replay(self) -> ReplayResult:
         """Take the meet (a new epoch fences any older holder), then read its log."""
         client = self._store.client
-        with redis_errors("taking the meet"):
-            try:
-                epoch, head = client.eval(TAKE_SCRIPT, 1, self._meta, self._store.owner, self._store.lease_ms, self._store.address)
-            except redis.ResponseError as error:
-                raise OwnedElsewhere(str(error)) from error
+        head = self._store.take(self._id).head
+        with redis_errors("finding the log"):
+            in_files = redisarchive.files_place(self._store, self._id)
+        if in_files is not None:  # a finished or archived meet: its log is in its folder
+            return ReplayResult(redisarchive.replay_files(self._store, self._id, in_files, head), 0)
         entries: list[LogEntry] = []
         start = "-"
         with redis_errors("reading the log"):
@@ -250,7 +282,6 @@ class RedisMeetRecords:
                 start = "(" + page[-1][0].decode()
         if len(entries) != int(head):
             raise DamagedFile(self._log, f"the log holds {len(entries)} updates, its head says {int(head)}")
-        self._store.hold(self._id, _Holding(epoch=int(epoch), head=int(head)))
         return ReplayResult(entries, 0)
 
     def _parse(self, stream_id: bytes, fields: dict[bytes, bytes], expected_seq: int) -> LogEntry:
@@ -298,8 +329,11 @@ class RedisMeetRecords:
 class RedisMeetStore:
     """``MeetStore`` on one Redis 7 shared by every server process."""
 
-    def __init__(self, url: str, lease_seconds: float = 5.0, address: str = "", prefix: str = KEY_PREFIX) -> None:
+    def __init__(self, url: str, lease_seconds: float = 5.0, address: str = "", prefix: str = KEY_PREFIX, archive_root: Path | None = None) -> None:
         self._url = url
+        # The data folder (file store layout) where finished and archived meets go out of
+        # Redis memory (storage/redisarchive.py); None: they stay in Redis.
+        self.archive_root = archive_root
         self.address = address  # where other processes reach this one (advertise_url)
         self._prefix = prefix
         self.lease_ms = max(1, int(lease_seconds * 1000))
@@ -329,6 +363,25 @@ class RedisMeetStore:
     def release(self, meet_id: str) -> None:
         with self._held_lock:
             self._held.pop(meet_id, None)
+
+    def take(self, meet_id: str) -> _Holding:
+        """Hold the meet with a new epoch (fencing any older holder); OwnedElsewhere while
+        another process's lease on it runs."""
+        with redis_errors("taking the meet"):
+            try:
+                epoch, head = self.client.eval(TAKE_SCRIPT, 1, self.key("meet", meet_id), self.owner, self.lease_ms, self.address)
+            except redis.ResponseError as error:
+                raise OwnedElsewhere(str(error)) from error
+        holding = _Holding(epoch=int(epoch), head=int(head))
+        self.hold(meet_id, holding)
+        return holding
+
+    def end_lease(self, meet_id: str) -> None:
+        holding = self.holding(meet_id)
+        if holding is not None:
+            with redis_errors("ending the lease"):
+                self.client.eval(END_LEASE_SCRIPT, 1, self.key("meet", meet_id), holding.epoch)
+        self.release(meet_id)
 
     def renew(self, meet_id: str) -> bool:
         """Extend this process's lease on a meet it holds; False (and the meet is no
@@ -371,6 +424,11 @@ class RedisMeetStore:
                 raise StorageError(f"cannot check the Redis settings (CONFIG GET): {error}") from error
         if problems:
             raise StorageError("; ".join(problems))
+        if self.archive_root is not None:  # what a crash interrupted
+            DataPaths(self.archive_root).ensure()
+            resumed = redisarchive.finish_exports(self)
+            if resumed:
+                log.warning("finished writing meets out of Redis after an interruption", extra={"meets": len(resumed)})
 
     def close(self) -> None:
         self.client.close()
@@ -394,10 +452,25 @@ class RedisMeetStore:
             return bool(self.client.sismember(self.key("ids"), meet_id))
 
     def move(self, meet_id: str, source: Place, target: Place) -> None:
+        """A finished or archived meet's log then goes out of Redis memory into files; an
+        archived meet joined again brings it back. The process holds the meet for both
+        (an operator's archive takes it here, refused while another process serves it)."""
+        taken_here = self.archive_root is not None and self.holding(meet_id) is None
+        if taken_here:
+            self.take(meet_id)
+        if source in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+            redisarchive.bring_back(self, meet_id)
         with redis_errors("moving the meet"):
             if not self.client.smove(self.place_key(source), self.place_key(target), meet_id):
                 raise StorageError(f"meet {meet_id} is not among the {source.value}")
             self.client.hset(self.key("meet", meet_id), "changed", time.time())
+        if target in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+            try:
+                redisarchive.export(self, meet_id, target)
+            except StorageError as error:  # moved all the same: the next start finishes it
+                log.error("cannot write the meet out of Redis yet", extra={"meetId": meet_id, "error": str(error)})
+        if taken_here or target is Place.ARCHIVED:  # nobody serves an archived meet
+            self.end_lease(meet_id)
 
     def remove(self, meet_id: str, place: Place) -> None:
         with redis_errors("removing the meet"):
@@ -406,6 +479,8 @@ class RedisMeetStore:
             pipe.delete(self.key("meet", meet_id), self.key("meet", meet_id, "log"))
             pipe.execute()
         self.release(meet_id)
+        if place in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+            redisarchive.remove_folder(self, meet_id, place)
 
     def last_change(self, meet_id: str, place: Place) -> float:
         with redis_errors("reading the last change"):
@@ -417,19 +492,6 @@ class RedisMeetStore:
             return bool(self.client.ping())
         except redis.RedisError:
             return False
-
-
-@contextlib.contextmanager
-def redis_errors(action: str) -> Iterator[None]:
-    """Map the client's connection and timeout errors to StorageError with a short reason
-    (never the URL, which may hold a password). Refusals (ResponseError) pass through:
-    the caller names what they mean."""
-    try:
-        yield
-    except redis.ResponseError:
-        raise
-    except redis.RedisError as error:
-        raise StorageError(f"{action}: Redis is unreachable ({error.__class__.__name__})") from error
 
 
 def _dumps(value: Any) -> str:
