@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol
 
 from openlifter.auth.sessions import Session
 from openlifter.meet.errors import Rejected
@@ -40,6 +40,11 @@ class InvalidSession(Exception):
     def __init__(self, token: str) -> None:
         super().__init__("invalid session")
         self.token = token
+
+
+class HandedOver(Exception):
+    """The frame went on to the process that holds its meet (a shared store), which
+    answers it: the socket is served through that process from now on."""
 
 
 # Which reply a refused request gets, by the msgType that was refused.
@@ -92,6 +97,10 @@ class Connection:
         self.observer = observer
         self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
         self.frame_bytes = 0  # size of the frame being handled
+        self.frame: str | bytes = ""  # the frame being handled
+        # Serves the socket through the process that holds a meet, from the frame being
+        # handled on (a shared store); True once it does. Set by the socket handler.
+        self.hand_over: Callable[[str, str | bytes], Awaitable[bool]] | None = None
 
     @property
     def location(self) -> str | None:
@@ -103,6 +112,7 @@ class Connection:
         started = time.perf_counter()
         try:
             self.frame_bytes = len(text)
+            self.frame = text
             msg_type, message = parse_envelope(text)
             command = self.commands.get(msg_type)
             counted = msg_type if command else "unknown"
@@ -113,6 +123,8 @@ class Connection:
                 return
             request = command.parse(message, self.limits)
             await command.handle(self, request)
+        except HandedOver:
+            return
         except Exception as error:
             if msg_type is None and self.observer is not None:
                 self.observer.message(counted)
@@ -123,9 +135,11 @@ class Connection:
 
     async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":
         """The meet and session of a token; the connection now belongs to that meet."""
-        session = self.registry.find_session(token)
+        session = await self.registry.session_for(token)
         if session is not None:
             self.check_meet(session.meet_id)
+            if self.live is None and self.hand_over is not None and await self.hand_over(session.meet_id, self.frame):
+                raise HandedOver()
         live = await self.registry.get(session.meet_id) if session else None
         if session is None or live is None:
             raise InvalidSession(token[:200])

@@ -35,6 +35,7 @@ from openlifter.storage import redisarchive
 from openlifter.storage.files import DamagedFile, DataPaths, StorageError
 from openlifter.storage.meetfiles import entry_from_record, entry_line
 from openlifter.storage.redisconn import redis_errors
+from openlifter.storage.redislimits import RedisAttempts
 from openlifter.storage.store import Fenced, LogEntry, OwnedElsewhere, Place, ReplayResult
 
 log = logging.getLogger(__name__)
@@ -261,6 +262,7 @@ class RedisMeetRecords:
 
     def write_sessions(self, sessions: list[dict[str, Any]]) -> None:
         self._write_fields({"sessions": _dumps(sessions)})
+        self._store.index_sessions(self._id, sessions)
 
     def replay(self) -> ReplayResult:
         """Take the meet (a new epoch fences any older holder), then read its log."""
@@ -343,6 +345,7 @@ class RedisMeetStore:
         self.append_script = self.client.register_script(APPEND_SCRIPT)
         self.renew_script = self.client.register_script(RENEW_SCRIPT)
         self.fenced_hset_script = self.client.register_script(FENCED_HSET_SCRIPT)
+        self.attempts = RedisAttempts(self.client, prefix)  # join and create limits of every process
         self._held: dict[str, _Holding] = {}
         self._held_lock = threading.Lock()  # storage threads append to different meets at once
 
@@ -451,6 +454,27 @@ class RedisMeetStore:
         with redis_errors("checking a meet id"):
             return bool(self.client.sismember(self.key("ids"), meet_id))
 
+    def session_key(self, token_hash: str) -> str:
+        return self.key("session", token_hash)
+
+    def index_sessions(self, meet_id: str, sessions: list[dict[str, Any]]) -> None:
+        """Let every process find each session's meet by its token hash: one small key
+        per session, gone when the session expires. A key outliving its session (one
+        archived or deleted) is only a hint: the meet's own list decides."""
+        now_ms = time.time() * 1000
+        with redis_errors("indexing sessions"):
+            pipe = self.client.pipeline(transaction=False)
+            for session in sessions:
+                hashed, expires_ms = session.get("tokenHash"), _number(session.get("expiresAt")) * 1000
+                if isinstance(hashed, str) and expires_ms > now_ms:
+                    pipe.set(self.session_key(hashed), meet_id, pxat=int(expires_ms))
+            pipe.execute()
+
+    def meet_of_session(self, token_hash: str) -> str | None:
+        with redis_errors("finding a session"):
+            meet_id = self.client.get(self.session_key(token_hash))
+        return None if meet_id is None else str(meet_id.decode())
+
     def move(self, meet_id: str, source: Place, target: Place) -> None:
         """A finished or archived meet's log then goes out of Redis memory into files; an
         archived meet joined again brings it back. The process holds the meet for both
@@ -492,6 +516,10 @@ class RedisMeetStore:
             return bool(self.client.ping())
         except redis.RedisError:
             return False
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
 def _dumps(value: Any) -> str:
