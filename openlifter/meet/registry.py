@@ -611,7 +611,10 @@ class MeetRegistry:
             self.store.records(meet_id, Place.CURRENT).write_sessions([])
             self.store.move(meet_id, Place.CURRENT, Place.ARCHIVED)
 
-        await self._moved(meet_id, move)
+        try:
+            await self._moved(meet_id, move)
+        except OwnedElsewhere as error:  # a shared store: another process serves it
+            raise Rejected(MEET_IN_USE) from error
         self._current_ids.discard(meet_id)
         self._archived_ids.add(meet_id)
         log.info("meet archived", extra={"meetId": meet_id})

@@ -374,6 +374,8 @@ class RedisMeetStore:
             try:
                 epoch, head = self.client.eval(TAKE_SCRIPT, 1, self.key("meet", meet_id), self.owner, self.lease_ms, self.address)
             except redis.ResponseError as error:
+                if str(error).startswith("GONE"):  # deleted meanwhile
+                    raise StorageError(str(error)) from error
                 raise OwnedElsewhere(str(error)) from error
         holding = _Holding(epoch=int(epoch), head=int(head))
         self.hold(meet_id, holding)
