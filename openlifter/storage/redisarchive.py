@@ -105,9 +105,13 @@ def files_place(store: "RedisMeetStore", meet_id: str) -> Place | None:
 
 def replay_files(store: "RedisMeetStore", meet_id: str, place: Place, head: int) -> list[LogEntry]:
     """The log of a meet kept in files (its lease already taken)."""
-    entries = MeetFiles(folder(store, meet_id, place)).replay().entries
+    where = folder(store, meet_id, place)
+    with storage_errors(f"reading {where.name}"):
+        if not where.is_dir():  # e.g. the shared folder is not mounted here: it may come back
+            raise StorageError(f"{store.describe(where)} is missing (is redis_archive_dir shared with this host?)")
+    entries = MeetFiles(where).replay().entries
     if len(entries) != head:
-        raise DamagedFile(folder(store, meet_id, place) / LOG_NAME, f"it holds {len(entries)} updates, the meet's head says {head}")
+        raise DamagedFile(where / LOG_NAME, f"it holds {len(entries)} updates, the meet's head says {head}")
     return entries
 
 

@@ -199,3 +199,17 @@ def test_a_deleted_finished_meet_leaves_no_folder(stores: list[RedisMeetStore], 
 
     assert not (archive_root / "finished-meets" / MEET).exists()
     assert first.place_of(MEET) is None and first.is_taken(MEET)
+
+
+def test_a_published_meet_whose_folder_is_not_there_is_refused_for_now_not_damaged(redis_server: RedisServer, stores: list[RedisMeetStore], tmp_path: Path) -> None:
+    from openlifter.storage.files import DamagedFile, StorageError
+
+    first, _ = stores
+    published(first)
+    time.sleep(LEASE_SECONDS + 0.1)
+    elsewhere = opened(redis_server.url, tmp_path / "not-mounted", "ws://third:8083/")  # another host, no shared folder
+
+    with pytest.raises(StorageError, match="missing") as refusal:
+        elsewhere.records(MEET, Place.FINISHED).replay()
+    assert not isinstance(refusal.value, DamagedFile)
+    elsewhere.close()
