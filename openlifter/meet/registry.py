@@ -22,7 +22,8 @@ from openlifter.meet.budget import LoopShare
 from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver, Replies
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
-from openlifter.meet.ratelimit import AddressLimit, Attempt
+from openlifter.meet.ratelimit import Attempt
+from openlifter.meet.ratelimit import AddressLimit
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.filestore import FileMeetStore
@@ -482,9 +483,6 @@ class MeetRegistry:
             records = [s.to_record() for s in self.sessions.of_meet(live.meet_id, now)]
             await self.io.run(live.files.write_sessions, records)
 
-    def find_session(self, token: str) -> Session | None:
-        return self.sessions.find(token, self.clock())
-
     async def session_for(self, token: str) -> Session | None:
         """The unexpired session of a token, made by this process or (a shared store) by
         any other: found there by its hash, then its meet's sessions are read here."""
@@ -499,6 +497,9 @@ class MeetRegistry:
             return None
         await self._discover(meet_id, sessions_changed=True)
         return self.find_session(token)
+
+    def find_session(self, token: str) -> Session | None:
+        return self.sessions.find(token, self.clock())
 
     def display_key_matches(self, live: LiveMeet, key: str) -> bool:
         return keys_match(key, live.auth.display_key)

@@ -32,10 +32,10 @@ from typing import Any, Iterable
 import redis
 
 from openlifter.storage import redisarchive
-from openlifter.storage.files import DamagedFile, DataPaths, StorageError
-from openlifter.storage.meetfiles import entry_from_record, entry_line
 from openlifter.storage.redisconn import redis_errors
 from openlifter.storage.redislimits import RedisAttempts
+from openlifter.storage.files import DamagedFile, DataPaths, StorageError
+from openlifter.storage.meetfiles import entry_from_record, entry_line
 from openlifter.storage.store import Fenced, LogEntry, OwnedElsewhere, Place, ReplayResult
 
 log = logging.getLogger(__name__)
@@ -86,18 +86,6 @@ FENCED_HSET_SCRIPT = """
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if epoch ~= ARGV[1] then
   return redis.error_reply('FENCED epoch ' .. ARGV[1] .. ' is stale (now ' .. tostring(epoch) .. ')')
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-return 1
-"""
-
-# KEYS: meet hash. ARGV: this process, then field and value pairs. A write of a meet this
-# process does not hold (an operator's archive): refused while another process holds it.
-UNHELD_HSET_SCRIPT = """
-local now = redis.call('TIME')
-local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease_until')
-if lease[1] and lease[1] ~= ARGV[1] and tonumber(lease[2] or '0') > tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) then
-  return redis.error_reply('OWNED by another process')
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
@@ -228,14 +216,13 @@ class RedisMeetRecords:
         (archiving, an operator's command) only while no other process holds it."""
         values = {**fields, "changed": time.time()}
         holding = self._store.holding(self._id)
-        pairs = [item for pair in values.items() for item in pair]
+        if holding is None and self._store.owner_address(self._id) is not None:
+            raise OwnedElsewhere("another process serves the meet")
         with redis_errors(f"writing {', '.join(fields)}"):
             if holding is None:
-                try:
-                    self._store.client.eval(UNHELD_HSET_SCRIPT, 1, self._meta, self._store.owner, *pairs)
-                except redis.ResponseError as error:
-                    raise OwnedElsewhere(str(error)) from error
+                self._store.client.hset(self._meta, mapping=values)
                 return
+            pairs = [item for pair in values.items() for item in pair]
             try:
                 self._store.fenced_hset_script(keys=[self._meta], args=[holding.epoch, *pairs])
             except redis.ResponseError as error:
