@@ -286,7 +286,7 @@ class Replicas:
             if not replica.ready.done():
                 continue
             if any(watched(replica) for watched in self.in_use):
-                replica.touch()
+                replica.last_watched = now
             elif now - replica.last_watched >= self.linger_seconds:
                 self._drop(replica)
                 dropped.append(replica.meet_id)
