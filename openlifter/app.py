@@ -134,6 +134,9 @@ def make_app(config: Config) -> LiveServer:
     renderer = Renderer(templates, {"base_url": base, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
     publishers = Publishers(functools.partial(feed_for, renderer), config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
+    # Unloaded while displays watch it only when another process took it: they come back
+    # (with a shared store, to this process's copy of the meet).
+    registry.on_meet_unloaded.append(lambda live: publishers.of(live).disconnect_all(1012, "meet moved to another server process"))
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
     # 1012 (service restart): the client reconnects, and the proxy routes it to the new owner.

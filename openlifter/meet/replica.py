@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Coroutine, Protocol
 
 from openlifter.meet.budget import LoopShare
 from openlifter.meet.live import MeetAuth
@@ -144,6 +144,7 @@ class Replicas:
         # The display key changed, or the meet was deleted: its displays must go (the reason).
         self.on_shut: list[Callable[[MeetReplica, str], object]] = []
         self.reads = 0  # pages read from the log (tests, metrics)
+        self._background: set[asyncio.Future[None]] = set()
 
     def __len__(self) -> int:
         return len(self._replicas)
@@ -177,14 +178,14 @@ class Replicas:
             return self._replicas[meet_id]
         replica = MeetReplica(Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], limits=self._limits), auth)
         self._replicas[meet_id] = replica
+        complete = False
         try:
             await self._channels.listen(meet_id)  # before reading: no notice falls in between
             self.catch_up(replica)
             assert replica.catching_up is not None
             complete = await asyncio.shield(replica.catching_up)
-        except BaseException:
-            complete = False
-            raise
+        except StorageError as error:
+            log.warning("cannot copy a meet for its displays", extra={"meetId": meet_id, "error": str(error)})
         finally:
             if not complete:  # never show a meet half read: the display is refused this time
                 replica.gone = True
@@ -215,7 +216,7 @@ class Replicas:
         elif notice is None:
             self.catch_up(replica)
         elif notice.what == "auth":
-            asyncio.ensure_future(self._read_auth(replica))
+            self._in_background(self._read_auth(replica))
         elif notice.what == "gone":
             log.info("copied meet deleted", extra={"meetId": meet_id})
             replica.gone = True
@@ -305,10 +306,15 @@ class Replicas:
         del self._replicas[replica.meet_id]
         if replica.catching_up is not None:
             replica.catching_up.cancel()
-        asyncio.ensure_future(self._channels.unlisten(replica.meet_id))
+        self._in_background(self._channels.unlisten(replica.meet_id))
         for hook in self.on_dropped:
             hook(replica)
         log.info("copy of a meet dropped", extra={"meetId": replica.meet_id})
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
         for replica in list(self._replicas.values()):

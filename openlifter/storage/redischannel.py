@@ -29,6 +29,7 @@ from typing import Callable
 import redis
 import redis.asyncio
 
+from openlifter.storage.files import StorageError
 from openlifter.storage.meetfiles import entry_from_record
 from openlifter.storage.store import LogEntry
 
@@ -41,6 +42,7 @@ AUTH_NOTICE = b"auth"
 GONE_NOTICE = b"gone"
 RESUBSCRIBE_FIRST_WAIT = 0.05  # seconds before subscribing again after a lost subscription
 RESUBSCRIBE_LONGEST_WAIT = 2.0
+SUBSCRIBE_WAIT_SECONDS = 5.0  # a display waits no longer for an unreachable Redis
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,7 +127,10 @@ class MeetChannels:
         self._meets[channel] = meet_id
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
-        await self._connected.wait()
+        try:
+            await asyncio.wait_for(self._connected.wait(), SUBSCRIBE_WAIT_SECONDS)
+        except asyncio.TimeoutError:
+            raise StorageError("subscribing to the meet's channel: Redis is unreachable") from None
         pubsub = self._pubsub
         if pubsub is None:
             await self.listen(meet_id)  # lost meanwhile: the next subscription takes it

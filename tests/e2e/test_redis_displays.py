@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,20 @@ async def test_a_copy_whose_subscription_is_cut_fills_the_gap_from_the_log(proce
     writer.close()
 
 
+async def take_over(server: ServerProcess, meet_id: str) -> tuple[Client, str]:
+    """Join on ``server`` until it serves the meet (the old owner's lease runs out first)."""
+    deadline = time.monotonic() + 15
+    while True:
+        taker = await connect_url(server.ws_url)  # refused while another process holds the meet
+        joined = await taker.request(join_message(meet_id, location="Table"))
+        if joined["msgType"] == "MEET_JOINED" or time.monotonic() > deadline:
+            break
+        taker.close()
+        await asyncio.sleep(0.2)
+    assert joined["msgType"] == "MEET_JOINED", joined
+    return taker, joined["sessionToken"]
+
+
 @pytest.mark.gen_test(timeout=90)
 async def test_after_kill_9_of_the_owner_displays_on_the_other_processes_keep_following(processes) -> None:
     owner, b, c = processes("owner"), processes("b"), processes("c")
@@ -162,16 +177,8 @@ async def test_after_kill_9_of_the_owner_displays_on_the_other_processes_keep_fo
         await display.follow_to(before)
 
     owner.kill()
-    deadline = time.monotonic() + 15
-    while True:  # the lease of the dead owner runs out first
-        taker = await connect_url(f"ws://127.0.0.1:{b.port}/meets/{meet_id}/ws")
-        joined = await taker.request(join_message(meet_id, location="Table"))  # None: served through the dead owner
-        if joined is not None and joined["msgType"] == "MEET_JOINED" or time.monotonic() > deadline:
-            break
-        taker.close()
-        await asyncio.sleep(0.2)
-    assert joined["msgType"] == "MEET_JOINED", joined
-    head = await write(taker, joined["sessionToken"], 101, 4)
+    taker, taker_token = await take_over(b, meet_id)
+    head = await write(taker, taker_token, 101, 4)
 
     assert head == before + 4
     for display in displays:
@@ -202,4 +209,30 @@ async def test_a_rotated_display_key_closes_the_old_keys_displays_on_every_proce
     for server in servers:
         assert (await get_json(server, f"meets/{meet_id}/api/state?key={old_key}"))[0] == 403
         assert (await get_json(server, f"meets/{meet_id}/api/state?key={new_key}"))[0] == 200
+    writer.close()
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_displays_of_an_owner_that_lost_the_meet_come_back_on_its_copy(processes) -> None:
+    old, new = processes("old"), processes("new")
+    writer, meet_id, token, key = await create_meet(old)
+    display = await Display.open(old, meet_id, key)
+    await display.follow_to(await write(writer, token, 1, 2))
+
+    assert old.proc is not None
+    old.proc.send_signal(signal.SIGSTOP)  # paused past its lease: the other process takes the meet
+    try:
+        taker, taker_token = await take_over(new, meet_id)
+        head = await write(taker, taker_token, 101, 2)
+    finally:
+        old.proc.send_signal(signal.SIGCONT)
+
+    assert await asyncio.wait_for(display.socket.read_message(), 10) is None
+    assert display.socket.close_code == 1012
+    again = await Display.open(old, meet_id, key)  # as the page reconnects
+    await again.follow_to(head)
+    assert again.views["meet"]["name"] == "Meet 102"
+    assert "meet copied for displays" in old.logs()
+    again.close()
+    taker.close()
     writer.close()
