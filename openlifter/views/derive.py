@@ -37,7 +37,7 @@ from openlifter.rules.model import (
 )
 from openlifter.rules.lead import lead_on_attempt, loading_increment_kg
 from openlifter.rules.points import get_points
-from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, Ranking, get_rankings
+from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, PointsCategory, RankedRow, Ranking, get_rankings
 from openlifter.rules.results import (
     GUEST_PLACE,
     CategoryResults,
@@ -771,24 +771,28 @@ _RANKING_TITLES = {BEST_LIFTER: "Best lifter", BEST_MASTERS: "Best masters lifte
 
 
 def ranking_category_view(ranking: Ranking, meet: MeetSetup) -> dict[str, Any]:
-    category = ranking.category
+    return {**ranking_head(ranking.category), "rows": [ranking_row_view(row, meet) for row in ranking.rows]}
+
+
+def ranking_head(category: PointsCategory) -> dict[str, Any]:
+    """A ranking's title and what it ranks (everything but its rows)."""
     return {
         "key": f"{category.sex}|{category.event}|{category.equipment}",
         "sex": category.sex,
         "event": category.event,
         "equipment": category.equipment,
         "title": f"{SEX_LABELS.get(category.sex, category.sex)} · {category.equipment} · {category.event}",
-        "rows": [
-            {
-                **_lifter(row.entry, meet),
-                "place": row.place,
-                "points": row.points,
-                "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
-                "totalKg": row.total_kg,
-                "totalText": _table_weight(row.total_kg, meet),
-            }
-            for row in ranking.rows
-        ],
+    }
+
+
+def ranking_row_view(row: RankedRow, meet: MeetSetup) -> dict[str, Any]:
+    return {
+        **_lifter(row.entry, meet),
+        "place": row.place,
+        "points": row.points,
+        "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
+        "totalKg": row.total_kg,
+        "totalText": _table_weight(row.total_kg, meet),
     }
 
 

@@ -31,7 +31,15 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from openlifter.meet.keys import Path
 from openlifter.rules.model import Entry, Lifting, MeetSetup, entry_from_json, lifting_from_state, meet_from_state
-from openlifter.rules.rankings import BEST_LIFTER, PointsCategory, points_categories, presentation_key, rank_points_category
+from openlifter.rules.rankings import (
+    BEST_LIFTER,
+    PointsCategory,
+    points_categories,
+    presentation_key,
+    ranked_row,
+    ranking_order_key,
+    ranking_points,
+)
 from openlifter.rules.results import (
     Category,
     CategoryResults,
@@ -54,7 +62,8 @@ from openlifter.views.derive import (
     category_view,
     live_lifting_from_state,
     live_platform_parts,
-    ranking_category_view,
+    ranking_head,
+    ranking_row_view,
     rankings_of,
     standings_view,
     table_lifting,
@@ -136,6 +145,60 @@ class _Change:
             self.live_parts = True
 
 
+class _PointsRanking:
+    """One best-lifter ranking by points (``rules/rankings.py``), kept in order between
+    changes: a lifter whose points change is taken out and put back by bisection, and only
+    the rows whose place moved are shaped again (the others keep their identity)."""
+
+    def __init__(self, category: PointsCategory) -> None:
+        self.category = category
+        self.keys: list[tuple[Any, ...]] = []  # (ranking_order_key..., registration index), in order
+        self.key_of: dict[int, tuple[Any, ...]] = {}
+        self.points: dict[int, float] = {}
+        self.rows: list[dict[str, Any] | None] = []  # the shown row at each place, None if not shown
+        self._edits: list[int] = []  # where members were taken out or put in since ``shape``
+        self._net = 0
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def put(self, index: int, entry: Entry, meet: MeetSetup) -> None:
+        points = ranking_points(entry, self.category.event, meet, "None")  # Best Lifter: not age-adjusted
+        key = (*ranking_order_key(entry, points), index)
+        at = bisect.bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.rows.insert(at, None)
+        self.key_of[index], self.points[index] = key, points
+        self._edits.append(at)
+        self._net += 1
+
+    def take(self, index: int) -> None:
+        key = self.key_of.pop(index, None)
+        if key is None:
+            return
+        del self.points[index]
+        at = bisect.bisect_left(self.keys, key)
+        del self.keys[at], self.rows[at]
+        self._edits.append(at)
+        self._net -= 1
+
+    def shape(self, entries: Sequence[Entry | None], meet: MeetSetup) -> dict[str, Any] | None:
+        """The ranking's view after the edits since the last call; None when no row is shown.
+        A place moves only between the first and the last edit (further on, every edit moved
+        a row by one place and back when as many went out as came in)."""
+        if self._edits:
+            low = min(self._edits)
+            high = len(self.keys) if self._net else min(len(self.keys), max(self._edits) + len(self._edits) + 1)
+            for at in range(low, high):
+                index = self.keys[at][-1]
+                entry = entries[index]
+                row = ranked_row(entry, at, self.category.event, self.points[index]) if entry is not None else None
+                self.rows[at] = ranking_row_view(row, meet) if row is not None else None
+            self._edits, self._net = [], 0
+        rows = [row for row in self.rows if row is not None]
+        return {**ranking_head(self.category), "rows": rows} if rows else None
+
+
 class IncrementalViews:
     """The views of one meet at ``views.seq``; ``advance`` brings them to a later state.
 
@@ -185,13 +248,13 @@ class IncrementalViews:
             yield
         self.members: dict[Category, list[int]] = {}
         self.on_platform: dict[Pair, list[int]] = {}
-        self.ranked_members: dict[PointsCategory, list[int]] = {}
+        self.points_rankings: dict[PointsCategory, _PointsRanking] = {}
         for index, entry in enumerate(self.entries):
             if entry is not None:
                 for category in entry_categories(entry, self.setup):
                     self.members.setdefault(category, []).append(index)
                 for ranked in points_categories(entry, self.setup):
-                    self.ranked_members.setdefault(ranked, []).append(index)
+                    self._points_ranking(ranked).put(index, entry, self.setup)
                 self.on_platform.setdefault((entry.day, entry.platform), []).append(index)
             if index % ENTRY_CHUNK == ENTRY_CHUNK - 1:
                 yield
@@ -219,7 +282,7 @@ class IncrementalViews:
             if n % CATEGORY_CHUNK == 0:
                 yield
         self.ranking_views: dict[PointsCategory, dict[str, Any] | None] = {}
-        for n, ranked in enumerate(list(self.ranked_members), start=1):
+        for n, ranked in enumerate(list(self.points_rankings), start=1):
             self._rank_points(ranked)
             if n % CATEGORY_CHUNK == 0:
                 yield
@@ -262,20 +325,25 @@ class IncrementalViews:
         after = [self.places[mode][category] for mode in MODES]
         return {i for old, new in zip(before, after) for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
 
-    def _rank_points(self, ranked: PointsCategory) -> None:
-        """One best-lifter ranking by points, again (or dropped once empty)."""
-        indices = self.ranked_members.get(ranked)
-        members = [e for i in indices or () if (e := self.entries[i]) is not None]
-        ranking = rank_points_category(ranked, members, self.setup) if members else None
-        if not indices:
-            self.ranked_members.pop(ranked, None)
+    def _points_ranking(self, ranked: PointsCategory) -> _PointsRanking:
+        ranking = self.points_rankings.get(ranked)
         if ranking is None:
+            ranking = self.points_rankings[ranked] = _PointsRanking(ranked)
+        return ranking
+
+    def _rank_points(self, ranked: PointsCategory) -> None:
+        """One best-lifter ranking's view after its edits (dropped once empty)."""
+        ranking = self.points_rankings.get(ranked)
+        view = ranking.shape(self.entries, self.setup) if ranking is not None else None
+        if ranking is not None and not ranking:
+            del self.points_rankings[ranked]
+        if view is None:
             self.ranking_views.pop(ranked, None)
         else:
-            self.ranking_views[ranked] = ranking_category_view(ranking, self.setup)
+            self.ranking_views[ranked] = view
 
     def _rankings(self) -> dict[str, Any]:
-        shown = sorted((c for c in self.ranked_members if self.ranking_views.get(c)), key=presentation_key)
+        shown = sorted((c for c in self.points_rankings if self.ranking_views.get(c)), key=presentation_key)
         return rankings_of(self.setup, BEST_LIFTER, [self.ranking_views[c] for c in shown])  # type: ignore[misc]
 
     def _order_categories(self) -> None:
@@ -415,7 +483,10 @@ class IncrementalViews:
                 self._membership(self.members.setdefault(category, []), index, joining)
             for ranked in points_categories(entry, self.setup):
                 self.touched_rankings.add(ranked)
-                self._membership(self.ranked_members.setdefault(ranked, []), index, joining)
+                if joining:
+                    self._points_ranking(ranked).put(index, entry, self.setup)
+                else:
+                    self._points_ranking(ranked).take(index)
             self._membership(self.on_platform.setdefault(pair, []), index, joining)
             self.pair_counts[pair] += 1 if joining else -1
             if not self.on_platform[pair]:
