@@ -387,8 +387,12 @@ def _lead(entry: Entry, lift: str, attempt: int, declared_kg: float, score: Scor
     category = score.shown_category_of(entry)
     if category is None:
         return {"place": score.place_of(entry), "leads": False, "needsKg": None, "text": ""}
-    lead = lead_on_attempt(entry, lift, attempt, category.ordered_entries, category.category.event, score.projected,
-                           loading_increment_kg(meet))
+    # The category is in place order (the same comparison, the same totals): beating the
+    # one placed first among the others beats them all, so the lead is tried against that
+    # one, not the whole category.
+    leader = next((m for m in category.ordered_entries if m is not entry and m.id != entry.id), None)
+    rivals = (entry,) if leader is None else (entry, leader)
+    lead = lead_on_attempt(entry, lift, attempt, rivals, category.category.event, score.projected, loading_increment_kg(meet))
     text = ""
     if lead.leads:
         text = "Leads the category"
