@@ -46,6 +46,7 @@ from openlifter.rules.results import (
     CategoryResults,
     PlacedEntry,
     compare_categories,
+    compare_in_category,
     entry_categories,
     lifting_table_place_by,
     sort_by_place_in_category,
@@ -266,6 +267,8 @@ class IncrementalViews:
         self.categories_changed = False
         self.results: dict[bool, dict[Category, CategoryResults]] = {mode: {} for mode in MODES}
         self.places: dict[bool, dict[Category, dict[int, int]]] = {mode: {} for mode in MODES}
+        self.ordered: dict[bool, dict[Category, list[int]]] = {mode: {} for mode in MODES}  # members' indices in place order
+        self.edits: dict[Category, set[int]] = {}  # members changed since their category was ranked
         for n, category in enumerate(list(self.members), start=1):
             self._rank(category)
             if n % CATEGORY_CHUNK == 0:
@@ -310,8 +313,11 @@ class IncrementalViews:
 
     def _rank(self, category: Category) -> set[int]:
         """Place the members of one category, both ways (or drop it once empty); the ids
-        whose place there changed."""
+        whose place there changed. The members edited since the last ranking are taken out
+        and put back by bisection (``_place_in``); a category seen for the first time is
+        sorted whole."""
         before = [self.places[mode].get(category, {}) for mode in MODES]
+        edits = self.edits.pop(category, set())
         indices = self.members.get(category)
         if not indices:
             self.members.pop(category, None)
@@ -319,11 +325,16 @@ class IncrementalViews:
             for mode in MODES:
                 self.results[mode].pop(category, None)
                 self.places[mode].pop(category, None)
+                self.ordered[mode].pop(category, None)
             return {i for places in before for i in places}
-        group = [self.entries[i] for i in indices]
         for mode in MODES:
-            ordered = sort_by_place_in_category(group, category.event, mode)  # type: ignore[arg-type]
-            placed = tuple(PlacedEntry(e, i + 1) for i, e in enumerate(ordered))
+            ordered = self.ordered[mode].get(category)
+            if ordered is None or not self._place_in(ordered, category, mode, edits, indices):
+                group = [self.entries[i] for i in indices]
+                index_of = {id(e): i for e, i in zip(group, indices)}
+                ordered = [index_of[id(e)] for e in sort_by_place_in_category(group, category.event, mode)]  # type: ignore[arg-type]
+            self.ordered[mode][category] = ordered
+            placed = tuple(PlacedEntry(self.entries[i], n) for n, i in enumerate(ordered, start=1))  # type: ignore[arg-type]
             self.results[mode][category] = CategoryResults(category, placed)
             places: dict[int, int] = {}
             for p in placed:
@@ -331,6 +342,35 @@ class IncrementalViews:
             self.places[mode][category] = places
         after = [self.places[mode][category] for mode in MODES]
         return {i for old, new in zip(before, after) for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
+
+    def _place_in(self, ordered: list[int], category: Category, mode: bool, edits: set[int], members: list[int]) -> bool:
+        """Take the edited entries out of a category's place order and put back those still
+        in it, each where bisection with OpenLifter's comparison finds (equal ones in
+        registration order, as a stable sort leaves them). False when a neighbour
+        disagrees: the comparison was not consistent there, and the caller sorts whole."""
+        entries, event = self.entries, category.event
+
+        def before(a: int, b: int) -> bool:
+            order = compare_in_category(entries[a], entries[b], event, mode)  # type: ignore[arg-type]
+            return order < 0 or (order == 0 and a < b)
+
+        if edits:
+            ordered[:] = [i for i in ordered if i not in edits]
+        for index in sorted(edits):
+            at = bisect.bisect_left(members, index)
+            if at == len(members) or members[at] != index:
+                continue  # left the category
+            low, high = 0, len(ordered)
+            while low < high:
+                middle = (low + high) // 2
+                if before(ordered[middle], index):
+                    low = middle + 1
+                else:
+                    high = middle
+            if (low > 0 and not before(ordered[low - 1], index)) or (low < len(ordered) and not before(index, ordered[low])):
+                return False
+            ordered.insert(low, index)
+        return True
 
     def _points_ranking(self, ranked: PointsCategory) -> _PointsRanking:
         ranking = self.points_rankings.get(ranked)
@@ -522,6 +562,7 @@ class IncrementalViews:
                     self.members[category] = []
                     self.categories_changed = True
                 self._membership(self.members[category], index, joining)
+                self.edits.setdefault(category, set()).add(index)
             for ranked in points_categories(entry, self.setup):
                 self.touched_rankings.add(ranked)
                 if joining:
