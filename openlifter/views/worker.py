@@ -199,6 +199,10 @@ class ViewChannel:
         finally:
             self._requests.pop(request_id, None)
 
+    def backlog(self) -> tuple[int, int]:
+        """(bytes sent and not yet read by the service, bytes of rounds waiting unsent)."""
+        return self._in_flight, self._unsent_bytes
+
     def _forget(self, unsent: _Unsent) -> None:
         self._unsent_bytes -= unsent.size
 
