@@ -398,10 +398,12 @@ class WorkerChannel(ViewChannel):
                 process = context.Process(target=worker_main, args=(theirs, self.settings), daemon=True, name="openlifter-views")
                 # Starting it may start the fork server (an import of the package): not on the IOLoop.
                 await asyncio.get_running_loop().run_in_executor(None, process.start)
+            except asyncio.CancelledError:
+                ours.close()  # closed meanwhile: a worker that did start reads EOF and ends
+                raise
             except Exception:
                 log.exception("starting a view worker failed")
                 ours.close()
-                theirs.close()
                 await asyncio.sleep(RESTART_PAUSE_SECONDS)
                 continue
             finally:
