@@ -163,6 +163,8 @@ class Config:
     themes_dir: str = option("./themes", "Folder of custom overlay themes: NAME.css is used by pages opened with ?theme=NAME, and an edit reaches open pages at once.", metavar="DIR")
     archive_after_days: float = option(30.0, "Unpublished meets nobody has changed for this many days move to archived-meets/ (still shown by their display key, joined again by their password); 0 never archives.", _non_negative)
     redis_archive_dir: str = option("", "With storage = redis: the folder (the file store's layout: finished-meets/<id>/, archived-meets/<id>/) that published and archived meets are written to, out of Redis memory; every process reads them there, so with processes on several hosts it must be one shared folder (NFS). Empty: data_dir.", metavar="DIR")
+    view_workers: int = option(1, "Processes that derive, diff and render the live views (meets spread over them by id), so a relay never waits for a view; 0 does that work on the event loop (tools and tests).", _non_negative)
+    view_worker_channel_bytes: int = option(8 * 1024 * 1024, "Most bytes of durable rounds in flight to one view worker and as many waiting; past that a meet's waiting rounds become one re-attach of its state (the worker shows the newest state).", _positive)
 
     def __post_init__(self) -> None:
         for problem in _cross_field_problems(self):
