@@ -79,6 +79,8 @@ def limits_from(config: Config) -> Limits:
         max_key_segments=config.max_key_segments,
         max_value_depth=config.max_value_depth,
         max_in_flight_bytes=config.max_in_flight_bytes,
+        max_receive_bytes_per_second=config.max_receive_bytes_per_second,
+        receive_burst_bytes=config.max_message_bytes,
     )
 
 

@@ -22,6 +22,12 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         self.current_limits = limits  # read at each open: a reloaded config applies to new sockets
         self.observer = observer
 
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        # Anyone can open sockets, hundreds at once: their handshakes go one per turn of
+        # the loop share (a crowd is spread out, other meets' relays run in between).
+        await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+        await super().get(*args, **kwargs)
+
     def check_origin(self, origin: str) -> bool:
         return origin_allowed(origin, self.config.allowed_origins, self.request.host)
 
