@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import jinja2
 import tornado.web
 
 from openlifter.config import Config
@@ -17,6 +15,7 @@ from openlifter.protocol import messages
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.console import ConsolePage, ConsoleServiceWorker, service_worker_script
+from openlifter.handlers.display import DisplayPublishers
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
@@ -25,17 +24,19 @@ from openlifter.handlers.themes import ThemeCatalog, ThemeFeed
 from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
+from openlifter.meet.replica import Replicas
 from openlifter.metrics import ServerMetrics
 from openlifter.protocol.schema import Limits
 from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.filestore import FileMeetStore
+from openlifter.storage.redischannel import MeetChannels
 from openlifter.storage.redisstore import RedisMeetStore
-from openlifter.storage.store import MeetStore
-from openlifter.views.feed import feed_for
+from openlifter.storage.store import MeetStore, Place
 from openlifter.views.offline import offline_manifest
-from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
-from openlifter.views.publisher import Publishers
+from openlifter.views.pages import page_renderer
+from openlifter.views.publisher import ChannelMaker, Publishers
+from openlifter.views.worker import FrameSink, InProcessChannel, StateSource, ViewChannel, WorkerChannel, WorkerSettings, make_service
 
 # Package data: in a checkout these are links to the top-level templates/ and static/,
 # in an installed wheel real folders, so the server runs from any working directory.
@@ -97,8 +98,35 @@ def static_versions(directory: Path) -> dict[str, str]:
 def store_for(config: Config) -> MeetStore:
     """The storage backend the config names (SPEC section 3, or section 8's shared engine)."""
     if config.storage == "redis":
-        return RedisMeetStore(config.redis_url, config.meet_lease_seconds, config.advertised_url)
+        return RedisMeetStore(config.redis_url, config.meet_lease_seconds, config.advertised_url, archive_root=config.redis_archive_path)
     return FileMeetStore(config.data_path)
+
+
+def copies_for(config: Config, registry: MeetRegistry, io: StorageExecutor) -> Replicas | None:
+    """With the redis store: read-only copies of meets other processes serve, for this
+    process's displays (SPEC section 8), following each meet's channel."""
+    store = registry.store
+    if not isinstance(store, RedisMeetStore):
+        return None
+    channels = MeetChannels(
+        config.redis_url, store.channel, lambda meet_id, notice: replicas.heard(meet_id, notice), lambda: replicas.resubscribed(), store.key("copies")
+    )
+    replicas = Replicas(
+        lambda meet_id: store.records(meet_id, Place.CURRENT), channels, io, registry.meet_limits, registry.loop_share, config.display_copy_linger_seconds
+    )
+    return replicas
+
+
+def view_channel_maker(config: Config, settings: WorkerSettings) -> ChannelMaker:
+    """Channels to view worker processes, or (``view_workers = 0``) to a service on the IOLoop."""
+    cap = config.view_worker_channel_bytes
+
+    def make(source: StateSource, sink: FrameSink) -> ViewChannel:
+        if config.view_workers:
+            return WorkerChannel(settings, cap, source, sink)
+        return InProcessChannel(make_service(settings), cap, source, sink)
+
+    return make
 
 
 def make_app(config: Config) -> LiveServer:
@@ -112,21 +140,26 @@ def make_app(config: Config) -> LiveServer:
     sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
-    templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
     versions = static_versions(STATIC_DIR)
-    static_url = static_url_maker(base + "static/", versions)
-    renderer = Renderer(templates, {"base_url": base, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
-    publishers = Publishers(functools.partial(feed_for, renderer), config.feed_coalesce_seconds)
+    renderer = page_renderer(str(TEMPLATES_DIR), base, versions)
+    channels = view_channel_maker(config, WorkerSettings(str(TEMPLATES_DIR), base, versions, config.feed_coalesce_seconds))
+    publishers = Publishers(channels, config.view_workers)
     registry.on_meet_loaded.append(publishers.attach)
+    # Unloaded while displays watch it only when another process took it: they come back
+    # (with a shared store, to this process's copy of the meet).
+    registry.on_meet_unloaded.append(lambda live: publishers.of(live).disconnect_all(1012, "meet moved to another server process"))
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
     # 1012 (service restart): the client reconnects, and the proxy routes it to the new owner.
     registry.on_meet_lost.append(lambda live: sockets.close_meet(live.meet_id, 1012, "meet moved to another server process"))
     registry.start()
+    replicas = copies_for(config, registry, io)
+    copies = Publishers(channels, config.view_workers) if replicas is not None else None
+    display_publishers = DisplayPublishers(publishers, replicas, copies)
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()
-    display = {"publishers": publishers}
-    pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
+    display = {"publishers": display_publishers}
+    pages = {"renderer": renderer, "publishers": display_publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
     console = {"renderer": renderer}
     protocol = {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}
@@ -178,6 +211,8 @@ def make_app(config: Config) -> LiveServer:
         "openlifter_sockets": sockets,
         "openlifter_metrics": metrics,
         "openlifter_publishers": publishers,
+        "openlifter_display_publishers": display_publishers,
+        "openlifter_replicas": replicas,
         "openlifter_renderer": renderer,
         "openlifter_themes": themes,
         "websocket_max_message_size": config.max_message_bytes,

@@ -10,7 +10,7 @@ import asyncio
 import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol
 
 from openlifter.auth.sessions import Session
 from openlifter.meet.budget import ByteRate, TimeSlice
@@ -42,6 +42,11 @@ class InvalidSession(Exception):
     def __init__(self, token: str) -> None:
         super().__init__("invalid session")
         self.token = token
+
+
+class HandedOver(Exception):
+    """The frame went on to the process that holds its meet (a shared store), which
+    answers it: the socket is served through that process from now on."""
 
 
 # Which reply a refused request gets, by the msgType that was refused.
@@ -94,6 +99,10 @@ class Connection:
         self.observer = observer
         self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
         self.frame_bytes = 0  # size of the frame being handled
+        self.frame: str | bytes = ""  # the frame being handled
+        # Serves the socket through the process that holds a meet, from the frame being
+        # handled on (a shared store); True once it does. Set by the socket handler.
+        self.hand_over: Callable[[str, str | bytes], Awaitable[bool]] | None = None
         self.intake = ByteRate(limits.max_receive_bytes_per_second, limits.receive_burst_bytes)
         self.slowed = False  # said once in the log: this connection sends faster than its rate
         self.gone = False  # the socket closed: a frame still waiting (rate, turn) is dropped
@@ -111,6 +120,7 @@ class Connection:
         # its first slice, or at once if its last frame's rest is not over.
         try:
             self.frame_bytes = len(text)
+            self.frame = text
             await self._keep_to_rate()
             if self.live is None:  # a stranger's frame (create, join, a first token): one per turn
                 await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
@@ -131,11 +141,14 @@ class Connection:
             finally:
                 time_slice.close()
             await command.handle(self, request)
+        except HandedOver:
+            return
         except Exception as error:
             if msg_type is None and self.observer is not None:
                 self.observer.message(counted)
             self.send(translate_error(msg_type, error))
         finally:
+            self.frame = ""  # not held past its handling: a connection keeps no big frame
             if self.observer is not None:
                 self.observer.handled(counted, time.perf_counter() - started)
 
@@ -165,9 +178,11 @@ class Connection:
 
     async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":
         """The meet and session of a token; the connection now belongs to that meet."""
-        session = self.registry.find_session(token)
+        session = await self.registry.session_for(token)
         if session is not None:
             self.check_meet(session.meet_id)
+            if self.live is None and self.hand_over is not None and await self.hand_over(session.meet_id, self.frame):
+                raise HandedOver()
         live = await self.registry.get(session.meet_id) if session else None
         if session is None or live is None:
             raise InvalidSession(token[:200])
