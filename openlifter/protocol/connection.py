@@ -93,14 +93,13 @@ class Connection:
         self.address = address
         self.live: LiveMeet | None = None
         self.session: Session | None = None
+        # Serves the socket through the process that holds a meet, from the frame being
+        # handled on (a shared store); True once it does. Set by the socket handler.
+        self.hand_over: Callable[[str], Awaitable[bool]] | None = None
         self._in_flight: list[asyncio.Future[Any]] = []
         self.observer = observer
         self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
         self.frame_bytes = 0  # size of the frame being handled
-        self.frame: str | bytes = ""  # the frame being handled
-        # Serves the socket through the process that holds a meet, from the frame being
-        # handled on (a shared store); True once it does. Set by the socket handler.
-        self.hand_over: Callable[[str, str | bytes], Awaitable[bool]] | None = None
 
     @property
     def location(self) -> str | None:
@@ -112,7 +111,6 @@ class Connection:
         started = time.perf_counter()
         try:
             self.frame_bytes = len(text)
-            self.frame = text
             msg_type, message = parse_envelope(text)
             command = self.commands.get(msg_type)
             counted = msg_type if command else "unknown"
@@ -138,7 +136,7 @@ class Connection:
         session = await self.registry.session_for(token)
         if session is not None:
             self.check_meet(session.meet_id)
-            if self.live is None and self.hand_over is not None and await self.hand_over(session.meet_id, self.frame):
+            if self.live is None and self.hand_over is not None and await self.hand_over(session.meet_id):
                 raise HandedOver()
         live = await self.registry.get(session.meet_id) if session else None
         if session is None or live is None:
