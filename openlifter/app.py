@@ -17,6 +17,7 @@ from openlifter.protocol import messages
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.console import ConsolePage, ConsoleServiceWorker, service_worker_script
+from openlifter.handlers.display import DisplayPublishers
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
@@ -25,13 +26,15 @@ from openlifter.handlers.themes import ThemeCatalog, ThemeFeed
 from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
+from openlifter.meet.replica import Replicas
 from openlifter.metrics import ServerMetrics
 from openlifter.protocol.schema import Limits
 from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.filestore import FileMeetStore
+from openlifter.storage.redischannel import MeetChannels
 from openlifter.storage.redisstore import RedisMeetStore
-from openlifter.storage.store import MeetStore
+from openlifter.storage.store import MeetStore, Place
 from openlifter.views.feed import feed_for
 from openlifter.views.offline import offline_manifest
 from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
@@ -99,6 +102,21 @@ def store_for(config: Config) -> MeetStore:
     return FileMeetStore(config.data_path)
 
 
+def copies_for(config: Config, registry: MeetRegistry, io: StorageExecutor) -> Replicas | None:
+    """With the redis store: read-only copies of meets other processes serve, for this
+    process's displays (SPEC section 8), following each meet's channel."""
+    store = registry.store
+    if not isinstance(store, RedisMeetStore):
+        return None
+    channels = MeetChannels(
+        config.redis_url, store.channel, lambda meet_id, notice: replicas.heard(meet_id, notice), lambda: replicas.resubscribed(), store.key("copies")
+    )
+    replicas = Replicas(
+        lambda meet_id: store.records(meet_id, Place.CURRENT), channels, io, registry.meet_limits, registry.loop_share, config.display_copy_linger_seconds
+    )
+    return replicas
+
+
 def make_app(config: Config) -> LiveServer:
     """Build the whole server (storage, registry, templates, routes); ``start()`` serves it."""
     for folder in (TEMPLATES_DIR, STATIC_DIR):
@@ -116,15 +134,20 @@ def make_app(config: Config) -> LiveServer:
     renderer = Renderer(templates, {"base_url": base, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
     publishers = Publishers(functools.partial(feed_for, renderer), config.feed_coalesce_seconds)
     registry.on_meet_loaded.append(publishers.attach)
+    # Unloaded while displays watch it only when another process took it: they come back
+    # (with a shared store, to this process's copy of the meet).
+    registry.on_meet_unloaded.append(lambda live: publishers.of(live).disconnect_all(1012, "meet moved to another server process"))
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
     # 1012 (service restart): the client reconnects, and the proxy routes it to the new owner.
     registry.on_meet_lost.append(lambda live: sockets.close_meet(live.meet_id, 1012, "meet moved to another server process"))
     registry.start()
+    replicas = copies_for(config, registry, io)
+    display_publishers = DisplayPublishers(publishers, replicas)
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()
-    display = {"publishers": publishers}
-    pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
+    display = {"publishers": display_publishers}
+    pages = {"renderer": renderer, "publishers": display_publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
     console = {"renderer": renderer}
     protocol = {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}
@@ -176,6 +199,8 @@ def make_app(config: Config) -> LiveServer:
         "openlifter_sockets": sockets,
         "openlifter_metrics": metrics,
         "openlifter_publishers": publishers,
+        "openlifter_display_publishers": display_publishers,
+        "openlifter_replicas": replicas,
         "openlifter_renderer": renderer,
         "openlifter_themes": themes,
         "websocket_max_message_size": config.max_message_bytes,

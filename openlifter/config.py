@@ -103,6 +103,7 @@ class Config:
     redis_url: str = option("redis://127.0.0.1:6379/0", "With storage = redis: the Redis to keep meets in (redis://[:password@]host:port/db, rediss:// for TLS, unix:///path.sock); never logged.", _redis_url, metavar="REDIS_URL")
     meet_lease_seconds: float = option(5.0, "With storage = redis: how long a server process's hold on a meet lasts without renewal (renewed every third of it). A process paused or cut off longer loses the meet to another process; its writes are then refused.", _positive, metavar="SECONDS")
     advertise_url: str = option("", "With storage = redis: where the other server processes reach this one (ws://10.0.0.2:8081/ plus base_url) to serve through it the sockets of meets it holds; empty: ws://host:port/base_url (127.0.0.1 for 0.0.0.0).", _advertise_url, metavar="WS_URL")
+    display_copy_linger_seconds: float = option(30.0, "With storage = redis: how long a server process keeps its read-only copy of a meet another process serves (made for its own displays) after the last of those displays left.", _positive, metavar="SECONDS")
     base_url: str = option("/", "URL prefix the server is mounted under, e.g. /live/.", _base_url, metavar="PATH")
     log_level: str = option("INFO", "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).", _log_level, metavar="LEVEL")
     log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format, metavar="FORMAT")

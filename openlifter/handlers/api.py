@@ -7,12 +7,11 @@ from typing import Any, Callable
 import tornado.web
 
 from openlifter.handlers.base import CrossOrigin
-from openlifter.handlers.display import DisplayAccess
-from openlifter.meet.live import LiveMeet
+from openlifter.handlers.display import DisplayAccess, DisplayPublishers
+from openlifter.meet.replica import DisplayedMeet
 from openlifter.views.derive import RANKING_LISTS, MeetViews, rankings_view
 from openlifter.rules.oplcsv import export_opl_csv
 from openlifter.views.pages import encode
-from openlifter.views.publisher import Publishers
 
 
 def public_state(state: dict[str, Any]) -> dict[str, Any]:
@@ -24,7 +23,7 @@ def public_state(state: dict[str, Any]) -> dict[str, Any]:
 
 
 class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
-    def initialize(self, what: str, publishers: Publishers) -> None:
+    def initialize(self, what: str, publishers: DisplayPublishers) -> None:
         self.what = what
         self.publishers = publishers
 
@@ -45,7 +44,7 @@ class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(encode({"error": self._reason, "status": status_code}))
 
-    def lifting(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
+    def lifting(self, live: DisplayedMeet, views: MeetViews) -> dict[str, Any]:
         day, platform = self.get_query_argument("day", None), self.get_query_argument("platform", None)
         if day is None and platform is None:
             every = views.to_json()
@@ -59,14 +58,14 @@ class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
         return {"lifting": chosen}
 
 
-    def rankings(self, live: LiveMeet, views: MeetViews) -> dict[str, Any]:
+    def rankings(self, live: DisplayedMeet, views: MeetViews) -> dict[str, Any]:
         which = self.get_query_argument("list", "best")
         if which not in RANKING_LISTS:
             raise tornado.web.HTTPError(400, reason=f"list is one of {', '.join(RANKING_LISTS)}")
         return {"seq": live.meet.head, "rankings": rankings_view(live.meet.state, which)}
 
 
-ANSWERS: dict[str, Callable[[ApiHandler, LiveMeet, MeetViews], dict[str, Any]]] = {
+ANSWERS: dict[str, Callable[[ApiHandler, DisplayedMeet, MeetViews], dict[str, Any]]] = {
     "state": lambda handler, live, views: {"seq": live.meet.head, "state": public_state(live.meet.state)},
     "lifting": ApiHandler.lifting,
     "standings": lambda handler, live, views: {"standings": views.standings},

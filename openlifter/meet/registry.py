@@ -24,6 +24,7 @@ from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver, Replies
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
 from openlifter.meet.ratelimit import Attempt
 from openlifter.meet.ratelimit import AddressLimit
+from openlifter.meet.replica import DisplayedMeet
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.filestore import FileMeetStore
@@ -501,7 +502,7 @@ class MeetRegistry:
     def find_session(self, token: str) -> Session | None:
         return self.sessions.find(token, self.clock())
 
-    def display_key_matches(self, live: LiveMeet, key: str) -> bool:
+    def display_key_matches(self, live: DisplayedMeet, key: str) -> bool:
         return keys_match(key, live.auth.display_key)
 
     async def rotate_display_key(self, live: LiveMeet) -> str:

@@ -36,6 +36,7 @@ from openlifter.storage.redisconn import redis_errors
 from openlifter.storage.redislimits import RedisAttempts
 from openlifter.storage.files import DamagedFile, DataPaths, StorageError
 from openlifter.storage.meetfiles import entry_from_record, entry_line
+from openlifter.storage.redischannel import AUTH_NOTICE, GONE_NOTICE, log_notice
 from openlifter.storage.store import Fenced, LogEntry, OwnedElsewhere, Place, ReplayResult
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,11 @@ redis.call('HSET', KEYS[1], 'lease_until', now_ms + tonumber(ARGV[2]))
 return 1
 """
 
-# KEYS: meet hash, log stream. ARGV: epoch, expected head, now, then one record per entry
-# (their seqs follow the head without a gap, checked before the call).
+# KEYS: meet hash, log stream, the meet's channel. ARGV: epoch, expected head, now, the
+# notice for the channel, then one record per entry (their seqs follow the head without a
+# gap, checked before the call). The notice goes out in the same script, so only the
+# fenced holder ever announces a round, and in log order; Redis writes the AOF (and, with
+# appendfsync always, syncs it) before it sends any output, the notice included.
 APPEND_SCRIPT = """
 local meta = redis.call('HMGET', KEYS[1], 'epoch', 'head')
 if meta[1] ~= ARGV[1] then
@@ -137,11 +141,12 @@ local head = tonumber(meta[2] or '0')
 if head ~= tonumber(ARGV[2]) then
   return redis.error_reply('FENCED head is ' .. head .. ', not ' .. ARGV[2])
 end
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   head = head + 1
   redis.call('XADD', KEYS[2], head .. '-0', 'entry', ARGV[i])
 end
 redis.call('HSET', KEYS[1], 'head', head, 'changed', ARGV[3])
+redis.call('PUBLISH', KEYS[3], ARGV[4])
 return head
 """
 
@@ -221,13 +226,15 @@ class RedisMeetRecords:
         with redis_errors(f"writing {', '.join(fields)}"):
             if holding is None:
                 self._store.client.hset(self._meta, mapping=values)
-                return
-            pairs = [item for pair in values.items() for item in pair]
-            try:
-                self._store.fenced_hset_script(keys=[self._meta], args=[holding.epoch, *pairs])
-            except redis.ResponseError as error:
-                self._store.release(self._id)
-                raise Fenced(str(error)) from error
+            else:
+                pairs = [item for pair in values.items() for item in pair]
+                try:
+                    self._store.fenced_hset_script(keys=[self._meta], args=[holding.epoch, *pairs])
+                except redis.ResponseError as error:
+                    self._store.release(self._id)
+                    raise Fenced(str(error)) from error
+            if "auth" in fields:  # a new display key: read-only copies elsewhere read it again
+                self._store.client.publish(self._store.channel(self._id), AUTH_NOTICE)
 
     def read_auth(self) -> dict[str, Any]:
         auth = self._field("auth")
@@ -296,15 +303,31 @@ class RedisMeetRecords:
         if seqs != list(range(holding.head + 1, holding.head + 1 + len(batch))):
             raise StorageError(f"updates {seqs[0]}..{seqs[-1]} do not follow the stored head {holding.head}")
         records = [entry_line(entry).rstrip(b"\n") for entry in batch]
+        notice = log_notice(seqs[0], records)
         with redis_errors("appending to the log"):
             try:
-                new_head = self._store.append_script(keys=[self._meta, self._log], args=[holding.epoch, holding.head, time.time(), *records])
+                new_head = self._store.append_script(
+                    keys=[self._meta, self._log, self._store.channel(self._id)], args=[holding.epoch, holding.head, time.time(), notice, *records]
+                )
             except redis.ResponseError as error:
                 if str(error).startswith("FENCED"):
                     self._store.release(self._id)
                     raise Fenced(str(error)) from error
                 raise StorageError(f"appending to the log: {error}") from error
         holding.head = int(new_head)
+
+    def read_after(self, after_seq: int, limit: int) -> list[LogEntry]:
+        """Up to ``limit`` stored entries after ``after_seq``, in seq order, without taking
+        the meet (a read-only copy catching up)."""
+        with redis_errors("reading the log"):
+            page = self._store.client.xrange(self._log, min=f"({after_seq}-0", max="+", count=limit)
+        return [self._parse(stream_id, fields, after_seq + n) for n, (stream_id, fields) in enumerate(page, start=1)]
+
+    def stored_head(self) -> int | None:
+        """The head of the stored log (None: no such meet)."""
+        with redis_errors("reading the log head"):
+            head = self._store.client.hget(self._meta, "head")
+        return None if head is None else int(head)
 
     def write_publication(self, opl_csv: str, return_email: str) -> None:
         self._write_fields({"opl_csv": opl_csv, "return_email": return_email})
@@ -338,6 +361,10 @@ class RedisMeetStore:
 
     def key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
+
+    def channel(self, meet_id: str) -> str:
+        """The meet's channel: the notices of its durable rounds and record changes."""
+        return self.key("meet", meet_id, "changes")
 
     def place_key(self, place: Place) -> str:
         return self.key("place", place.value)
@@ -490,6 +517,7 @@ class RedisMeetStore:
             pipe = self.client.pipeline(transaction=True)
             pipe.srem(self.place_key(place), meet_id)
             pipe.delete(self.key("meet", meet_id), self.key("meet", meet_id, "log"))
+            pipe.publish(self.channel(meet_id), GONE_NOTICE)
             pipe.execute()
         self.release(meet_id)
         if place in redisarchive.OUT_OF_REDIS and self.archive_root is not None:

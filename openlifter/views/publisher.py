@@ -37,7 +37,7 @@ from openlifter.views.feed import VariantFeed, stamp
 from openlifter.views.incremental import IncrementalViews
 
 if TYPE_CHECKING:
-    from openlifter.meet.live import LiveMeet
+    from openlifter.meet.replica import DisplayedMeet  # the seam: a LiveMeet, or a read-only copy
     from openlifter.storage.store import LogEntry
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def server_time_ms() -> int:
 
 
 class MeetPublisher:
-    def __init__(self, live: "LiveMeet", feed_for: FeedMaker, coalesce_seconds: float, lane: asyncio.Lock | None = None) -> None:
+    def __init__(self, live: "DisplayedMeet", feed_for: FeedMaker, coalesce_seconds: float, lane: asyncio.Lock | None = None) -> None:
         self.live = live
         self.feed_for = feed_for
         self.coalesce_seconds = coalesce_seconds
@@ -135,7 +135,7 @@ class MeetPublisher:
 
     # ---- changes ----------------------------------------------------------------------
 
-    def on_change(self, live: "LiveMeet", entries: "list[LogEntry]") -> None:
+    def on_change(self, live: "DisplayedMeet", entries: "list[LogEntry]") -> None:
         """A LiveMeet listener, called after each durable change: collect its keys, and
         start a round if anyone is watching (else the views are brought up when asked)."""
         if not self._rebuild:  # (a rebuild is due anyway otherwise)
@@ -317,22 +317,22 @@ class Publishers:
         self.lane = asyncio.Lock()  # one step of view work at a time, whichever meet's
         self._by_meet: dict[str, MeetPublisher] = {}
 
-    def attach(self, live: "LiveMeet") -> MeetPublisher:
+    def attach(self, live: "DisplayedMeet") -> MeetPublisher:
         publisher = self._by_meet.get(live.meet_id)
         if publisher is None or publisher.live is not live:
             publisher = MeetPublisher(live, self.feed_for, self.coalesce_seconds, self.lane)
             self._by_meet[live.meet_id] = publisher
         return publisher
 
-    def of(self, live: "LiveMeet") -> MeetPublisher:
+    def of(self, live: "DisplayedMeet") -> MeetPublisher:
         return self.attach(live)
 
-    def watched(self, live: "LiveMeet") -> bool:
+    def watched(self, live: "DisplayedMeet") -> bool:
         """Whether any display follows this meet (a registry ``in_use`` check)."""
         publisher = self._by_meet.get(live.meet_id)
         return publisher is not None and len(publisher) > 0
 
-    def detach(self, live: "LiveMeet") -> None:
+    def detach(self, live: "DisplayedMeet") -> None:
         """Forget an unloaded meet's publisher (a registry ``on_meet_unloaded`` hook)."""
         publisher = self._by_meet.get(live.meet_id)
         if publisher is not None and publisher.live is live:
