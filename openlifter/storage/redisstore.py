@@ -318,9 +318,15 @@ class RedisMeetRecords:
 
     def read_after(self, after_seq: int, limit: int) -> list[LogEntry]:
         """Up to ``limit`` stored entries after ``after_seq``, in seq order, without taking
-        the meet (a read-only copy catching up)."""
+        the meet (a read-only copy catching up). A meet kept in files (finished or
+        archived) gives every entry after ``after_seq`` at once: its log no longer grows."""
         with redis_errors("reading the log"):
-            page = self._store.client.xrange(self._log, min=f"({after_seq}-0", max="+", count=limit)
+            pipe = self._store.client.pipeline(transaction=False)
+            pipe.hmget(self._meta, redisarchive.FILES_FIELD, "head")
+            pipe.xrange(self._log, min=f"({after_seq}-0", max="+", count=limit)
+            (in_files, head), page = pipe.execute()
+        if in_files is not None:
+            return redisarchive.replay_files(self._store, self._id, Place(in_files.decode()), int(head))[after_seq:]
         return [self._parse(stream_id, fields, after_seq + n) for n, (stream_id, fields) in enumerate(page, start=1)]
 
     def stored_head(self) -> int | None:

@@ -95,6 +95,19 @@ async def test_a_published_meet_leaves_redis_and_another_process_still_serves_it
 
 
 @pytest.mark.gen_test(timeout=60)
+async def test_a_published_meet_is_shown_by_another_process_while_its_owner_still_serves_it(processes) -> None:
+    owner, other = processes("owner"), processes("other")
+    director, created = await created_with_updates(owner, 5)
+    published = await director.request({"msgType": "PUBLISH_MEET", "sessionToken": created["sessionToken"], "returnEmail": "d@example.org", "oplCsv": "Place\n"})
+    assert published["msgType"] == "PUBLISH_ACK"
+
+    api = await tornado.httpclient.AsyncHTTPClient().fetch(f"http://127.0.0.1:{other.port}/meets/{created['meetId']}/api/state?key={created['displayKey']}")
+
+    assert json.loads(api.body)["state"]["registration"]["entries"][5]["name"] == "Lifter 5"
+    director.close()
+
+
+@pytest.mark.gen_test(timeout=60)
 async def test_a_token_made_on_one_process_is_served_through_the_owner_on_another_processes_ws(processes) -> None:
     owner, other = processes("owner"), processes("other")
     director, created = await created_with_updates(owner, 1)

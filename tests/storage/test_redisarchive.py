@@ -213,3 +213,14 @@ def test_a_published_meet_whose_folder_is_not_there_is_refused_for_now_not_damag
         elsewhere.records(MEET, Place.FINISHED).replay()
     assert not isinstance(refusal.value, DamagedFile)
     elsewhere.close()
+
+
+def test_a_read_only_copy_reads_a_published_meet_from_its_folder(stores: list[RedisMeetStore]) -> None:
+    first, second = stores
+    published(first)  # the first process still serves it
+
+    records = second.records(MEET, Place.FINISHED)
+
+    assert records.read_after(0, 500) == [entry(seq) for seq in range(1, UPDATES + 1)]
+    assert records.read_after(UPDATES - 2, 500) == [entry(UPDATES - 1), entry(UPDATES)]
+    assert records.stored_head() == UPDATES
