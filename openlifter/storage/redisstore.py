@@ -504,19 +504,21 @@ class RedisMeetStore:
         taken_here = self.archive_root is not None and self.holding(meet_id) is None
         if taken_here:
             self.take(meet_id)
-        if source in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
-            redisarchive.bring_back(self, meet_id)
-        with redis_errors("moving the meet"):
-            if not self.client.smove(self.place_key(source), self.place_key(target), meet_id):
-                raise StorageError(f"meet {meet_id} is not among the {source.value}")
-            self.client.hset(self.key("meet", meet_id), "changed", time.time())
-        if target in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
-            try:
-                redisarchive.export(self, meet_id, target)
-            except StorageError as error:  # moved all the same: the next start finishes it
-                log.error("cannot write the meet out of Redis yet", extra={"meetId": meet_id, "error": str(error)})
-        if taken_here or target is Place.ARCHIVED:  # nobody serves an archived meet
-            self.end_lease(meet_id)
+        try:
+            if source in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+                redisarchive.bring_back(self, meet_id)
+            with redis_errors("moving the meet"):
+                if not self.client.smove(self.place_key(source), self.place_key(target), meet_id):
+                    raise StorageError(f"meet {meet_id} is not among the {source.value}")
+                self.client.hset(self.key("meet", meet_id), "changed", time.time())
+            if target in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+                try:
+                    redisarchive.export(self, meet_id, target)
+                except StorageError as error:  # moved all the same: the next start finishes it
+                    log.error("cannot write the meet out of Redis yet", extra={"meetId": meet_id, "error": str(error)})
+        finally:
+            if taken_here or target is Place.ARCHIVED:  # nobody serves an archived meet
+                self.end_lease(meet_id)
 
     def remove(self, meet_id: str, place: Place) -> None:
         with redis_errors("removing the meet"):
