@@ -72,6 +72,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fanout-marks", type=int, default=5, help="marks timed in phase 3 (default 5)")
     parser.add_argument("--cost-sizes", default="100,1000,3000", help="meet sizes of phase 4 ('' skips)")
     parser.add_argument("--server-root", type=Path, help="run the server from this tree (e.g. `git archive` of an older commit)")
+    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
+                        help="an extra server argument, e.g. --server-arg=--view-workers=0 (views on the event loop); repeatable")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     return parser.parse_args(argv)
 
@@ -345,6 +347,39 @@ def cost(lifters: int, platforms: int, flights: int, days: int) -> dict[str, Any
             "ratio": full_ms / one_ms, "patch_bytes_p50": percentile(sizes, 0.5), "snapshot_bytes": snapshot}
 
 
+# ---- the server's garbage collections ---------------------------------------------------------
+
+
+def gc_pauses(port: int) -> dict[str, float]:
+    """The server's ``openlifter_gc_pause_seconds`` histogram (bucket counts and sums), or
+    {} for a server without it."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return {}
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line.startswith("openlifter_gc_pause_seconds")}
+
+
+def gc_difference(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
+    """Collections during phase 2 by generation: how many, how many took over 5 and 10 ms,
+    and their total time."""
+    figures: dict[str, Any] = {}
+    for generation in ("0", "1", "2"):
+        def delta(series: str, le: str | None = None) -> float:
+            labels = f'generation="{generation}"' + (f',le="{le}"' if le else "")
+            name = f"openlifter_gc_pause_seconds_{series}{{{labels}}}"
+            return after.get(name, 0.0) - before.get(name, 0.0)
+
+        count = delta("count")
+        figures[generation] = {"count": int(count), "over_5ms": int(count - delta("bucket", "0.005")),
+                               "over_10ms": int(count - delta("bucket", "0.01")), "total_ms": 1000 * delta("sum")}
+    return figures
+
+
 # ---- main ------------------------------------------------------------------------------------
 
 
@@ -353,7 +388,7 @@ def main(argv: list[str] | None = None) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="openlifter-bench-")) / "data"
     port = free_port()
     connections = str(max(200, args.fanout + 50, args.displays + 50))
-    server = start_server(data_dir, port, ("--max-connections-per-meet", connections, "--max-meets", "1000"), args.server_root)
+    server = start_server(data_dir, port, ("--max-connections-per-meet", connections, "--max-meets", "1000", *args.server_arg), args.server_root)
     url = f"ws://127.0.0.1:{port}/ws"
     figures: dict[str, Any] = {}
     try:
@@ -369,10 +404,12 @@ def main(argv: list[str] | None = None) -> None:
             big.start()
             if not ready.wait(300):
                 raise SystemExit("the national meets did not start")
+            gc_before = gc_pauses(port)
             loaded = multiprocessing.Process(target=small_process, args=(url, args, results))
             loaded.start()
             figures["loaded"] = results.get(timeout=args.warmup + args.seconds + 120)
             loaded.join()
+            figures["gc"] = gc_difference(gc_before, gc_pauses(port))
             stop.set()
             figures["big"] = big_results.get(timeout=120)
             big.join()
@@ -404,6 +441,10 @@ def report(args: argparse.Namespace, f: dict[str, Any]) -> None:
               f"(goal p99 <= 100 ms; {big['shown']} mark x display)")
         print(f"   JSON feed per attempt mark: p50 {big['patch_bytes_p50']} B  max {big['patch_bytes_max']} B (goal <= 10 KB); "
               f"snapshot {big['snapshot_bytes']} B")
+    if f.get("gc"):
+        pauses = ", ".join(f"gen {g}: {v['count']} ({v['over_5ms']} over 5 ms, {v['over_10ms']} over 10 ms, {v['total_ms']:.0f} ms in all)"
+                           for g, v in f["gc"].items())
+        print(f"   server GC during phase 2:   {pauses}")
     if "fanout" in f:
         fan = f["fanout"]
         print(f"3. one mark to {fan['displays']} overlays:  ACK to last display p50 {fan['ack_to_last_ms_p50']:.0f} ms  "

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import jinja2
 import tornado.web
 
 from openlifter.config import Config
@@ -35,10 +33,10 @@ from openlifter.storage.filestore import FileMeetStore
 from openlifter.storage.redischannel import MeetChannels
 from openlifter.storage.redisstore import RedisMeetStore
 from openlifter.storage.store import MeetStore, Place
-from openlifter.views.feed import feed_for
 from openlifter.views.offline import offline_manifest
-from openlifter.views.pages import OVERLAY_PARTS, Renderer, static_url_maker
-from openlifter.views.publisher import Publishers
+from openlifter.views.pages import page_renderer
+from openlifter.views.publisher import ChannelMaker, Publishers
+from openlifter.views.worker import FrameSink, InProcessChannel, StateSource, ViewChannel, WorkerChannel, WorkerSettings, make_service
 
 # Package data: in a checkout these are links to the top-level templates/ and static/,
 # in an installed wheel real folders, so the server runs from any working directory.
@@ -81,6 +79,8 @@ def limits_from(config: Config) -> Limits:
         max_key_segments=config.max_key_segments,
         max_value_depth=config.max_value_depth,
         max_in_flight_bytes=config.max_in_flight_bytes,
+        max_receive_bytes_per_second=config.max_receive_bytes_per_second,
+        receive_burst_bytes=config.max_message_bytes,
     )
 
 
@@ -117,6 +117,18 @@ def copies_for(config: Config, registry: MeetRegistry, io: StorageExecutor) -> R
     return replicas
 
 
+def view_channel_maker(config: Config, settings: WorkerSettings) -> ChannelMaker:
+    """Channels to view worker processes, or (``view_workers = 0``) to a service on the IOLoop."""
+    cap = config.view_worker_channel_bytes
+
+    def make(source: StateSource, sink: FrameSink) -> ViewChannel:
+        if config.view_workers:
+            return WorkerChannel(settings, cap, source, sink)
+        return InProcessChannel(make_service(settings), cap, source, sink)
+
+    return make
+
+
 def make_app(config: Config) -> LiveServer:
     """Build the whole server (storage, registry, templates, routes); ``start()`` serves it."""
     for folder in (TEMPLATES_DIR, STATIC_DIR):
@@ -128,11 +140,10 @@ def make_app(config: Config) -> LiveServer:
     sockets = OpenSockets(on_open=metrics.socket_opened)
     metrics.watch(lambda: len(sockets), lambda: len(registry.loaded_meets()))
     base = config.base_url
-    templates = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
     versions = static_versions(STATIC_DIR)
-    static_url = static_url_maker(base + "static/", versions)
-    renderer = Renderer(templates, {"base_url": base, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
-    publishers = Publishers(functools.partial(feed_for, renderer), config.feed_coalesce_seconds)
+    renderer = page_renderer(str(TEMPLATES_DIR), base, versions)
+    channels = view_channel_maker(config, WorkerSettings(str(TEMPLATES_DIR), base, versions, config.feed_coalesce_seconds))
+    publishers = Publishers(channels, config.view_workers)
     registry.on_meet_loaded.append(publishers.attach)
     # Unloaded while displays watch it only when another process took it: they come back
     # (with a shared store, to this process's copy of the meet).
@@ -143,7 +154,8 @@ def make_app(config: Config) -> LiveServer:
     registry.on_meet_lost.append(lambda live: sockets.close_meet(live.meet_id, 1012, "meet moved to another server process"))
     registry.start()
     replicas = copies_for(config, registry, io)
-    display_publishers = DisplayPublishers(publishers, replicas)
+    copies = Publishers(channels, config.view_workers) if replicas is not None else None
+    display_publishers = DisplayPublishers(publishers, replicas, copies)
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()
     display = {"publishers": display_publishers}

@@ -7,7 +7,9 @@ files) and the fsync and relay timings of the embedded store.
 
 from __future__ import annotations
 
-from typing import Callable
+import gc
+import time
+from typing import Any, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -44,6 +46,26 @@ class ServerMetrics:
         self.relay_latency = Histogram(
             "openlifter_relay_latency_seconds", "From an UPDATE_INIT's arrival to its answers and relays being queued.", buckets=_FAST, registry=r
         )
+
+        self.gc_pause = Histogram(
+            "openlifter_gc_pause_seconds", "Garbage collections of the server process (they hold the event loop), by generation.",
+            ["generation"], buckets=_FAST, registry=r,
+        )
+        self._gc_started = 0.0
+
+    def on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        """A ``gc.callbacks`` hook: time each collection."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_pause.labels(str(info.get("generation", ""))).observe(time.perf_counter() - self._gc_started)
+
+    def watch_gc(self, on: bool) -> None:
+        """Start (or stop) timing this process's garbage collections."""
+        if on and self.on_gc not in gc.callbacks:
+            gc.callbacks.append(self.on_gc)
+        elif not on and self.on_gc in gc.callbacks:
+            gc.callbacks.remove(self.on_gc)
 
     def watch(self, connections: Callable[[], int], meets_loaded: Callable[[], int]) -> None:
         self.ws_active.set_function(connections)

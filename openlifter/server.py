@@ -120,6 +120,7 @@ class LiveServer:
             self._servers.append(metrics_server)
             log.info("metrics listening", extra={"host": config.host, "port": config.metrics_port})
         self._start_periodic()
+        self.application.settings["openlifter_metrics"].watch_gc(True)
         log.info("listening", extra={"host": config.host, "port": self.port, "dataDir": str(config.data_path.resolve())})
         log.info(f"Open {url_to_open(config, self.port)} in a browser")
 
@@ -196,6 +197,7 @@ class LiveServer:
         if self._closed:
             return
         self._closed = True
+        self.application.settings["openlifter_metrics"].watch_gc(False)
         self.publishers.close()
         self.io.shutdown()
         self.registry.close_files()

@@ -21,28 +21,29 @@ from openlifter.views.publisher import MeetPublisher, Publishers
 
 class DisplayPublishers:
     """The publisher of a displayed meet: the served meet's, or that of this process's copy.
-    Copies get publishers of their own (one view lane with the served ones), so a copy and
-    the served meet of the same id can live side by side (this process took the meet while
-    displays watched its copy)."""
+    Copies get publishers (and view workers) of their own, so a copy and the served meet of
+    the same id can live side by side (this process took the meet while displays watched its
+    copy)."""
 
-    def __init__(self, served: Publishers, replicas: Replicas | None = None) -> None:
+    def __init__(self, served: Publishers, replicas: Replicas | None = None, copies: Publishers | None = None) -> None:
         self.served = served
         self.replicas = replicas
-        self.copies = Publishers(served.feed_for, served.coalesce_seconds)
-        self.copies.lane = served.lane
-        if replicas is not None:
-            replicas.on_made.append(self.copies.attach)
-            replicas.on_dropped.append(self.copies.detach)
-            replicas.in_use.append(self.copies.watched)
-            replicas.on_shut.append(lambda copy, reason: self.copies.of(copy).disconnect_all(CLOSE_KEY_ROTATED, reason))
+        self.copies = copies
+        if replicas is not None and copies is not None:
+            replicas.on_made.append(copies.attach)
+            replicas.on_dropped.append(copies.detach)
+            replicas.in_use.append(copies.watched)
+            replicas.on_shut.append(lambda copy, reason: copies.of(copy).disconnect_all(CLOSE_KEY_ROTATED, reason))
 
     def of(self, meet: DisplayedMeet) -> MeetPublisher:
         if isinstance(meet, MeetReplica):
+            assert self.copies is not None, "copies of meets exist only with their publishers"
             return self.copies.of(meet)
         return self.served.of(meet)
 
     def close(self) -> None:
-        self.copies.close()
+        if self.copies is not None:
+            self.copies.close()
 
 
 class DisplayAccess(AppContext):

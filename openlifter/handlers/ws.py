@@ -22,6 +22,12 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         self.current_limits = limits  # read at each open: a reloaded config applies to new sockets
         self.observer = observer
 
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        # Anyone can open sockets, hundreds at once: their handshakes go one per turn of
+        # the loop share (a crowd is spread out, other meets' relays run in between).
+        await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+        await super().get(*args, **kwargs)
+
     def check_origin(self, origin: str) -> bool:
         return origin_allowed(origin, self.config.allowed_origins, self.request.host)
 
@@ -29,7 +35,6 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         # On /meets/<meetId>/ws the socket serves that meet only (a proxy routes by it).
         route_meet = normalize_meet_id(args[0]) or args[0] if args else None
         self.relay: OwnerRelay | None = None
-        self.frame: str | bytes = ""  # the frame being handled (handed on when its meet is served elsewhere)
         # Small frames go out at once: with Nagle on, a second frame waits for the
         # client's delayed TCP ACK (about 40 ms), stalling ACKs and relays.
         self.set_nodelay(True)
@@ -53,13 +58,13 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         if self.outgoing.closed and self.relay is not None:  # the client left meanwhile
             self.relay.close()
 
-    async def _serve_through_owner(self, meet_id: str) -> bool:
+    async def _serve_through_owner(self, meet_id: str, frame: str | bytes) -> bool:
         owner = await self.registry.owner_elsewhere(meet_id)
         if owner is None:
             return False
         await self._relay_to(owner, meet_id)
         if self.relay is not None:
-            await self.relay.forward(self.frame)  # the frame that named the meet
+            await self.relay.forward(frame)
         return True
 
     def _owner_lost(self) -> None:
@@ -77,7 +82,6 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         if self.relay is not None:
             await self.relay.forward(message)
         elif not self.outgoing.closed:  # closing (its meet's owner unreachable): not served here
-            self.frame = message
             await self.connection.receive(message)
 
     def on_close(self) -> None:

@@ -308,6 +308,14 @@ class Renderer:
         return {name: self.render_template(template, **context) for name, template in spec.fragments().items()}
 
 
+def page_renderer(templates_dir: str, base_url: str, versions: Mapping[str, str]) -> Renderer:
+    """The one Jinja environment (autoescaped) and the namespace every template gets; the
+    server and each view worker build theirs with this."""
+    env = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(templates_dir))
+    static_url = static_url_maker(base_url + "static/", versions)
+    return Renderer(env, {"base_url": base_url, "static_url": static_url, "overlay_parts": OVERLAY_PARTS})
+
+
 def static_url_maker(prefix: str, versions: Mapping[str, str]) -> Callable[[str], str]:
     """``static_url(name)``: the URL of a static file, with a content hash to bust caches."""
 

@@ -10,19 +10,22 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from display_states import demo_state, entry_index, national_state
+from display_states import demo_state, entry_index
 from openlifter.meet.jsonvalue import set_in
 from openlifter.meet.keys import parse_accepted_key
 from openlifter.views.derive import compute_views
 from openlifter.views.feed import feed_for
+from openlifter.views.host import ViewHost, ViewService
 from openlifter.views.publisher import MeetPublisher, Publishers
+from openlifter.views.worker import InProcessChannel
 
 ERIK = 5007
 
 
 class Entry:
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, value: Any) -> None:
         self.key = key
+        self.value = value
 
 
 class FakeMeet:
@@ -47,7 +50,7 @@ class FakeLive:
         self.meet.head += 1
         self.durable_head = self.meet.head
         for listener in self.listeners:
-            listener(self, [Entry(key)])
+            listener(self, [Entry(key, value)])
 
     def mark_erik(self) -> None:
         self.change(f"registration.entries[{entry_index(self.meet.state, ERIK)}].squatStatus[0]", 1)
@@ -79,7 +82,7 @@ def json_feeds(variant, views):
     return feed_for(None, variant, views)  # not a page: the JSON views, no renderer needed
 
 
-OPEN: list[MeetPublisher] = []
+OPEN: list[Publishers] = []
 
 
 @pytest.fixture(autouse=True)
@@ -90,8 +93,14 @@ def close_publishers():
 
 
 def publisher(live: Any, coalesce: float = 0.0, feeds=json_feeds) -> MeetPublisher:
-    OPEN.append(MeetPublisher(live, feeds, coalesce))
-    return OPEN[-1]
+    """The publisher of ``live``, its views made by the view service on this IOLoop
+    (``view_workers = 0``): the same messages as to a worker process."""
+
+    def in_process(source, sink):
+        return InProcessChannel(ViewService(ViewHost(feeds, None), coalesce), 1 << 20, source, sink)
+
+    OPEN.append(Publishers(in_process, 0))
+    return OPEN[-1].attach(live)
 
 
 async def watched(coalesce: float = 0.0) -> tuple[FakeLive, MeetPublisher, Display]:
@@ -104,10 +113,20 @@ async def watched(coalesce: float = 0.0) -> tuple[FakeLive, MeetPublisher, Displ
     return live, pub, display
 
 
+def host_of(pub: MeetPublisher) -> ViewHost:
+    channel = pub.channel
+    assert isinstance(channel, InProcessChannel)
+    return channel.service.host
+
+
 async def settle(pub: MeetPublisher) -> None:
+    """Until the view service has nothing left to do and its frames are delivered."""
+    channel = pub.channel
+    assert isinstance(channel, InProcessChannel)
     for _ in range(200):
         await asyncio.sleep(0.005)
-        if pub._task is None or pub._task.done():
+        busy = channel._timer is not None or (channel._task is not None and not channel._task.done())
+        if not busy and not channel._outbox:
             return
 
 
@@ -232,23 +251,28 @@ async def test_a_display_that_missed_a_frame_gets_a_snapshot_not_a_patch():
 
 @pytest.mark.gen_test
 async def test_the_state_is_only_read_while_it_is_durable():
-    live, pub, display = await watched()
+    live = FakeLive()
     live.meet.head += 1  # a batch applied in memory, its fsync not done
-    live.listeners[0](live, [Entry("live.clock")])
+    pub = publisher(live)
+    display = Display()
+    pub.subscribe(display, "json")
     await asyncio.sleep(0.05)
-    assert display.seqs() == [1]
+    assert display.frames == []  # the worker's copy is not taken yet
     live.meet.head -= 1  # the fsync failed and the batch was rolled back
     await settle(pub)
     assert display.seqs() == [1]
 
 
 @pytest.mark.gen_test
-async def test_current_waits_for_the_durable_head():
+async def test_an_answer_is_at_least_at_the_durable_head():
     live = FakeLive()
     pub = publisher(live)
-    assert (await pub.current()).seq == 1
+    status, body = await pub.answer(("api", "views", {}))
+    assert status == 200 and json.loads(body)["seq"] == 1
     live.mark_erik()
-    assert (await pub.current()).seq == 2
+    status, body = await pub.answer(("api", "views", {}))
+    assert json.loads(body)["seq"] == 2
+    assert json.loads(body)["views"] == json.loads(json.dumps(compute_views(live.meet.state, 2).to_json()))
 
 
 @pytest.mark.gen_test
@@ -258,30 +282,13 @@ async def test_nobody_watching_means_nothing_derived():
     live.change()
     live.change()
     await asyncio.sleep(0.02)
-    assert pub.rounds == 0 and pub.pushes == 0
+    assert pub.rounds == 0 and pub.pushes == 0 and host_of(pub).derived == 0
 
 
-@pytest.mark.gen_test(timeout=30)
-async def test_a_round_at_a_national_meet_lets_other_work_run_in_between():
-    live = FakeLive(national_state(1000))
-    pub = publisher(live)
-    ticks = 0
-
-    async def other_meets():
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0)
-            ticks += 1
-
-    ticking = asyncio.ensure_future(other_meets())
-    await pub.current()  # every view of 1,000 lifters, from scratch
-    ticking.cancel()
-    # In one go, the other work would have run once or twice; in bounded steps, between any two.
-    assert ticks >= 20
-
-
-def test_publishers_attach_once_per_meet():
-    publishers = Publishers(json_feeds, 0.0)
+@pytest.mark.gen_test
+async def test_publishers_attach_once_per_meet():
+    publishers = Publishers(lambda source, sink: InProcessChannel(ViewService(ViewHost(json_feeds, None), 0.0), 1 << 20, source, sink), 0)
+    OPEN.append(publishers)
     live = FakeLive()
     first = publishers.attach(live)
     assert publishers.attach(live) is first and publishers.of(live) is first
