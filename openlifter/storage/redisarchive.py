@@ -156,6 +156,7 @@ def _write_folder(store: "RedisMeetStore", staging: Path, stream: str, fields: d
         atomic_write_bytes(staging / CSV_NAME, text["opl_csv"].encode("utf-8"))
         atomic_write_bytes(staging / EMAIL_NAME, (text.get("return_email", "") + "\n").encode("utf-8"))
     log_file = AppendOnlyFile(staging / LOG_NAME)
+    written = 0
     try:
         start = "-"
         while True:
@@ -163,11 +164,14 @@ def _write_folder(store: "RedisMeetStore", staging: Path, stream: str, fields: d
                 page = store.client.xrange(stream, min=start, max="+", count=PAGE)
             if page:
                 log_file.append(b"".join(entry[b"entry"] + b"\n" for _, entry in page))
+                written += len(page)
             if len(page) < PAGE:
                 break
             start = "(" + page[-1][0].decode()
     finally:
         log_file.close()
+    if written != int(text.get("head", "0")):  # never drop a log from Redis that the files lack
+        raise DamagedFile(stream, f"it holds {written} updates, the meet's head says {text.get('head')}")
     fsync_dir(staging)
 
 

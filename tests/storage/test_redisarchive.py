@@ -224,3 +224,15 @@ def test_a_read_only_copy_reads_a_published_meet_from_its_folder(stores: list[Re
     assert records.read_after(0, 500) == [entry(seq) for seq in range(1, UPDATES + 1)]
     assert records.read_after(UPDATES - 2, 500) == [entry(UPDATES - 1), entry(UPDATES)]
     assert records.stored_head() == UPDATES
+
+
+def test_a_log_shorter_than_its_head_is_not_dropped_from_redis(stores: list[RedisMeetStore], client: redis.Redis, archive_root: Path) -> None:
+    first, _ = stores
+    created_with_updates(first)
+    client.xdel(f"openlifter:meet:{MEET}:log", f"{UPDATES}-0")  # damaged behind the server's back
+
+    first.move(MEET, Place.CURRENT, Place.FINISHED)  # published: written out later, if ever
+
+    assert client.xlen(f"openlifter:meet:{MEET}:log") == UPDATES - 1
+    assert not (archive_root / "finished-meets" / MEET).exists()
+    assert first.place_of(MEET) is Place.FINISHED
