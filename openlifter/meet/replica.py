@@ -24,11 +24,12 @@ import logging
 import time
 from typing import Any, Callable, Coroutine, Protocol
 
+from openlifter.auth.secrets import keys_match
 from openlifter.meet.budget import LoopShare
 from openlifter.meet.live import MeetAuth
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DamagedFile, StorageError
+from openlifter.storage.files import StorageError
 from openlifter.storage.redischannel import LogNotice, Notice
 from openlifter.storage.store import LogEntry
 
@@ -152,30 +153,34 @@ class Replicas:
     def copy_of(self, meet_id: str) -> MeetReplica | None:
         return self._replicas.get(meet_id)
 
-    async def get(self, meet_id: str) -> MeetReplica | None:
+    async def get(self, meet_id: str, display_key: str) -> MeetReplica | None:
         """The copy of the meet, made (subscribed, then read from the log) on first use;
-        None when there is no such meet or it cannot be read now."""
+        None when there is no such meet, the display key is not the meet's (no copy is
+        made for it), or the meet cannot be read now."""
         replica = self._replicas.get(meet_id)
         if replica is None:
-            replica = await self._make(meet_id)
+            replica = await self._make(meet_id, display_key)
             if replica is None:
                 return None
         await asyncio.shield(replica.ready)
-        if replica.gone or self._replicas.get(meet_id) is not replica:
+        if replica.gone or self._replicas.get(meet_id) is not replica or not keys_match(display_key, replica.auth.display_key):
             return None
         replica.touch()
         return replica
 
-    async def _make(self, meet_id: str) -> MeetReplica | None:
+    async def _make(self, meet_id: str, display_key: str) -> MeetReplica | None:
         source = self._source(meet_id)
         try:
+            if await self._io.run(source.stored_head) is None:
+                return None  # no such meet
             auth = MeetAuth.from_json(await self._io.run(source.read_auth), source.auth_path)
-        except (DamagedFile, StorageError) as error:
-            if not isinstance(error, DamagedFile) or "missing" not in str(error):
-                log.warning("cannot copy a meet for its displays", extra={"meetId": meet_id, "error": str(error)})
+        except StorageError as error:
+            log.warning("cannot copy a meet for its displays", extra={"meetId": meet_id, "error": str(error)})
             return None
         if meet_id in self._replicas:  # made by another display meanwhile
             return self._replicas[meet_id]
+        if not keys_match(display_key, auth.display_key):
+            return None
         replica = MeetReplica(Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], limits=self._limits), auth)
         self._replicas[meet_id] = replica
         complete = False
@@ -253,7 +258,7 @@ class Replicas:
                     await time_slice.tick()
                 if len(page) < READ_PAGE and not replica.catch_up_again:
                     return True
-        except (DamagedFile, StorageError) as error:
+        except StorageError as error:  # DamagedFile included
             # The displays keep the last good views; the next notice or check tries again.
             log.error("cannot read a copied meet's log", extra={"meetId": replica.meet_id, "error": str(error)})
             return False
@@ -265,7 +270,7 @@ class Replicas:
         source = self._source(replica.meet_id)
         try:
             auth = MeetAuth.from_json(await self._io.run(source.read_auth), source.auth_path)
-        except (DamagedFile, StorageError) as error:
+        except StorageError as error:  # DamagedFile included
             log.error("cannot read a copied meet's auth", extra={"meetId": replica.meet_id, "error": str(error)})
             return
         changed = auth.display_key != replica.auth.display_key
