@@ -146,6 +146,7 @@ class Replicas:
         self.on_shut: list[Callable[[MeetReplica, str], object]] = []
         self.reads = 0  # pages read from the log (tests, metrics)
         self._background: set[asyncio.Future[None]] = set()
+        self._unlistening: dict[str, asyncio.Future[None]] = {}  # a dropped copy's unsubscribe
 
     def __len__(self) -> int:
         return len(self._replicas)
@@ -185,6 +186,9 @@ class Replicas:
         self._replicas[meet_id] = replica
         complete = False
         try:
+            unlistening = self._unlistening.pop(meet_id, None)
+            if unlistening is not None:  # a copy dropped just now: its unsubscribe must not undo this subscribe
+                await asyncio.shield(unlistening)
             await self._channels.listen(meet_id)  # before reading: no notice falls in between
             self.catch_up(replica)
             assert replica.catching_up is not None
@@ -311,15 +315,18 @@ class Replicas:
         del self._replicas[replica.meet_id]
         if replica.catching_up is not None:
             replica.catching_up.cancel()
-        self._in_background(self._channels.unlisten(replica.meet_id))
+        meet_id = replica.meet_id
+        unlistening = self._unlistening[meet_id] = self._in_background(self._channels.unlisten(meet_id))
+        unlistening.add_done_callback(lambda done: self._unlistening.pop(meet_id) if self._unlistening.get(meet_id) is done else None)
         for hook in self.on_dropped:
             hook(replica)
         log.info("copy of a meet dropped", extra={"meetId": replica.meet_id})
 
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> "asyncio.Future[None]":
         task = asyncio.ensure_future(work)
         self._background.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self._background.discard)
+        return task
 
     async def close(self) -> None:
         for replica in list(self._replicas.values()):

@@ -171,6 +171,10 @@ async def test_a_copy_is_dropped_once_unwatched_for_the_linger_time_and_made_aga
     assert len(copies.replicas) == 0
     again = await copies.copy()
     assert again is not first and again.meet.head == 1
+    reads = copies.replicas.reads
+    copies.append(entry(2))  # the new copy listens: the old one's unsubscribe did not undo it
+    await until(lambda: again.meet.head == 2)
+    assert copies.replicas.reads == reads
 
 
 @pytest.mark.gen_test(timeout=30)
