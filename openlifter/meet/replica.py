@@ -86,7 +86,6 @@ class MeetReplica:
         self.durable_head = meet.head  # everything a copy holds is durable
         self.listeners: list[Callable[[Any, list[LogEntry]], None]] = []
         self.lock = asyncio.Lock()  # nothing waits on it: taking entries never awaits
-        self.announced_head = meet.head  # the newest seq the channel spoke of
         self.last_watched = time.monotonic()
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.catching_up: asyncio.Task[bool] | None = None
@@ -110,7 +109,6 @@ class MeetReplica:
             return 0
         self.meet.replay(fresh)
         self.durable_head = self.meet.head
-        self.announced_head = max(self.announced_head, self.meet.head)
         for listener in list(self.listeners):
             try:
                 listener(self, fresh)
@@ -150,9 +148,6 @@ class Replicas:
 
     def __len__(self) -> int:
         return len(self._replicas)
-
-    def copy_of(self, meet_id: str) -> MeetReplica | None:
-        return self._replicas.get(meet_id)
 
     async def get(self, meet_id: str, display_key: str) -> MeetReplica | None:
         """The copy of the meet, made (subscribed, then read from the log) on first use;
@@ -195,6 +190,9 @@ class Replicas:
             complete = await asyncio.shield(replica.catching_up)
         except StorageError as error:
             log.warning("cannot copy a meet for its displays", extra={"meetId": meet_id, "error": str(error)})
+        except asyncio.CancelledError:
+            if not replica.gone:
+                raise  # not the copy's reading that was cancelled (deleted meanwhile), the caller
         finally:
             if not complete:  # never show a meet half read: the display is refused this time
                 replica.gone = True
@@ -216,7 +214,6 @@ class Replicas:
         if replica is None:
             return
         if isinstance(notice, LogNotice):
-            replica.announced_head = max(replica.announced_head, notice.last)
             if notice.last <= replica.meet.head:
                 return  # already taken from the log
             if notice.entries is not None and replica.catching_up is None and replica.take(notice.entries):
