@@ -65,6 +65,7 @@ from openlifter.views.derive import (
     lead_rival,
     live_lifting_from_state,
     live_platform_parts,
+    platform_live_parts,
     ranking_head,
     ranking_row_view,
     rankings_of,
@@ -286,6 +287,7 @@ class IncrementalViews:
         self.shown: dict[Pair, dict[int, tuple[Entry, str]]] = {}  # the lifters a platform's view shows, with their Place
         self.current: dict[Pair, tuple[Entry, tuple[Any, ...]] | None] = {}  # its current lifter, what their lead was made of
         self.flights: dict[Pair, list[str]] = {}  # its flights
+        self.quiet_parts = platform_live_parts()  # a stopped clock and no lights, one object for every platform without them
         for pair in self.pairs:
             yield
             self.lifting[pair] = self._platform_view(pair)
@@ -473,7 +475,7 @@ class IncrementalViews:
         self.work["flight entries"] += len(entries)
         view = platform_view(
             self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo,
-            live_parts=self.live_parts.get(pair), group=group, flights=flights,
+            live_parts=self.live_parts.get(pair, self.quiet_parts), group=group, flights=flights,
         )
         place_of = self.scoring[bool(view["projected"])].place_of
         in_view = {row["id"] for row in view["order"]}
