@@ -17,7 +17,9 @@ machine runs it (a shared 2-core box makes bare times meaningless):
 4. cost: deriving the views of one attempt mark in the server's code, incrementally and
    from scratch, at 100, 1,000 and 3,000 lifters (no server: the same process, the same
    run), in two layouts: the issue's 3 platforms x 5 flights (flights grow with the meet)
-   and flights of about 14 lifters over more flights and days (as a real meet grows).
+   and flights of about 14 lifters over more flights and days (as a real meet grows), and
+   at 3,000 lifters flights of 14 on one day's three platforms (``--cost-only``: this phase
+   alone, no server).
 
 Not part of the test suite. Example (the figures in docs/benchmarks.md):
 
@@ -375,7 +377,7 @@ def cost_phase(args: argparse.Namespace) -> list[dict[str, Any]]:
     sizes = [int(s) for s in args.cost_sizes.split(",") if s.strip()]
     return [cost(n, 3, 5, 1) for n in sizes] + [
         cost(n, 3, min(24, max(1, round(n / (3 * 14)))), max(1, round(n / 1000))) for n in sizes
-    ]
+    ] + [cost(n, 3, max(1, round(n / (3 * 14))), 1) for n in sizes if n > 1000]  # flights of 14 on one day's 3 platforms
 
 
 # ---- main ------------------------------------------------------------------------------------
