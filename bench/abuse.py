@@ -62,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--budget-mib", type=float, default=1024.0, help="goal: the server's peak RSS under this many MiB")
     parser.add_argument("--attacker-nice", type=int, default=10, help="niceness of the attacker's process (its CPU is not the server's)")
     parser.add_argument("--json", action="store_true", help="also print each result as one JSON line")
+    parser.add_argument("--server-args", default="", help="more command-line options for every server (e.g. \"--meet-time-slice-seconds 0.01\")")
     group = parser.add_argument_group("attack parameters")
     group.add_argument("--sparse-updates", type=int, default=22, help="sparse-index: updates sent")
     group.add_argument("--sparse-depth", type=int, default=63, help="sparse-index: [n] segments per key")
@@ -865,7 +866,7 @@ async def run_attack(name: str, args: argparse.Namespace) -> dict[str, Any]:
     data_dir.mkdir()
     if attack.before_start is not None:
         attack.before_start(data_dir, args)
-    server = start_server(data_dir, ["--bcrypt-rounds", "4", *attack.flags(args)], attack.open_files(args))
+    server = start_server(data_dir, ["--bcrypt-rounds", "4", *attack.flags(args), *args.server_args.split()], attack.open_files(args))
     result: dict[str, Any] = {"attack": name, "finding": attack.finding, "parameters": attack.params(args)}
     try:
         victim = await WellBehavedMeet(server.ws_url, args.interval).open()

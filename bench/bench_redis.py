@@ -9,11 +9,18 @@ the file store, side by side in one run, and the time a failover takes.
 2. Failover: a meet's owner is killed (SIGKILL) while a client writes to it; the client
    joins again on another process (``/meets/<meetId>/ws``) until it is served there and an
    update is acknowledged. Prints that time, against ``meet_lease_seconds``.
+3. Displays on any process: one meet (``--display-lifters`` lifters) on ``--display-processes``
+   processes sharing the Redis, ``--displays`` overlay feed sockets opened by
+   ``--display-clients`` client processes; an attempt mark is sent to the owner and the
+   time from its ``UPDATE_ACK`` to the last display's frame is taken, with the displays
+   spread evenly over every process (the others show the meet from their read-only copy)
+   and then, on the same processes, all on the owner. Prints both and their ratio.
 
 Needs ``redis-server`` on the PATH (./scripts/test installs it). Not part of the test
 suite. Example:
 
     .venv/bin/python bench/bench_redis.py --seconds 10 --meets 6
+    .venv/bin/python bench/bench_redis.py --only-displays --displays 10000
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -32,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from bench_updates import PASSWORD, connect, free_port, percentile, request, run_meets, start_server
+from bench_views import OVERLAY, create_meet, fanout_process, feed_url, marks_of
+from display_states import national_state
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,6 +57,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--value-bytes", type=int, default=64, help="padding in each updateValue (default 64)")
     parser.add_argument("--lease", type=float, default=2.0, help="meet_lease_seconds of the failover runs (default 2)")
     parser.add_argument("--failovers", type=int, default=3, help="failovers measured (default 3)")
+    parser.add_argument("--displays", type=int, default=10_000, help="display sockets of the display fan-out (default 10000; 0: skip it)")
+    parser.add_argument("--display-processes", type=int, default=4, help="server processes the displays spread over (default 4)")
+    parser.add_argument("--display-clients", type=int, default=8, help="client processes holding the displays (default 8)")
+    parser.add_argument("--display-lifters", type=int, default=100, help="lifters in the displayed meet (default 100)")
+    parser.add_argument("--display-changes", type=int, default=3, help="attempt marks measured per side (default 3)")
+    parser.add_argument("--display-gap", type=float, default=3.0, help="seconds between two marks (default 3)")
+    parser.add_argument("--only-displays", action="store_true", help="run the display fan-out alone")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     return parser.parse_args(argv)
 
@@ -150,10 +167,86 @@ def failovers(redis_url: str, folder: Path, args: argparse.Namespace) -> list[fl
     return times
 
 
+# ---- displays on any process -------------------------------------------------------------
+
+
+async def display_fanout(owner_url: str, display_urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """A meet created on ``owner_url``; ``args.displays`` overlay feeds spread evenly over
+    ``display_urls`` (client processes take turns over them); the time from each mark's
+    UPDATE_ACK to the last display's frame showing it."""
+    meet = await create_meet(owner_url, national_state(args.display_lifters))
+    feeds = [feed_url(url, meet, dict(OVERLAY, platform="1")) for url in display_urls]
+    results: "multiprocessing.Queue[Any]" = multiprocessing.Queue()
+    ready, done = multiprocessing.Semaphore(0), multiprocessing.Event()
+    clients = max(args.display_clients, len(feeds))
+    shares = [args.displays // clients + (1 if i < args.displays % clients else 0) for i in range(clients)]
+    procs = [multiprocessing.Process(target=fanout_process, args=(feeds[i % len(feeds)], n, ready, done, results)) for i, n in enumerate(shares) if n]
+    opened = time.monotonic()
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        while not ready.acquire(timeout=0.05):
+            await asyncio.sleep(0.05)
+    opened = time.monotonic() - opened
+    acked: dict[int, float] = {}
+    for key, value in marks_of(national_state(args.display_lifters))[: args.display_changes]:
+        await asyncio.sleep(args.display_gap)
+        meet["local"] += 1
+        update = {"updateKey": key, "updateValue": value, "localSeqNum": meet["local"], "afterServerSeqNum": meet["head"]}
+        await meet["conn"].write_message(json.dumps({"msgType": "UPDATE_INIT", "sessionToken": meet["token"], "updates": [update]}))
+        while (ack := json.loads(await meet["conn"].read_message()))["msgType"] != "UPDATE_ACK":
+            pass
+        acked[ack["updateAcks"][0]["serverSeqNum"]] = time.time()
+    await asyncio.sleep(args.display_gap)
+    done.set()
+    arrivals: dict[int, float] = {}
+    for _ in procs:
+        for seq, at in (await asyncio.get_running_loop().run_in_executor(None, results.get, True, 120)).items():
+            arrivals[seq] = max(arrivals.get(seq, 0.0), at)
+    for proc in procs:
+        proc.join(60)
+    meet["conn"].close()
+    last_ms = [1000 * (arrivals[seq] - at) for seq, at in acked.items() if seq in arrivals]
+    return {
+        "displays": args.displays, "processes": len(display_urls), "marks": len(acked), "shown": len(last_ms),
+        "ack_to_last_ms": [round(ms) for ms in last_ms], "ack_to_last_ms_p50": round(percentile(last_ms, 0.5)),
+        "open_seconds": round(opened, 1),
+    }  # fmt: skip
+
+
+def displays_on_any_process(redis_url: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The same processes and the same load, the displays spread over every process, then
+    all on the owner."""
+    ports = [free_port() for _ in range(args.display_processes)]
+    options = (
+        "--storage", "redis", "--redis-url", redis_url,
+        "--max-connections", str(args.displays + 2000), "--max-connections-per-meet", str(args.displays + 100),
+    )  # fmt: skip
+    servers = [start_server(folder / f"displays{i}" / "data", port, options) for i, port in enumerate(ports)]
+    urls = [f"ws://127.0.0.1:{port}/ws" for port in ports]
+    try:
+        spread = asyncio.run(display_fanout(urls[0], urls, args))
+        one = asyncio.run(display_fanout(urls[0], urls[:1], args))
+    finally:
+        stop(servers)
+    return {"spread": spread, "one_process": one, "ratio": round(spread["ack_to_last_ms_p50"] / max(1, one["ack_to_last_ms_p50"]), 2)}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    # Thousands of sockets: the client processes and the servers inherit the raised limit.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     folder = Path(tempfile.mkdtemp(prefix="openlifter-bench-redis-"))
     redis, redis_url = start_redis(folder)
+    if args.only_displays:
+        try:
+            report_displays(displays_on_any_process(redis_url, folder, args), args)
+        finally:
+            redis.terminate()
+            redis.wait(10)
+            shutil.rmtree(folder, ignore_errors=True)
+        return
     try:
         port = free_port()
         file_server = start_server(folder / "file" / "data", port)
@@ -169,6 +262,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             stop(servers)
         failover_seconds = failovers(redis_url, folder, args)
+        displays = displays_on_any_process(redis_url, folder, args) if args.displays else None
     finally:
         redis.terminate()
         redis.wait(10)
@@ -194,6 +288,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"failover after kill -9 (lease {args.lease:g} s): {', '.join(f'{t:.2f} s' for t in failover_seconds)}")
     if file_side["errors"] or redis_side["errors"]:
         print(f"errors: file {file_side['errors']}, redis {redis_side['errors']}")
+    if args.json:
+        print(json.dumps(figures))
+    if displays is not None:
+        report_displays(displays, args)
+
+
+def report_displays(figures: dict[str, Any], args: argparse.Namespace) -> None:
+    spread, one = figures["spread"], figures["one_process"]
+    print(f"display fan-out: {args.displays} overlay feeds of a {args.display_lifters}-lifter meet, {args.display_clients} client processes, cpus={os.cpu_count()}")
+    for name, side in (("spread over", spread), ("all on", one)):
+        print(
+            f"  {name} {side['processes']} process(es): UPDATE_ACK to the last display p50 {side['ack_to_last_ms_p50']} ms "
+            f"(each mark: {side['ack_to_last_ms']} ms; {side['shown']}/{side['marks']} marks shown; displays opened in {side['open_seconds']} s)"
+        )
+    print(f"  ratio (spread / one process): x{figures['ratio']}")
     if args.json:
         print(json.dumps(figures))
 

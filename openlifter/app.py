@@ -15,6 +15,7 @@ from openlifter.protocol import messages
 from openlifter.handlers.api import ApiHandler
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.console import ConsolePage, ConsoleServiceWorker, service_worker_script
+from openlifter.handlers.display import DisplayPublishers
 from openlifter.handlers.feed import DisplayFeed
 from openlifter.handlers.health import HealthHandler, HealthSocket, NotFoundHandler
 from openlifter.handlers.ops import DisplayKeyHandler, LogLevelHandler, MeetArchiveHandler, MeetDeleteHandler, MeetListHandler, MetricsHandler
@@ -23,13 +24,15 @@ from openlifter.handlers.themes import ThemeCatalog, ThemeFeed
 from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
 from openlifter.meet.registry import MeetRegistry
+from openlifter.meet.replica import Replicas
 from openlifter.metrics import ServerMetrics
 from openlifter.protocol.schema import Limits
 from openlifter.server import LiveServer
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.filestore import FileMeetStore
+from openlifter.storage.redischannel import MeetChannels
 from openlifter.storage.redisstore import RedisMeetStore
-from openlifter.storage.store import MeetStore
+from openlifter.storage.store import MeetStore, Place
 from openlifter.views.offline import offline_manifest
 from openlifter.views.pages import page_renderer
 from openlifter.views.publisher import ChannelMaker, Publishers
@@ -76,6 +79,8 @@ def limits_from(config: Config) -> Limits:
         max_key_segments=config.max_key_segments,
         max_value_depth=config.max_value_depth,
         max_in_flight_bytes=config.max_in_flight_bytes,
+        max_receive_bytes_per_second=config.max_receive_bytes_per_second,
+        receive_burst_bytes=config.max_message_bytes,
     )
 
 
@@ -93,8 +98,23 @@ def static_versions(directory: Path) -> dict[str, str]:
 def store_for(config: Config) -> MeetStore:
     """The storage backend the config names (SPEC section 3, or section 8's shared engine)."""
     if config.storage == "redis":
-        return RedisMeetStore(config.redis_url, config.meet_lease_seconds, config.advertised_url)
+        return RedisMeetStore(config.redis_url, config.meet_lease_seconds, config.advertised_url, archive_root=config.redis_archive_path)
     return FileMeetStore(config.data_path)
+
+
+def copies_for(config: Config, registry: MeetRegistry, io: StorageExecutor) -> Replicas | None:
+    """With the redis store: read-only copies of meets other processes serve, for this
+    process's displays (SPEC section 8), following each meet's channel."""
+    store = registry.store
+    if not isinstance(store, RedisMeetStore):
+        return None
+    channels = MeetChannels(
+        config.redis_url, store.channel, lambda meet_id, notice: replicas.heard(meet_id, notice), lambda: replicas.resubscribed(), store.key("copies")
+    )
+    replicas = Replicas(
+        lambda meet_id: store.records(meet_id, Place.CURRENT), channels, io, registry.meet_limits, registry.loop_share, config.display_copy_linger_seconds
+    )
+    return replicas
 
 
 def view_channel_maker(config: Config, settings: WorkerSettings) -> ChannelMaker:
@@ -122,17 +142,24 @@ def make_app(config: Config) -> LiveServer:
     base = config.base_url
     versions = static_versions(STATIC_DIR)
     renderer = page_renderer(str(TEMPLATES_DIR), base, versions)
-    publishers = Publishers(view_channel_maker(config, WorkerSettings(str(TEMPLATES_DIR), base, versions, config.feed_coalesce_seconds)), config.view_workers)
+    channels = view_channel_maker(config, WorkerSettings(str(TEMPLATES_DIR), base, versions, config.feed_coalesce_seconds))
+    publishers = Publishers(channels, config.view_workers)
     registry.on_meet_loaded.append(publishers.attach)
+    # Unloaded while displays watch it only when another process took it: they come back
+    # (with a shared store, to this process's copy of the meet).
+    registry.on_meet_unloaded.append(lambda live: publishers.of(live).disconnect_all(1012, "meet moved to another server process"))
     registry.on_meet_unloaded.append(publishers.detach)
     registry.in_use.append(publishers.watched)
     # 1012 (service restart): the client reconnects, and the proxy routes it to the new owner.
     registry.on_meet_lost.append(lambda live: sockets.close_meet(live.meet_id, 1012, "meet moved to another server process"))
     registry.start()
+    replicas = copies_for(config, registry, io)
+    copies = Publishers(channels, config.view_workers) if replicas is not None else None
+    display_publishers = DisplayPublishers(publishers, replicas, copies)
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()
-    display = {"publishers": publishers}
-    pages = {"renderer": renderer, "publishers": publishers, "themes": themes}
+    display = {"publishers": display_publishers}
+    pages = {"renderer": renderer, "publishers": display_publishers, "themes": themes}
     meet = base + r"meets/([^/]+)/"
     console = {"renderer": renderer}
     protocol = {"limits": lambda: limits_from(settings["openlifter_config"]), "observer": metrics}
@@ -184,6 +211,8 @@ def make_app(config: Config) -> LiveServer:
         "openlifter_sockets": sockets,
         "openlifter_metrics": metrics,
         "openlifter_publishers": publishers,
+        "openlifter_display_publishers": display_publishers,
+        "openlifter_replicas": replicas,
         "openlifter_renderer": renderer,
         "openlifter_themes": themes,
         "websocket_max_message_size": config.max_message_bytes,

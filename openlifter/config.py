@@ -103,6 +103,7 @@ class Config:
     redis_url: str = option("redis://127.0.0.1:6379/0", "With storage = redis: the Redis to keep meets in (redis://[:password@]host:port/db, rediss:// for TLS, unix:///path.sock); never logged.", _redis_url, metavar="REDIS_URL")
     meet_lease_seconds: float = option(5.0, "With storage = redis: how long a server process's hold on a meet lasts without renewal (renewed every third of it). A process paused or cut off longer loses the meet to another process; its writes are then refused.", _positive, metavar="SECONDS")
     advertise_url: str = option("", "With storage = redis: where the other server processes reach this one (ws://10.0.0.2:8081/ plus base_url) to serve through it the sockets of meets it holds; empty: ws://host:port/base_url (127.0.0.1 for 0.0.0.0).", _advertise_url, metavar="WS_URL")
+    display_copy_linger_seconds: float = option(30.0, "With storage = redis: how long a server process keeps its read-only copy of a meet another process serves (made for its own displays) after the last of those displays left.", _positive, metavar="SECONDS")
     base_url: str = option("/", "URL prefix the server is mounted under, e.g. /live/.", _base_url, metavar="PATH")
     log_level: str = option("INFO", "Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).", _log_level, metavar="LEVEL")
     log_format: str = option("auto", "Log format: json (one object per line), text, or auto (text on a terminal).", _log_format, metavar="FORMAT")
@@ -124,12 +125,13 @@ class Config:
     max_server_value_bytes: int = option(64 * 1024, "Largest serverValue sent in an UPDATE_REJECTED; a larger one is left out (serverValueOmitted: true) and the client pulls.", _non_negative)
     max_rejection_values_bytes: int = option(1024 * 1024, "Most bytes of serverValues in the answer to one batch; the rest are left out (serverValueOmitted: true).", _non_negative)
     conflict_check_steps: int = option(2000, "Work allowed to judge one update (overlapping updates and value nodes examined); past it, every location that wrote there since is taken as a rival.", _positive)
-    meet_time_slice_seconds: float = option(0.01, "A meet judging a long batch, restoring a recovery or replaying its log on load takes turns with other meets' long jobs after this many seconds of work, and leaves the server to everything else for as long as it worked.", _positive)
+    meet_time_slice_seconds: float = option(0.002, "A meet judging a long batch, restoring a recovery or replaying its log on load, or a connection's frame of many updates being validated, takes turns with the other long jobs after this many seconds of work, and leaves the server to everything else for as long as it worked.", _positive)
     max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
     max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
     max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard, JSON feed) before it is closed; it reconnects and resyncs from a snapshot.", _positive)
     max_in_flight_bytes: int = option(16 * 1024 * 1024, "Bytes of one connection's UPDATE_INIT frames waiting in its meet before the server stops reading from that connection (one frame alone may be larger).", _positive)
+    max_receive_bytes_per_second: int = option(1024 * 1024, "Bytes per second one protocol connection may send on average (after a burst of max_message_bytes): past it, the server reads its next frame only when it is back within the rate, so what a flood costs (parsing, storing, fsync) grows at a bounded rate.", _positive)
     pull_page_size: int = option(500, "Most updates in one SERVER_PULL page.", _positive)
     pull_page_bytes: int = option(1024 * 1024, "Most bytes of updates in one SERVER_PULL page (a page holds at least one update).", _positive)
     max_pending_bytes: int = option(32 * 1024 * 1024, "Outgoing bytes queued for one connection before it is closed as too slow (a single larger frame is still sent).", _positive)
@@ -161,6 +163,7 @@ class Config:
     cors_origins: list[str] = list_option(["*"], "Origins whose pages may read the JSON API (/meets/<id>/api/...) and /health; '*' allows any, empty allows none.")
     themes_dir: str = option("./themes", "Folder of custom overlay themes: NAME.css is used by pages opened with ?theme=NAME, and an edit reaches open pages at once.", metavar="DIR")
     archive_after_days: float = option(30.0, "Unpublished meets nobody has changed for this many days move to archived-meets/ (still shown by their display key, joined again by their password); 0 never archives.", _non_negative)
+    redis_archive_dir: str = option("", "With storage = redis: the folder (the file store's layout: finished-meets/<id>/, archived-meets/<id>/) that published and archived meets are written to, out of Redis memory; every process reads them there, so with processes on several hosts it must be one shared folder (NFS). Empty: data_dir.", metavar="DIR")
     view_workers: int = option(1, "Processes that derive, diff and render the live views (meets spread over them by id), so a relay never waits for a view; 0 does that work on the event loop (tools and tests).", _non_negative)
     view_worker_channel_bytes: int = option(8 * 1024 * 1024, "Most bytes of durable rounds in flight to one view worker and as many waiting; past that a meet's waiting rounds become one re-attach of its state (the worker shows the newest state).", _positive)
 
@@ -179,6 +182,10 @@ class Config:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def redis_archive_path(self) -> Path:
+        return Path(self.redis_archive_dir or self.data_dir)
 
     def replace(self, **changes: Any) -> "Config":
         return build_config({**dataclasses.asdict(self), **changes})

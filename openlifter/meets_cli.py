@@ -2,6 +2,8 @@
 
 Works on the folder directly, so it takes the same lock as the server: while a server
 runs on the folder it refuses, and the admin endpoints (/admin/meets) do the same jobs.
+With storage = redis it works on the meets in Redis instead, beside the running server
+processes: a meet one of them serves is refused (in use).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import datetime
 import sys
 
+from openlifter.app import store_for
 from openlifter.auth.secrets import display_meet_id, normalize_meet_id
 from openlifter.protocol import messages
 from openlifter.config import ConfigError, load_config
@@ -70,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as error:
         sys.exit(f"openlifter-meets: {error}")
     io = StorageExecutor(1)
-    registry = MeetRegistry(config, io, messages)
+    registry = MeetRegistry(config, io, messages, store=store_for(config))  # the data folder, or Redis
     try:
         registry.start(holder=HOLDER)
         lines = asyncio.run(run(args, registry, config.archive_after_days))

@@ -161,6 +161,11 @@ class LiveServer:
         if registry.store.shared:  # hold the meets served here (a third of the lease apart)
             renew = lambda: tornado.ioloop.IOLoop.current().spawn_callback(registry.renew_leases)  # noqa: E731
             self._periodic.append(tornado.ioloop.PeriodicCallback(renew, 1000 * config.meet_lease_seconds / 3))
+        replicas = self.application.settings.get("openlifter_replicas")
+        if replicas is not None:  # drop unwatched copies of meets served elsewhere; catch up missed rounds
+            every = max(0.2, min(2.0, config.display_copy_linger_seconds / 2))
+            check = lambda: tornado.ioloop.IOLoop.current().spawn_callback(replicas.check)  # noqa: E731
+            self._periodic.append(tornado.ioloop.PeriodicCallback(check, 1000 * every))
         for periodic in self._periodic:
             periodic.start()
 
@@ -179,6 +184,10 @@ class LiveServer:
             periodic.stop()
         self.sockets.close_all(CLOSE_GOING_AWAY, "server shutting down")
         self.publishers.close()  # no view work after this point
+        self.application.settings["openlifter_display_publishers"].close()
+        replicas = self.application.settings.get("openlifter_replicas")
+        if replicas is not None:
+            await replicas.close()
         await self.registry.close()
         await asyncio.sleep(0.1)  # let the close frames go out
         self.close()

@@ -16,9 +16,9 @@ import threading
 
 import bcrypt
 
-# How much lower than the event loop the bcrypt threads run: on a busy machine a join may
-# wait a little longer, and the relays of every meet do not.
-PASSWORD_THREAD_NICENESS = 10
+# How much lower than the event loop the bcrypt threads run (the lowest there is): on a
+# busy machine a join waits a little longer, and the relays of every meet do not.
+PASSWORD_THREAD_NICENESS = 19
 
 
 def _prehash(password: str) -> bytes:

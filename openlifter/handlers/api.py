@@ -11,13 +11,12 @@ from typing import Any
 import tornado.web
 
 from openlifter.handlers.base import CrossOrigin
-from openlifter.handlers.display import DisplayAccess
+from openlifter.handlers.display import DisplayAccess, DisplayPublishers
 from openlifter.views.pages import encode
-from openlifter.views.publisher import Publishers
 
 
 class ApiHandler(CrossOrigin, DisplayAccess, tornado.web.RequestHandler):
-    def initialize(self, what: str, publishers: Publishers) -> None:
+    def initialize(self, what: str, publishers: DisplayPublishers) -> None:
         self.what = what
         self.publishers = publishers
 

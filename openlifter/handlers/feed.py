@@ -12,10 +12,10 @@ import tornado.web
 import tornado.websocket
 
 from openlifter.handlers.base import origin_allowed
-from openlifter.handlers.display import DisplayAccess
+from openlifter.handlers.display import DisplayAccess, DisplayPublishers
 from openlifter.protocol.outgoing import OutgoingQueue
 from openlifter.views.pages import parse_spec
-from openlifter.views.publisher import MeetPublisher, Publishers
+from openlifter.views.publisher import MeetPublisher
 
 class _Display:
     """The publisher's view of one socket: a bounded queue that raises once closed."""
@@ -39,7 +39,7 @@ class _Display:
 
 
 class DisplayFeed(DisplayAccess, tornado.websocket.WebSocketHandler):
-    def initialize(self, publishers: Publishers) -> None:
+    def initialize(self, publishers: DisplayPublishers) -> None:
         self.publishers = publishers
         self.publisher: MeetPublisher | None = None
         self.display: _Display | None = None

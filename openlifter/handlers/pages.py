@@ -10,10 +10,9 @@ import tornado.web
 
 from openlifter.auth.secrets import display_meet_id
 from openlifter.handlers.base import FriendlyErrors
-from openlifter.handlers.display import DisplayAccess
+from openlifter.handlers.display import DisplayAccess, DisplayPublishers
 from openlifter.handlers.themes import ThemeCatalog
 from openlifter.views.pages import Renderer, parse_spec, parse_theme_params
-from openlifter.views.publisher import Publishers
 
 # Scripts from this server only; inline styles carry the plate colours.
 CONTENT_SECURITY_POLICY = (
@@ -23,7 +22,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 class PageHandler(FriendlyErrors, DisplayAccess, tornado.web.RequestHandler):
-    def initialize(self, kind: str, renderer: Renderer, publishers: Publishers, themes: ThemeCatalog) -> None:
+    def initialize(self, kind: str, renderer: Renderer, publishers: DisplayPublishers, themes: ThemeCatalog) -> None:
         self.kind = kind
         self.renderer = renderer
         self.publishers = publishers

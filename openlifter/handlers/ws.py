@@ -22,6 +22,12 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         self.current_limits = limits  # read at each open: a reloaded config applies to new sockets
         self.observer = observer
 
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        # Anyone can open sockets, hundreds at once: their handshakes go one per turn of
+        # the loop share (a crowd is spread out, other meets' relays run in between).
+        await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+        await super().get(*args, **kwargs)
+
     def check_origin(self, origin: str) -> bool:
         return origin_allowed(origin, self.config.allowed_origins, self.request.host)
 
@@ -36,17 +42,30 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         self.connection = Connection(
             self.registry, self.current_limits(), self.outgoing.send, COMMANDS, self.request.remote_ip or "", self.observer, route_meet
         )
+        self.connection.hand_over = self._serve_through_owner  # a token of a meet held elsewhere
         self.open_sockets.add(self)
         owner = await self.registry.owner_elsewhere(route_meet) if route_meet else None
-        if owner is not None:  # another process holds the meet: serve the socket through it
-            try:
-                self.relay = await OwnerRelay.connect(
-                    f"{owner}meets/{route_meet}/ws", self.request.remote_ip or "", self.config.max_message_bytes, self.outgoing.send, self._owner_lost
-                )
-            except (OSError, tornado.httpclient.HTTPClientError, tornado.websocket.WebSocketError):
-                self._owner_lost()
-            if self.outgoing.closed and self.relay is not None:  # the client left meanwhile
-                self.relay.close()
+        if owner is not None and route_meet:  # another process holds the meet: serve the socket through it
+            await self._relay_to(owner, route_meet)
+
+    async def _relay_to(self, owner: str, meet_id: str) -> None:
+        try:
+            self.relay = await OwnerRelay.connect(
+                f"{owner}meets/{meet_id}/ws", self.request.remote_ip or "", self.config.max_message_bytes, self.outgoing.send, self._owner_lost
+            )
+        except (OSError, tornado.httpclient.HTTPClientError, tornado.websocket.WebSocketError):
+            self._owner_lost()
+        if self.outgoing.closed and self.relay is not None:  # the client left meanwhile
+            self.relay.close()
+
+    async def _serve_through_owner(self, meet_id: str, frame: str | bytes) -> bool:
+        owner = await self.registry.owner_elsewhere(meet_id)
+        if owner is None:
+            return False
+        await self._relay_to(owner, meet_id)
+        if self.relay is not None:
+            await self.relay.forward(frame)
+        return True
 
     def _owner_lost(self) -> None:
         self.outgoing.shut(1012, "the meet's server process went away; reconnect")

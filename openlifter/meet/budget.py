@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from typing import Callable
 
 
 class WorkBudget:
@@ -22,6 +23,32 @@ class WorkBudget:
     @property
     def exhausted(self) -> bool:
         return self.left < 0
+
+
+class ByteRate:
+    """A token bucket over bytes: ``burst`` bytes at once, ``per_second`` on average.
+    ``take`` says how long to wait before bytes just received may be handled (the
+    caller stops reading meanwhile), so whatever a client's bytes cost (parsing,
+    measuring, storing, fsync) grows at a bounded rate."""
+
+    def __init__(self, per_second: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self._clock = clock
+        self._level = burst
+        self._at = clock()
+
+    def take(self, size: int) -> float:
+        """Count ``size`` bytes; seconds to wait before handling them (0: at once)."""
+        now = self._clock()
+        self._level = min(self.burst, self._level + (now - self._at) * self.per_second) - size
+        self._at = now
+        return 0.0 if self._level >= 0 else -self._level / self.per_second
+
+
+class Strangers:
+    """The owner (in a ``LoopShare``) of work done for sockets that belong to no meet
+    yet: handshakes, creates and joins. Anyone can cause it, without credentials."""
 
 
 class LoopShare:
@@ -47,9 +74,19 @@ class LoopShare:
     def __init__(self, slice_seconds: float) -> None:
         self.slice_seconds = slice_seconds
         self._turns = asyncio.Lock()  # waiters are served in arrival order
+        self.strangers = Strangers()  # owner of the work of sockets that belong to no meet yet
         self._rest_until = 0.0  # perf_counter time before which no long job goes on
         # owner -> perf_counter time before which its next job owes a rest
         self._owed: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
+
+    async def take_turn(self, owner: object) -> None:
+        """Wait for a turn (and any rest due) and give it back at once: for work that
+        cannot be sliced, such as a stranger's handshake or first frame. Such work goes
+        one piece per turn, so a crowd of it arriving at once is spread over many passes
+        of the loop, with everything else running in between."""
+        time_slice = TimeSlice(self, owner, owes_rest=True)
+        await time_slice.tick()
+        time_slice.close()
 
     def slice(self, owner: object) -> "TimeSlice":
         """A job of ``owner`` (a meet): call ``tick`` between units of work, ``close``
@@ -60,11 +97,11 @@ class LoopShare:
 class TimeSlice:
     """One job's use of a ``LoopShare``."""
 
-    def __init__(self, share: LoopShare, owner: object) -> None:
+    def __init__(self, share: LoopShare, owner: object, owes_rest: bool = False) -> None:
         self.share = share
         self.owner = owner
         self.started = time.perf_counter()
-        self._owes_rest = share._owed.get(owner, 0.0) > self.started
+        self._owes_rest = owes_rest or share._owed.get(owner, 0.0) > self.started
         self._holding_turn = False
 
     async def tick(self) -> None:

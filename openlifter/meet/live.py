@@ -251,7 +251,7 @@ class LiveMeet:
             sender.send(self.replies.update_ack(outcome.acks))
         if outcome.rejections:
             sender.send(self.replies.update_rejected(outcome.rejections))
-        if outcome.accepted:
+        if outcome.accepted and any(peer is not sender for peer in self.peers):  # encoded only for someone
             self.broadcast(self.replies.encode(self.replies.update_relay(outcome.accepted)), skip=sender)
 
     def broadcast(self, frame: str, skip: Peer | None = None) -> None:

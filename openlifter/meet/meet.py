@@ -70,6 +70,12 @@ class Update:
     value: Any
     local_seq: int
     after_seq: int
+    # Bytes of ``value`` as compact JSON when the edge measured it (None: measure on use).
+    measured_bytes: int | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def value_bytes(self) -> int:
+        return encoded_size(self.value) if self.measured_bytes is None else self.measured_bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,7 +214,7 @@ class Meet:
         if not verdict.accepted:
             outcome.rejections.append(self.rejection(update, conflict=True, reason=REASON_CONFLICT, outcome=outcome))
             return
-        value_bytes = encoded_size(update.value)
+        value_bytes = update.value_bytes
         refusal = self._refusal(update.key, update.path, value_bytes, location)
         if refusal is not None:
             outcome.rejections.append(self.rejection(update, conflict=False, reason=refusal, outcome=outcome))

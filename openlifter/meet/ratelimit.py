@@ -16,6 +16,7 @@ from typing import Callable
 class Attempt:
     address: str
     at: float
+    shared_id: str = ""  # its id where every process counts (a shared store)
 
 
 class AddressLimit:

@@ -22,7 +22,9 @@ from openlifter.meet.budget import LoopShare
 from openlifter.meet.errors import Rejected
 from openlifter.meet.live import LiveMeet, MeetAuth, MeetObserver, Replies
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
+from openlifter.meet.ratelimit import Attempt
 from openlifter.meet.ratelimit import AddressLimit
+from openlifter.meet.replica import DisplayedMeet
 from openlifter.storage.executor import StorageExecutor
 from openlifter.storage.files import DamagedFile, StorageError
 from openlifter.storage.filestore import FileMeetStore
@@ -238,14 +240,15 @@ class MeetRegistry:
             pending.add_done_callback(lambda _: self._loading.pop(meet_id, None))
         return await asyncio.shield(pending)
 
-    async def _discover(self, meet_id: str) -> None:
+    async def _discover(self, meet_id: str, sessions_changed: bool = False) -> None:
         """A shared store: learn of a meet another process created (or moved) since this
-        one started, with its sessions, so that it can be joined and served here."""
+        one started, with its sessions, so that it can be joined and served here (and
+        read its sessions again when another process ``sessions_changed``)."""
         if not self.store.shared or meet_id in self._out_of_service:
             return
         try:
             place = await self.io.run(self.store.place_of, meet_id)
-            if place is None or place is self.place_of(meet_id) and self.exists(meet_id):
+            if place is None or place is self.place_of(meet_id) and self.exists(meet_id) and not sessions_changed:
                 return
             sessions = await self.io.run(self.store.records(meet_id, place).read_sessions)
         except StorageError as error:
@@ -283,6 +286,9 @@ class MeetRegistry:
         auth = await self._read_auth(meet_id, files)
         self.replays += 1
         replay = await self._read(meet_id, files.replay)
+        if self.store.shared:  # held now: the sessions other processes made while they held it
+            self.sessions.forget_meet(meet_id)
+            self.sessions.add_records(meet_id, await self._read(meet_id, files.read_sessions), self.clock())
         meet = Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], published=finished, limits=self.meet_limits)
         # Rebuilding a long log takes seconds of Python: in time slices, so other meets'
         # relays go on meanwhile (nothing else sees this Meet yet).
@@ -330,7 +336,7 @@ class MeetRegistry:
             raise Rejected(errors.CREATE_SERVER_FULL)
         if self.store.shared and await self._shared_count() >= self.config.max_meets:  # every process's meets
             raise Rejected(errors.CREATE_SERVER_FULL)
-        if self._creates.take(address) is None:  # counted now, before any await: a burst cannot slip by
+        if await self._take_attempt(self._creates, "create", address) is None:  # counted at once: a burst cannot slip by
             raise Rejected(errors.CREATE_RATE_LIMITED)
         meet_id = self._unused_meet_id()
         self._current_ids.add(meet_id)  # reserve before any await
@@ -384,7 +390,7 @@ class MeetRegistry:
             raise
 
     async def _admit(self, meet_id: str | None, password: str, location: str, address: str) -> Admission:
-        attempt = self.failed_joins.take(address)  # counted now, not when bcrypt is done
+        attempt = await self._take_attempt(self.failed_joins, "join", address)  # counted now, not when bcrypt is done
         if attempt is None:
             raise Rejected(errors.JOIN_RATE_LIMITED)
         if meet_id is not None and meet_id not in self._meets:
@@ -393,12 +399,12 @@ class MeetRegistry:
         try:
             ok = await self._bcrypt(passwords.check_password, password, password_hash)
         except Rejected:  # the server was busy: not a failed attempt of this address
-            self.failed_joins.give_back(attempt)
+            await self._give_back(self.failed_joins, "join", attempt)
             raise
         live = await self.get(meet_id) if ok and meet_id else None  # loaded only for a right password
         if live is None:
             raise Rejected(errors.JOIN_BAD_CREDENTIALS)
-        self.failed_joins.give_back(attempt)
+        await self._give_back(self.failed_joins, "join", attempt)
         if location not in live.meet.endpoints:
             raise Rejected(errors.JOIN_UNKNOWN_LOCATION)
         if len(live.peers) >= self.config.max_connections_per_meet:
@@ -409,6 +415,28 @@ class MeetRegistry:
         if self.observer is not None:
             self.observer.meet_joined()
         return Admission(live, session, token)
+
+    async def _take_attempt(self, limit: AddressLimit, kind: str, address: str) -> Attempt | None:
+        """Count an attempt of ``address`` now: in this process's memory, or (a shared
+        store) where every process counts, so spreading over processes gains nothing."""
+        shared = self.store.attempts
+        if shared is None:
+            return limit.take(address)
+        try:
+            attempt = await self.io.run(shared.take, kind, address, limit.per_window, limit.window_seconds)
+        except StorageError as error:
+            raise Rejected(errors.MEET_STORAGE_BUSY) from error
+        return None if attempt is None else Attempt(address, self.clock(), attempt)
+
+    async def _give_back(self, limit: AddressLimit, kind: str, attempt: Attempt) -> None:
+        shared = self.store.attempts
+        if shared is None:
+            limit.give_back(attempt)
+            return
+        try:
+            await self.io.run(shared.give_back, kind, attempt.address, attempt.shared_id)
+        except StorageError as error:  # it counts until its window ends
+            log.warning("cannot give an attempt back", extra={"error": str(error)})
 
     async def _bcrypt(self, work: Callable[..., T], *args: Any) -> T:
         """Hash or check a password on the password threads. Refused when
@@ -456,10 +484,25 @@ class MeetRegistry:
             records = [s.to_record() for s in self.sessions.of_meet(live.meet_id, now)]
             await self.io.run(live.files.write_sessions, records)
 
+    async def session_for(self, token: str) -> Session | None:
+        """The unexpired session of a token, made by this process or (a shared store) by
+        any other: found there by its hash, then its meet's sessions are read here."""
+        session = self.find_session(token)
+        if session is not None or not self.store.shared:
+            return session
+        try:
+            meet_id = await self.io.run(self.store.meet_of_session, token_hash(token))
+        except StorageError as error:
+            raise Rejected(errors.MEET_STORAGE_BUSY) from error
+        if meet_id is None or meet_id in self._meets:  # a meet served here knows its sessions
+            return None
+        await self._discover(meet_id, sessions_changed=True)
+        return self.find_session(token)
+
     def find_session(self, token: str) -> Session | None:
         return self.sessions.find(token, self.clock())
 
-    def display_key_matches(self, live: LiveMeet, key: str) -> bool:
+    def display_key_matches(self, live: DisplayedMeet, key: str) -> bool:
         return keys_match(key, live.auth.display_key)
 
     async def rotate_display_key(self, live: LiveMeet) -> str:
@@ -570,7 +613,10 @@ class MeetRegistry:
             self.store.records(meet_id, Place.CURRENT).write_sessions([])
             self.store.move(meet_id, Place.CURRENT, Place.ARCHIVED)
 
-        await self._moved(meet_id, move)
+        try:
+            await self._moved(meet_id, move)
+        except OwnedElsewhere as error:  # a shared store: another process serves it
+            raise Rejected(MEET_IN_USE) from error
         self._current_ids.discard(meet_id)
         self._archived_ids.add(meet_id)
         log.info("meet archived", extra={"meetId": meet_id})

@@ -19,7 +19,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclasses.dataclass(frozen=True)
 class Command:
-    parse: Callable[[dict[str, Any], schema.Limits], Any]
+    parse: Callable[[dict[str, Any], schema.Limits], Any]  # the typed request, or its Steps (schema.Steps)
     handle: "Callable[[Connection, Any], Awaitable[None]]"
 
 

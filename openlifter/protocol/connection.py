@@ -7,15 +7,17 @@ is fed text frames. ``receive`` never raises, so the socket stays open after bad
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol
 
 from openlifter.auth.sessions import Session
+from openlifter.meet.budget import ByteRate, TimeSlice
 from openlifter.meet.errors import Rejected
 from openlifter.meet.registry import MeetRegistry
 from openlifter.protocol import messages as m
-from openlifter.protocol.schema import Limits, Malformed, parse_envelope
+from openlifter.protocol.schema import Limits, Malformed, Steps, parse_envelope
 from openlifter.storage.files import StorageError
 
 if TYPE_CHECKING:
@@ -40,6 +42,11 @@ class InvalidSession(Exception):
     def __init__(self, token: str) -> None:
         super().__init__("invalid session")
         self.token = token
+
+
+class HandedOver(Exception):
+    """The frame went on to the process that holds its meet (a shared store), which
+    answers it: the socket is served through that process from now on."""
 
 
 # Which reply a refused request gets, by the msgType that was refused.
@@ -92,6 +99,12 @@ class Connection:
         self.observer = observer
         self._in_flight_bytes: list[int] = []  # the frame size of each batch in flight
         self.frame_bytes = 0  # size of the frame being handled
+        self.frame: str | bytes = ""  # the frame being handled
+        # Serves the socket through the process that holds a meet, from the frame being
+        # handled on (a shared store); True once it does. Set by the socket handler.
+        self.hand_over: Callable[[str, str | bytes], Awaitable[bool]] | None = None
+        self.intake = ByteRate(limits.max_receive_bytes_per_second, limits.receive_burst_bytes)
+        self.slowed = False  # said once in the log: this connection sends faster than its rate
 
     @property
     def location(self) -> str | None:
@@ -101,31 +114,72 @@ class Connection:
         msg_type: str | None = None
         counted = "malformed"
         started = time.perf_counter()
+        # A frame of many items is validated in slices that take turns with other
+        # connections' and meets' long work (LoopShare, owned by this connection): past
+        # its first slice, or at once if its last frame's rest is not over.
         try:
             self.frame_bytes = len(text)
-            msg_type, message = parse_envelope(text)
-            command = self.commands.get(msg_type)
-            counted = msg_type if command else "unknown"
-            if self.observer is not None:
-                self.observer.message(counted)
-            if command is None:
-                self.send(m.unknown_message_type(msg_type[:100]))
-                return
-            request = command.parse(message, self.limits)
+            self.frame = text
+            await self._keep_to_rate()
+            if self.live is None:  # a stranger's frame (create, join, a first token): one per turn
+                await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+            started = time.perf_counter()  # the handler's time, not the waits
+            time_slice = self.registry.loop_share.slice(self)
+            try:
+                msg_type, message = parse_envelope(text)
+                command = self.commands.get(msg_type)
+                counted = msg_type if command else "unknown"
+                if self.observer is not None:
+                    self.observer.message(counted)
+                if command is None:
+                    self.send(m.unknown_message_type(msg_type[:100]))
+                    return
+                request = await self._parse(command.parse(message, self.limits), time_slice)
+            finally:
+                time_slice.close()
             await command.handle(self, request)
+        except HandedOver:
+            return
         except Exception as error:
             if msg_type is None and self.observer is not None:
                 self.observer.message(counted)
             self.send(translate_error(msg_type, error))
         finally:
+            self.frame = ""  # not held past its handling: a connection keeps no big frame
             if self.observer is not None:
                 self.observer.handled(counted, time.perf_counter() - started)
 
+    async def _keep_to_rate(self) -> None:
+        """Wait until this frame is within max_receive_bytes_per_second (nothing more is
+        read from the socket meanwhile)."""
+        wait = self.intake.take(self.frame_bytes)
+        if wait <= 0:
+            return
+        if not self.slowed:
+            self.slowed = True
+            log.info("reading a connection slowed (max_receive_bytes_per_second)", extra={"address": self.address, "waitSeconds": round(wait, 3)})
+        await asyncio.sleep(wait)
+
+    @staticmethod
+    async def _parse(parsed: "Steps[Any] | Any", time_slice: TimeSlice) -> Any:
+        """The typed request; a parser of many items (a generator) runs item by item,
+        letting other work run between slices."""
+        if not inspect.isgenerator(parsed):
+            return parsed
+        while True:
+            try:
+                next(parsed)
+            except StopIteration as done:
+                return done.value
+            await time_slice.tick()
+
     async def authenticate(self, token: str) -> "tuple[LiveMeet, Session]":
         """The meet and session of a token; the connection now belongs to that meet."""
-        session = self.registry.find_session(token)
+        session = await self.registry.session_for(token)
         if session is not None:
             self.check_meet(session.meet_id)
+            if self.live is None and self.hand_over is not None and await self.hand_over(session.meet_id, self.frame):
+                raise HandedOver()
         live = await self.registry.get(session.meet_id) if session else None
         if session is None or live is None:
             raise InvalidSession(token[:200])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, Generator, TypeVar
 
+from openlifter.meet.jsonvalue import encoded_size
 from openlifter.meet.keys import InvalidKey, Path, parse_key
 from openlifter.meet.meet import Update
 from openlifter.protocol import messages as m
@@ -27,6 +28,22 @@ class Malformed(ValueError):
     """The frame or a field is unusable; the message names what and why."""
 
 
+T = TypeVar("T")
+
+# A parser of a message with many items works in steps: a generator that yields between
+# two items (the connection lets other work run there) and returns the typed request.
+Steps = Generator[None, None, T]
+
+
+def run_steps(steps: "Steps[T]") -> T:
+    """Run a stepped parser to its end in one go (where nothing else waits)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
 @dataclasses.dataclass(frozen=True)
 class Limits:
     max_updates_per_batch: int = 5000
@@ -36,6 +53,8 @@ class Limits:
     max_key_segments: int = 32
     max_value_depth: int = 64
     max_in_flight_bytes: int = 16 * 1024 * 1024
+    max_receive_bytes_per_second: int = 1024 * 1024
+    receive_burst_bytes: int = 4 * 1024 * 1024  # one largest frame (max_message_bytes) at once
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,22 +210,28 @@ def field_key(obj: dict[str, Any], where: str, limits: Limits) -> tuple[str, Pat
         raise Malformed(f"field '{where}updateKey' {error}") from None
 
 
-def field_value(obj: dict[str, Any], where: str, limits: Limits) -> Any:
+def field_value(obj: dict[str, Any], where: str, limits: Limits) -> tuple[Any, int]:
+    """The value and its size in bytes as compact JSON (measured once, here)."""
     label = where + "updateValue"
     if "updateValue" not in obj:
         raise Malformed(f"field '{label}' is missing")
     value = obj["updateValue"]
     if _depth_exceeds(value, limits.max_value_depth):
         raise Malformed(f"field '{label}' is nested deeper than {limits.max_value_depth} levels (max_value_depth)")
-    try:
-        encoded = m.encode(value)
-    except ValueError:  # a number too large for a float (1e999) is read as infinity
-        raise Malformed(f"field '{label}' holds a number JSON cannot represent") from None
-    if not _is_unicode(encoded):
-        raise Malformed(f"field '{label}' holds text that is not valid Unicode")
-    if len(encoded.encode("utf-8")) > limits.max_value_bytes:
+    if isinstance(value, str) and value.isascii():
+        size = encoded_size(value)  # ASCII holds no lone surrogate; plain text is measured without encoding
+    else:
+        try:
+            encoded = m.encode(value)
+        except ValueError:  # a number too large for a float (1e999) is read as infinity
+            raise Malformed(f"field '{label}' holds a number JSON cannot represent") from None
+        try:
+            size = len(encoded.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise Malformed(f"field '{label}' holds text that is not valid Unicode") from None
+    if size > limits.max_value_bytes:
         raise Malformed(f"field '{label}' is larger than {limits.max_value_bytes} bytes")
-    return value
+    return value, size
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -247,17 +272,19 @@ def _token(msg: dict[str, Any]) -> str:
     return field_str(msg, "sessionToken", max_length=MAX_TOKEN_LENGTH)
 
 
-def parse_update_init(msg: dict[str, Any], limits: Limits) -> UpdateInit:
+def parse_update_init(msg: dict[str, Any], limits: Limits) -> "Steps[UpdateInit]":
     token = _token(msg)
     updates = []
     for index, raw in enumerate(field_list(msg, "updates", max_items=limits.max_updates_per_batch)):
+        if index:
+            yield
         where = f"updates[{index}]."
         item = item_object(raw, f"updates[{index}]")
         key, path = field_key(item, where, limits)
-        value = field_value(item, where, limits)
+        value, size = field_value(item, where, limits)
         local_seq = field_int(item, "localSeqNum", where)
         after_seq = field_int(item, "afterServerSeqNum", where)
-        updates.append(Update(key, path, value, local_seq, after_seq))
+        updates.append(Update(key, path, value, local_seq, after_seq, size))
     return UpdateInit(token, tuple(updates))
 
 
@@ -272,17 +299,19 @@ def parse_publish_meet(msg: dict[str, Any], limits: Limits) -> PublishMeet:
     return PublishMeet(token, email, csv)
 
 
-def parse_recovery_updates(msg: dict[str, Any], limits: Limits) -> RecoveryUpdates:
+def parse_recovery_updates(msg: dict[str, Any], limits: Limits) -> "Steps[RecoveryUpdates]":
     token = _token(msg)
     updates = []
     # A lost log may be long: allow many batches' worth in one answer.
     max_items = limits.max_updates_per_batch * 100
     for index, raw in enumerate(field_list(msg, "updates", max_items=max_items, allow_empty=True)):
+        if index:
+            yield
         where = f"updates[{index}]."
         item = item_object(raw, f"updates[{index}]")
         seq = field_int(item, "serverSeqNum", where, minimum=1)
         key, path = field_key(item, where, limits)
-        value = field_value(item, where, limits)
+        value, _ = field_value(item, where, limits)
         location = field_str(item, "locationName", where, max_length=MAX_NAME_LENGTH)
         updates.append(RecoveredSpec(seq, key, path, value, location))
     return RecoveryUpdates(token, tuple(updates))

@@ -214,7 +214,11 @@ def entries_in_flight(entries: Iterable[Entry], lifting: Lifting) -> list[Entry]
 
 def flights_on_platform(entries: Iterable[Entry], day: int, platform: int) -> list[str]:
     """Flights offered by the footer: those present on the day/platform, sorted as JS strings."""
-    flights = {e.flight for e in entries if e.day == day and e.platform == platform}
+    return sorted_flights({e.flight for e in entries if e.day == day and e.platform == platform})
+
+
+def sorted_flights(flights: Iterable[str]) -> list[str]:
+    """Flights in the footer's order (JavaScript string order)."""
     return sorted(flights, key=js_string_key)
 
 

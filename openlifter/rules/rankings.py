@@ -11,7 +11,6 @@ one, and a guest's place is "G".
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -72,19 +71,25 @@ def _order(value: str, order: Sequence[str]) -> int:
     return order.index(value) if value in order else -1  # JavaScript's indexOf: unknown first
 
 
+def ranking_order_key(entry: Entry, points: float) -> tuple[bool, float, float]:
+    """Where a lifter stands in a ranking: guests last, then more points, then the lighter
+    lifter; equal keys keep registration order (JavaScript's sort is stable). A key, not a
+    comparison, so that one lifter whose points change can be moved by bisection."""
+    return (entry.guest, -points if points == points else 0.0, entry.bodyweight_kg if entry.bodyweight_kg == entry.bodyweight_kg else 0.0)
+
+
 def _sort_in_category(entries: list[Entry], event: str, meet: MeetSetup, age_coefficients: str) -> tuple[list[Entry], dict[int, float]]:
     points = {id(e): ranking_points(e, event, meet, age_coefficients) for e in entries}
+    return sorted(entries, key=lambda e: ranking_order_key(e, points[id(e)])), points
 
-    def compare(a: Entry, b: Entry) -> int:
-        if a.guest != b.guest:
-            return 1 if a.guest else -1
-        if points[id(a)] != points[id(b)]:
-            return -1 if points[id(a)] > points[id(b)] else 1
-        if a.bodyweight_kg != b.bodyweight_kg:
-            return -1 if a.bodyweight_kg < b.bodyweight_kg else 1
-        return 0  # a stable sort keeps registration order, as JavaScript's does
 
-    return sorted(entries, key=functools.cmp_to_key(compare)), points
+def ranked_row(entry: Entry, index: int, event: str, points: float) -> RankedRow | None:
+    """The row of the lifter at ``index`` (0-based) of a ranking; None for a no-show or a
+    lifter with no event total (not shown)."""
+    total = final_event_total_kg(entry, event)
+    if entry_has_lifted(entry) and total != 0:
+        return RankedRow(entry, "G" if entry.guest else str(index + 1), points, total)
+    return None
 
 
 def _in_list(entry: Entry, kind: str, age_coefficients: str) -> bool:
@@ -111,11 +116,7 @@ def rank_points_category(category: PointsCategory, members: Sequence[Entry], mee
     """One ranking (``members`` in registration order); None when none of them is shown."""
     age_coefficients = "None" if kind == BEST_LIFTER else meet.age_coefficients
     ordered, points = _sort_in_category(list(members), category.event, meet, age_coefficients)
-    rows = []
-    for index, entry in enumerate(ordered):
-        total = final_event_total_kg(entry, category.event)
-        if entry_has_lifted(entry) and total != 0:
-            rows.append(RankedRow(entry, "G" if entry.guest else str(index + 1), points[id(entry)], total))
+    rows = [row for index, entry in enumerate(ordered) if (row := ranked_row(entry, index, category.event, points[id(entry)]))]
     return Ranking(category, tuple(ordered), tuple(rows)) if rows else None
 
 

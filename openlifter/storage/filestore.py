@@ -63,6 +63,13 @@ class FileMeetStore:
     def is_taken(self, meet_id: str) -> bool:
         return any(self.folder(meet_id, place).exists() for place in Place)
 
+    @property
+    def attempts(self) -> None:
+        return None  # one process: it counts attempts in memory
+
+    def meet_of_session(self, token_hash: str) -> str | None:
+        return None  # this process made or read every session of the data folder
+
     def move(self, meet_id: str, source: Place, target: Place) -> None:
         move_dir(self.folder(meet_id, source), self.folder(meet_id, target))
 

@@ -18,21 +18,28 @@ Everything here blocks; the server calls it from its storage threads.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
+import logging
 import os
 import secrets
 import socket
 import threading
 import time
-from typing import Any, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Iterable
 
 import redis
 
-from openlifter.storage.files import DamagedFile, StorageError
+from openlifter.storage import redisarchive
+from openlifter.storage.redisconn import redis_errors
+from openlifter.storage.redislimits import RedisAttempts
+from openlifter.storage.files import DamagedFile, DataPaths, StorageError
 from openlifter.storage.meetfiles import entry_from_record, entry_line
+from openlifter.storage.redischannel import AUTH_NOTICE, GONE_NOTICE, log_notice
 from openlifter.storage.store import Fenced, LogEntry, OwnedElsewhere, Place, ReplayResult
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "openlifter:"
 REPLAY_PAGE = 1000  # log entries read from Redis per round trip
@@ -59,6 +66,9 @@ return 1
 # process's lease on it is still running: a new epoch, so that any older holder is fenced.
 # The lease runs on Redis's clock, so the processes' clocks do not matter.
 TAKE_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('GONE the meet is not in the store')
+end
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease_until')
@@ -98,6 +108,15 @@ return lease[3]
 
 # KEYS: meet hash. ARGV: epoch, lease milliseconds. Extends the lease of the holder of
 # that epoch; 0 once another process took the meet.
+# KEYS: meet hash. ARGV: epoch. The holder of that epoch lets the meet go at once (an
+# operator's archive is done with it), so another process need not wait for the lease.
+END_LEASE_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'epoch') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'lease_until', 0)
+end
+return 1
+"""
+
 RENEW_SCRIPT = """
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
   return 0
@@ -108,8 +127,11 @@ redis.call('HSET', KEYS[1], 'lease_until', now_ms + tonumber(ARGV[2]))
 return 1
 """
 
-# KEYS: meet hash, log stream. ARGV: epoch, expected head, now, then one record per entry
-# (their seqs follow the head without a gap, checked before the call).
+# KEYS: meet hash, log stream, the meet's channel. ARGV: epoch, expected head, now, the
+# notice for the channel, then one record per entry (their seqs follow the head without a
+# gap, checked before the call). The notice goes out in the same script, so only the
+# fenced holder ever announces a round, and in log order; Redis writes the AOF (and, with
+# appendfsync always, syncs it) before it sends any output, the notice included.
 APPEND_SCRIPT = """
 local meta = redis.call('HMGET', KEYS[1], 'epoch', 'head')
 if meta[1] ~= ARGV[1] then
@@ -119,11 +141,12 @@ local head = tonumber(meta[2] or '0')
 if head ~= tonumber(ARGV[2]) then
   return redis.error_reply('FENCED head is ' .. head .. ', not ' .. ARGV[2])
 end
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   head = head + 1
   redis.call('XADD', KEYS[2], head .. '-0', 'entry', ARGV[i])
 end
 redis.call('HSET', KEYS[1], 'head', head, 'changed', ARGV[3])
+redis.call('PUBLISH', KEYS[3], ARGV[4])
 return head
 """
 
@@ -194,20 +217,24 @@ class RedisMeetRecords:
 
     def _write_fields(self, fields: dict[str, Any]) -> None:
         """Write record fields: fenced while this process holds the meet (a stale holder
-        must not overwrite what the new one wrote); plain for a meet nobody serves here
-        (archiving, an operator's command)."""
+        must not overwrite what the new one wrote); for a meet nobody serves here
+        (archiving, an operator's command) only while no other process holds it."""
         values = {**fields, "changed": time.time()}
         holding = self._store.holding(self._id)
+        if holding is None and self._store.owner_address(self._id) is not None:
+            raise OwnedElsewhere("another process serves the meet")
         with redis_errors(f"writing {', '.join(fields)}"):
             if holding is None:
                 self._store.client.hset(self._meta, mapping=values)
-                return
-            pairs = [item for pair in values.items() for item in pair]
-            try:
-                self._store.fenced_hset_script(keys=[self._meta], args=[holding.epoch, *pairs])
-            except redis.ResponseError as error:
-                self._store.release(self._id)
-                raise Fenced(str(error)) from error
+            else:
+                pairs = [item for pair in values.items() for item in pair]
+                try:
+                    self._store.fenced_hset_script(keys=[self._meta], args=[holding.epoch, *pairs])
+                except redis.ResponseError as error:
+                    self._store.release(self._id)
+                    raise Fenced(str(error)) from error
+            if "auth" in fields:  # a new display key: read-only copies elsewhere read it again
+                self._store.client.publish(self._store.channel(self._id), AUTH_NOTICE)
 
     def read_auth(self) -> dict[str, Any]:
         auth = self._field("auth")
@@ -229,15 +256,16 @@ class RedisMeetRecords:
 
     def write_sessions(self, sessions: list[dict[str, Any]]) -> None:
         self._write_fields({"sessions": _dumps(sessions)})
+        self._store.index_sessions(self._id, sessions)
 
     def replay(self) -> ReplayResult:
         """Take the meet (a new epoch fences any older holder), then read its log."""
         client = self._store.client
-        with redis_errors("taking the meet"):
-            try:
-                epoch, head = client.eval(TAKE_SCRIPT, 1, self._meta, self._store.owner, self._store.lease_ms, self._store.address)
-            except redis.ResponseError as error:
-                raise OwnedElsewhere(str(error)) from error
+        head = self._store.take(self._id).head
+        with redis_errors("finding the log"):
+            in_files = redisarchive.files_place(self._store, self._id)
+        if in_files is not None:  # a finished or archived meet: its log is in its folder
+            return ReplayResult(redisarchive.replay_files(self._store, self._id, in_files, head), 0)
         entries: list[LogEntry] = []
         start = "-"
         with redis_errors("reading the log"):
@@ -250,7 +278,6 @@ class RedisMeetRecords:
                 start = "(" + page[-1][0].decode()
         if len(entries) != int(head):
             raise DamagedFile(self._log, f"the log holds {len(entries)} updates, its head says {int(head)}")
-        self._store.hold(self._id, _Holding(epoch=int(epoch), head=int(head)))
         return ReplayResult(entries, 0)
 
     def _parse(self, stream_id: bytes, fields: dict[bytes, bytes], expected_seq: int) -> LogEntry:
@@ -276,15 +303,31 @@ class RedisMeetRecords:
         if seqs != list(range(holding.head + 1, holding.head + 1 + len(batch))):
             raise StorageError(f"updates {seqs[0]}..{seqs[-1]} do not follow the stored head {holding.head}")
         records = [entry_line(entry).rstrip(b"\n") for entry in batch]
+        notice = log_notice(seqs[0], records)
         with redis_errors("appending to the log"):
             try:
-                new_head = self._store.append_script(keys=[self._meta, self._log], args=[holding.epoch, holding.head, time.time(), *records])
+                new_head = self._store.append_script(
+                    keys=[self._meta, self._log, self._store.channel(self._id)], args=[holding.epoch, holding.head, time.time(), notice, *records]
+                )
             except redis.ResponseError as error:
                 if str(error).startswith("FENCED"):
                     self._store.release(self._id)
                     raise Fenced(str(error)) from error
                 raise StorageError(f"appending to the log: {error}") from error
         holding.head = int(new_head)
+
+    def read_after(self, after_seq: int, limit: int) -> list[LogEntry]:
+        """Up to ``limit`` stored entries after ``after_seq``, in seq order, without taking
+        the meet (a read-only copy catching up)."""
+        with redis_errors("reading the log"):
+            page = self._store.client.xrange(self._log, min=f"({after_seq}-0", max="+", count=limit)
+        return [self._parse(stream_id, fields, after_seq + n) for n, (stream_id, fields) in enumerate(page, start=1)]
+
+    def stored_head(self) -> int | None:
+        """The head of the stored log (None: no such meet)."""
+        with redis_errors("reading the log head"):
+            head = self._store.client.hget(self._meta, "head")
+        return None if head is None else int(head)
 
     def write_publication(self, opl_csv: str, return_email: str) -> None:
         self._write_fields({"opl_csv": opl_csv, "return_email": return_email})
@@ -298,8 +341,11 @@ class RedisMeetRecords:
 class RedisMeetStore:
     """``MeetStore`` on one Redis 7 shared by every server process."""
 
-    def __init__(self, url: str, lease_seconds: float = 5.0, address: str = "", prefix: str = KEY_PREFIX) -> None:
+    def __init__(self, url: str, lease_seconds: float = 5.0, address: str = "", prefix: str = KEY_PREFIX, archive_root: Path | None = None) -> None:
         self._url = url
+        # The data folder (file store layout) where finished and archived meets go out of
+        # Redis memory (storage/redisarchive.py); None: they stay in Redis.
+        self.archive_root = archive_root
         self.address = address  # where other processes reach this one (advertise_url)
         self._prefix = prefix
         self.lease_ms = max(1, int(lease_seconds * 1000))
@@ -309,11 +355,16 @@ class RedisMeetStore:
         self.append_script = self.client.register_script(APPEND_SCRIPT)
         self.renew_script = self.client.register_script(RENEW_SCRIPT)
         self.fenced_hset_script = self.client.register_script(FENCED_HSET_SCRIPT)
+        self.attempts = RedisAttempts(self.client, prefix)  # join and create limits of every process
         self._held: dict[str, _Holding] = {}
         self._held_lock = threading.Lock()  # storage threads append to different meets at once
 
     def key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
+
+    def channel(self, meet_id: str) -> str:
+        """The meet's channel: the notices of its durable rounds and record changes."""
+        return self.key("meet", meet_id, "changes")
 
     def place_key(self, place: Place) -> str:
         return self.key("place", place.value)
@@ -329,6 +380,27 @@ class RedisMeetStore:
     def release(self, meet_id: str) -> None:
         with self._held_lock:
             self._held.pop(meet_id, None)
+
+    def take(self, meet_id: str) -> _Holding:
+        """Hold the meet with a new epoch (fencing any older holder); OwnedElsewhere while
+        another process's lease on it runs."""
+        with redis_errors("taking the meet"):
+            try:
+                epoch, head = self.client.eval(TAKE_SCRIPT, 1, self.key("meet", meet_id), self.owner, self.lease_ms, self.address)
+            except redis.ResponseError as error:
+                if str(error).startswith("GONE"):  # deleted meanwhile
+                    raise StorageError(str(error)) from error
+                raise OwnedElsewhere(str(error)) from error
+        holding = _Holding(epoch=int(epoch), head=int(head))
+        self.hold(meet_id, holding)
+        return holding
+
+    def end_lease(self, meet_id: str) -> None:
+        holding = self.holding(meet_id)
+        if holding is not None:
+            with redis_errors("ending the lease"):
+                self.client.eval(END_LEASE_SCRIPT, 1, self.key("meet", meet_id), holding.epoch)
+        self.release(meet_id)
 
     def renew(self, meet_id: str) -> bool:
         """Extend this process's lease on a meet it holds; False (and the meet is no
@@ -371,6 +443,11 @@ class RedisMeetStore:
                 raise StorageError(f"cannot check the Redis settings (CONFIG GET): {error}") from error
         if problems:
             raise StorageError("; ".join(problems))
+        if self.archive_root is not None:  # what a crash interrupted
+            DataPaths(self.archive_root).ensure()
+            resumed = redisarchive.finish_exports(self)
+            if resumed:
+                log.warning("finished writing meets out of Redis after an interruption", extra={"meets": len(resumed)})
 
     def close(self) -> None:
         self.client.close()
@@ -393,19 +470,58 @@ class RedisMeetStore:
         with redis_errors("checking a meet id"):
             return bool(self.client.sismember(self.key("ids"), meet_id))
 
+    def session_key(self, token_hash: str) -> str:
+        return self.key("session", token_hash)
+
+    def index_sessions(self, meet_id: str, sessions: list[dict[str, Any]]) -> None:
+        """Let every process find each session's meet by its token hash: one small key
+        per session, gone when the session expires. A key outliving its session (one
+        archived or deleted) is only a hint: the meet's own list decides."""
+        now_ms = time.time() * 1000
+        with redis_errors("indexing sessions"):
+            pipe = self.client.pipeline(transaction=False)
+            for session in sessions:
+                hashed, expires_ms = session.get("tokenHash"), _number(session.get("expiresAt")) * 1000
+                if isinstance(hashed, str) and expires_ms > now_ms:
+                    pipe.set(self.session_key(hashed), meet_id, pxat=int(expires_ms))
+            pipe.execute()
+
+    def meet_of_session(self, token_hash: str) -> str | None:
+        with redis_errors("finding a session"):
+            meet_id = self.client.get(self.session_key(token_hash))
+        return None if meet_id is None else str(meet_id.decode())
+
     def move(self, meet_id: str, source: Place, target: Place) -> None:
+        """A finished or archived meet's log then goes out of Redis memory into files; an
+        archived meet joined again brings it back. The process holds the meet for both
+        (an operator's archive takes it here, refused while another process serves it)."""
+        taken_here = self.archive_root is not None and self.holding(meet_id) is None
+        if taken_here:
+            self.take(meet_id)
+        if source in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+            redisarchive.bring_back(self, meet_id)
         with redis_errors("moving the meet"):
             if not self.client.smove(self.place_key(source), self.place_key(target), meet_id):
                 raise StorageError(f"meet {meet_id} is not among the {source.value}")
             self.client.hset(self.key("meet", meet_id), "changed", time.time())
+        if target in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+            try:
+                redisarchive.export(self, meet_id, target)
+            except StorageError as error:  # moved all the same: the next start finishes it
+                log.error("cannot write the meet out of Redis yet", extra={"meetId": meet_id, "error": str(error)})
+        if taken_here or target is Place.ARCHIVED:  # nobody serves an archived meet
+            self.end_lease(meet_id)
 
     def remove(self, meet_id: str, place: Place) -> None:
         with redis_errors("removing the meet"):
             pipe = self.client.pipeline(transaction=True)
             pipe.srem(self.place_key(place), meet_id)
             pipe.delete(self.key("meet", meet_id), self.key("meet", meet_id, "log"))
+            pipe.publish(self.channel(meet_id), GONE_NOTICE)
             pipe.execute()
         self.release(meet_id)
+        if place in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+            redisarchive.remove_folder(self, meet_id, place)
 
     def last_change(self, meet_id: str, place: Place) -> float:
         with redis_errors("reading the last change"):
@@ -419,17 +535,8 @@ class RedisMeetStore:
             return False
 
 
-@contextlib.contextmanager
-def redis_errors(action: str) -> Iterator[None]:
-    """Map the client's connection and timeout errors to StorageError with a short reason
-    (never the URL, which may hold a password). Refusals (ResponseError) pass through:
-    the caller names what they mean."""
-    try:
-        yield
-    except redis.ResponseError:
-        raise
-    except redis.RedisError as error:
-        raise StorageError(f"{action}: Redis is unreachable ({error.__class__.__name__})") from error
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
 def _dumps(value: Any) -> str:

@@ -90,6 +90,16 @@ class MeetRecords(Protocol):
     def close(self) -> None: ...
 
 
+class SharedAttempts(Protocol):
+    """Attempts per client address (failed joins, creates) counted for every server
+    process at once, atomically (a shared store). Blocking, like the stores."""
+
+    def take(self, kind: str, address: str, per_window: int, window_seconds: float) -> str | None:
+        """Count one attempt now and return its id, or None if the window is full."""
+
+    def give_back(self, kind: str, address: str, attempt: str) -> None: ...
+
+
 class MeetStore(Protocol):
     """Every meet's records, held by one server process at a time."""
 
@@ -124,6 +134,15 @@ class MeetStore(Protocol):
 
     def is_taken(self, meet_id: str) -> bool:
         """Whether the id is used anywhere in the store (ids are never reused)."""
+
+    @property
+    def attempts(self) -> SharedAttempts | None:
+        """Where attempts per address are counted for every process (None: this process
+        counts alone, in memory)."""
+
+    def meet_of_session(self, token_hash: str) -> str | None:
+        """The meet of an unexpired session another process may have made (a shared
+        store); None: no such session, or every session is in this process's memory."""
 
     def move(self, meet_id: str, source: Place, target: Place) -> None: ...
 

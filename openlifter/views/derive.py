@@ -37,7 +37,7 @@ from openlifter.rules.model import (
 )
 from openlifter.rules.lead import lead_on_attempt, loading_increment_kg
 from openlifter.rules.points import get_points
-from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, Ranking, get_rankings
+from openlifter.rules.rankings import BEST_JUNIORS, BEST_LIFTER, BEST_MASTERS, PointsCategory, RankedRow, Ranking, get_rankings
 from openlifter.rules.results import (
     GUEST_PLACE,
     CategoryResults,
@@ -381,14 +381,22 @@ class Scoring:
         }
 
 
+def lead_rival(entry: Entry, category: CategoryResults) -> Entry | None:
+    """The one a lifter's lead is tried against: the category is in place order (the same
+    comparison, the same totals), so beating the one placed first among the others beats
+    them all."""
+    return next((m for m in category.ordered_entries if m is not entry and m.id != entry.id), None)
+
+
 def _lead(entry: Entry, lift: str, attempt: int, declared_kg: float, score: Scoring, meet: MeetSetup) -> dict[str, Any]:
     """The lower third's place and what this attempt needs to take the lead of the category
     the place is in (``rules/lead.py``, projected or final as the table's totals)."""
     category = score.shown_category_of(entry)
     if category is None:
         return {"place": score.place_of(entry), "leads": False, "needsKg": None, "text": ""}
-    lead = lead_on_attempt(entry, lift, attempt, category.ordered_entries, category.category.event, score.projected,
-                           loading_increment_kg(meet))
+    leader = lead_rival(entry, category)
+    rivals = (entry,) if leader is None else (entry, leader)
+    lead = lead_on_attempt(entry, lift, attempt, rivals, category.category.event, score.projected, loading_increment_kg(meet))
     text = ""
     if lead.leads:
         text = "Leads the category"
@@ -482,11 +490,13 @@ def _attempt_columns(entries: Sequence[Entry], lift: str, active: int) -> int:
 def platform_view(
     meet: MeetSetup, entries: Sequence[Entry], table: Lifting, day: int, platform: int, scoring: Mapping[bool, Scoring],
     flight: str | None = None, lift: str | None = None, own: Lifting | None = None, memo: RowMemo | None = None,
-    live_parts: Mapping[str, Any] | None = None,
+    live_parts: Mapping[str, Any] | None = None, group: Sequence[Entry] | None = None, flights: list[str] | None = None,
 ) -> dict[str, Any]:
     """``own``: the platform's ``live.lifting`` state, followed first (SPEC 4.1); ``memo``:
     rows kept from earlier views of the same meet setup; ``live_parts``: its clock and
-    referee lights (``live_platform_parts``; a stopped clock and no lights when missing)."""
+    referee lights (``live_platform_parts``; a stopped clock and no lights when missing);
+    ``group`` and ``flights``: the lifters of the flight it follows and the platform's
+    flights, when the caller keeps them (then ``entries`` need only be the flight's)."""
     chosen = flight is None and lift is None
     follows_table = chosen and (own is not None or (day, platform) == (table.day, table.platform))
     if follows_table:
@@ -494,7 +504,8 @@ def platform_view(
     else:
         guess_flight, guess_lift = _inferred_group(entries, day, platform)
         lifting = Lifting(day=day, platform=platform, flight=flight or guess_flight, lift=lift if lift in LIFTS else guess_lift)
-    group = entries_in_flight(entries, lifting)
+    if group is None or not follows_table:
+        group = entries_in_flight(entries, lifting)
     order = get_lifting_order(group, lifting)
     attempt = order.attempt_one_indexed
     lift_ = lifting.lift
@@ -560,7 +571,7 @@ def platform_view(
         "followsTable": follows_table,
         "source": ("live" if own is not None else "lifting") if follows_table else "inferred",
         "flight": lifting.flight,
-        "flights": flights_on_platform(entries, day, platform),
+        "flights": flights if flights is not None else flights_on_platform(entries, day, platform),
         "lift": lift_,
         "liftName": LIFT_NAMES[lift_],
         "attempt": attempt,
@@ -620,25 +631,35 @@ def category_key(sex: str, event: str, equipment: str, division: str, weight_cla
     return "|".join((sex, event, equipment, division, weight_class))
 
 
-def category_view(result: CategoryResults, meet: MeetSetup, projected: bool) -> dict[str, Any]:
-    """One standings category: its title and its lifters with a total, in place order."""
+def _standing_row(entry: Entry, place: int, event: str, meet: MeetSetup, projected: bool) -> dict[str, Any] | None:
+    """A lifter's row in a standings category; None when not listed (no total yet, bombed
+    out or no-show: OpenLifter's results page)."""
+    total = projected_event_total_kg(entry, event) if projected else final_event_total_kg(entry, event)
+    if total == 0 or (not projected and not entry_has_lifted(entry)):
+        return None
+    points = get_points(meet.formula, entry.sex, entry.equipment, event, entry.bodyweight_kg, total, meet.in_kg)
+    return {
+        **_lifter(entry, meet),
+        "place": GUEST_PLACE if entry.guest else str(place),
+        "totalKg": total,
+        "totalText": _table_weight(total, meet),
+        "points": points,
+        "pointsText": points_text(points, meet.formula),
+        "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS if lift in event},
+    }
+
+
+def category_view(result: CategoryResults, meet: MeetSetup, projected: bool, memo: RowMemo | None = None) -> dict[str, Any]:
+    """One standings category: its title and its lifters with a total, in place order.
+    ``memo``: rows kept from earlier views (a lifter whose place did not move keeps the
+    same row)."""
     c = result.category
     rows = []
     for placed in result.placed:
-        entry = placed.entry
-        total = projected_event_total_kg(entry, c.event) if projected else final_event_total_kg(entry, c.event)
-        if total == 0 or (not projected and not entry_has_lifted(entry)):
-            continue  # no total yet, bombed out or no-show: not listed (OpenLifter's results page)
-        points = get_points(meet.formula, entry.sex, entry.equipment, c.event, entry.bodyweight_kg, total, meet.in_kg)
-        rows.append({
-            **_lifter(entry, meet),
-            "place": GUEST_PLACE if entry.guest else str(placed.place),
-            "totalKg": total,
-            "totalText": _table_weight(total, meet),
-            "points": points,
-            "pointsText": points_text(points, meet.formula),
-            "best": {lift: _best_cell(entry, lift, meet) for lift in LIFTS if lift in c.event},
-        })
+        entry, place = placed.entry, placed.place
+        row = _made(memo, entry, ("standing", c.event, place, projected), lambda: _standing_row(entry, place, c.event, meet, projected))
+        if row is not None:
+            rows.append(row)
     class_text = _category_class_text(c.weight_class_str, meet)
     sex_label = SEX_LABELS.get(c.sex, c.sex)
     return {
@@ -771,24 +792,28 @@ _RANKING_TITLES = {BEST_LIFTER: "Best lifter", BEST_MASTERS: "Best masters lifte
 
 
 def ranking_category_view(ranking: Ranking, meet: MeetSetup) -> dict[str, Any]:
-    category = ranking.category
+    return {**ranking_head(ranking.category), "rows": [ranking_row_view(row, meet) for row in ranking.rows]}
+
+
+def ranking_head(category: PointsCategory) -> dict[str, Any]:
+    """A ranking's title and what it ranks (everything but its rows)."""
     return {
         "key": f"{category.sex}|{category.event}|{category.equipment}",
         "sex": category.sex,
         "event": category.event,
         "equipment": category.equipment,
         "title": f"{SEX_LABELS.get(category.sex, category.sex)} · {category.equipment} · {category.event}",
-        "rows": [
-            {
-                **_lifter(row.entry, meet),
-                "place": row.place,
-                "points": row.points,
-                "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
-                "totalKg": row.total_kg,
-                "totalText": _table_weight(row.total_kg, meet),
-            }
-            for row in ranking.rows
-        ],
+    }
+
+
+def ranking_row_view(row: RankedRow, meet: MeetSetup) -> dict[str, Any]:
+    return {
+        **_lifter(row.entry, meet),
+        "place": row.place,
+        "points": row.points,
+        "pointsText": points_text(row.points, meet.formula) if row.points else "N/A",
+        "totalKg": row.total_kg,
+        "totalText": _table_weight(row.total_kg, meet),
     }
 
 

@@ -30,13 +30,23 @@ from functools import cmp_to_key
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from openlifter.meet.keys import Path
+from openlifter.rules.lifting_order import sorted_flights
 from openlifter.rules.model import Entry, Lifting, MeetSetup, entry_from_json, lifting_from_state, meet_from_state
-from openlifter.rules.rankings import BEST_LIFTER, PointsCategory, points_categories, presentation_key, rank_points_category
+from openlifter.rules.rankings import (
+    BEST_LIFTER,
+    PointsCategory,
+    points_categories,
+    presentation_key,
+    ranked_row,
+    ranking_order_key,
+    ranking_points,
+)
 from openlifter.rules.results import (
     Category,
     CategoryResults,
     PlacedEntry,
     compare_categories,
+    compare_in_category,
     entry_categories,
     lifting_table_place_by,
     sort_by_place_in_category,
@@ -52,9 +62,11 @@ from openlifter.views.derive import (
     platform_pairs,
     table_projected,
     category_view,
+    lead_rival,
     live_lifting_from_state,
     live_platform_parts,
-    ranking_category_view,
+    ranking_head,
+    ranking_row_view,
     rankings_of,
     standings_view,
     table_lifting,
@@ -136,6 +148,60 @@ class _Change:
             self.live_parts = True
 
 
+class _PointsRanking:
+    """One best-lifter ranking by points (``rules/rankings.py``), kept in order between
+    changes: a lifter whose points change is taken out and put back by bisection, and only
+    the rows whose place moved are shaped again (the others keep their identity)."""
+
+    def __init__(self, category: PointsCategory) -> None:
+        self.category = category
+        self.keys: list[tuple[Any, ...]] = []  # (ranking_order_key..., registration index), in order
+        self.key_of: dict[int, tuple[Any, ...]] = {}
+        self.points: dict[int, float] = {}
+        self.rows: list[dict[str, Any] | None] = []  # the shown row at each place, None if not shown
+        self._edits: list[int] = []  # where members were taken out or put in since ``shape``
+        self._net = 0
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def put(self, index: int, entry: Entry, meet: MeetSetup) -> None:
+        points = ranking_points(entry, self.category.event, meet, "None")  # Best Lifter: not age-adjusted
+        key = (*ranking_order_key(entry, points), index)
+        at = bisect.bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.rows.insert(at, None)
+        self.key_of[index], self.points[index] = key, points
+        self._edits.append(at)
+        self._net += 1
+
+    def take(self, index: int) -> None:
+        key = self.key_of.pop(index, None)
+        if key is None:
+            return
+        del self.points[index]
+        at = bisect.bisect_left(self.keys, key)
+        del self.keys[at], self.rows[at]
+        self._edits.append(at)
+        self._net -= 1
+
+    def shape(self, entries: Sequence[Entry | None], meet: MeetSetup) -> dict[str, Any] | None:
+        """The ranking's view after the edits since the last call; None when no row is shown.
+        A place moves only between the first and the last edit (further on, every edit moved
+        a row by one place and back when as many went out as came in)."""
+        if self._edits:
+            low = min(self._edits)
+            high = len(self.keys) if self._net else min(len(self.keys), max(self._edits) + len(self._edits) + 1)
+            for at in range(low, high):
+                index = self.keys[at][-1]
+                entry = entries[index]
+                row = ranked_row(entry, at, self.category.event, self.points[index]) if entry is not None else None
+                self.rows[at] = ranking_row_view(row, meet) if row is not None else None
+            self._edits, self._net = [], 0
+        rows = [row for row in self.rows if row is not None]
+        return {**ranking_head(self.category), "rows": rows} if rows else None
+
+
 class IncrementalViews:
     """The views of one meet at ``views.seq``; ``advance`` brings them to a later state.
 
@@ -185,19 +251,24 @@ class IncrementalViews:
             yield
         self.members: dict[Category, list[int]] = {}
         self.on_platform: dict[Pair, list[int]] = {}
-        self.ranked_members: dict[PointsCategory, list[int]] = {}
+        self.on_flight: dict[Pair, dict[str, list[int]]] = {}
+        self.points_rankings: dict[PointsCategory, _PointsRanking] = {}
         for index, entry in enumerate(self.entries):
             if entry is not None:
                 for category in entry_categories(entry, self.setup):
                     self.members.setdefault(category, []).append(index)
                 for ranked in points_categories(entry, self.setup):
-                    self.ranked_members.setdefault(ranked, []).append(index)
+                    self._points_ranking(ranked).put(index, entry, self.setup)
                 self.on_platform.setdefault((entry.day, entry.platform), []).append(index)
+                self.on_flight.setdefault((entry.day, entry.platform), {}).setdefault(entry.flight, []).append(index)
             if index % ENTRY_CHUNK == ENTRY_CHUNK - 1:
                 yield
         self.pair_counts = Counter({pair: len(indices) for pair, indices in self.on_platform.items()})
+        self.categories_changed = False
         self.results: dict[bool, dict[Category, CategoryResults]] = {mode: {} for mode in MODES}
         self.places: dict[bool, dict[Category, dict[int, int]]] = {mode: {} for mode in MODES}
+        self.ordered: dict[bool, dict[Category, list[int]]] = {mode: {} for mode in MODES}  # members' indices in place order
+        self.edits: dict[Category, set[int]] = {}  # members changed since their category was ranked
         for n, category in enumerate(list(self.members), start=1):
             self._rank(category)
             if n % CATEGORY_CHUNK == 0:
@@ -207,19 +278,20 @@ class IncrementalViews:
         self.scoring = {mode: Scoring(mode, self._place_of(mode), self._shown_category_of(mode)) for mode in MODES}
         self.pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         self.lifting: dict[Pair, dict[str, Any]] = {}
-        self.shown: dict[Pair, set[int]] = {}
+        self.shown: dict[Pair, dict[int, tuple[Entry, str]]] = {}  # the lifters a platform's view shows, with their Place
+        self.current: dict[Pair, tuple[Entry, tuple[Any, ...]] | None] = {}  # its current lifter, what their lead was made of
         for pair in self.pairs:
             yield
             self.lifting[pair] = self._platform_view(pair)
-            self.shown[pair] = self._shown_ids(self.lifting[pair])
         self.projected = self._projected()
         self.category_views: dict[Category, dict[str, Any]] = {}
         for n, category in enumerate(self.order, start=1):
-            self.category_views[category] = category_view(self.results[self.projected][category], self.setup, self.projected)
+            self.category_views[category] = self._category_view(category, self.projected)
             if n % CATEGORY_CHUNK == 0:
                 yield
+        self.standing_list = [self.category_views[c] for c in self.order]  # the standings' categories, in order
         self.ranking_views: dict[PointsCategory, dict[str, Any] | None] = {}
-        for n, ranked in enumerate(list(self.ranked_members), start=1):
+        for n, ranked in enumerate(list(self.points_rankings), start=1):
             self._rank_points(ranked)
             if n % CATEGORY_CHUNK == 0:
                 yield
@@ -229,7 +301,7 @@ class IncrementalViews:
             platforms=[platform_info(d, p, self.table) for d, p in self.pairs],
             table=(self.table.day, self.table.platform),
             lifting=dict(self.lifting),
-            standings=standings_view(self.setup, self.projected, [self.category_views[c] for c in self.order]),
+            standings=standings_view(self.setup, self.projected, list(self.standing_list)),
             rankings=self._rankings(),
         )
 
@@ -241,19 +313,28 @@ class IncrementalViews:
 
     def _rank(self, category: Category) -> set[int]:
         """Place the members of one category, both ways (or drop it once empty); the ids
-        whose place there changed."""
+        whose place there changed. The members edited since the last ranking are taken out
+        and put back by bisection (``_place_in``); a category seen for the first time is
+        sorted whole."""
         before = [self.places[mode].get(category, {}) for mode in MODES]
+        edits = self.edits.pop(category, set())
         indices = self.members.get(category)
         if not indices:
             self.members.pop(category, None)
+            self.categories_changed = True
             for mode in MODES:
                 self.results[mode].pop(category, None)
                 self.places[mode].pop(category, None)
+                self.ordered[mode].pop(category, None)
             return {i for places in before for i in places}
-        group = [self.entries[i] for i in indices]
         for mode in MODES:
-            ordered = sort_by_place_in_category(group, category.event, mode)  # type: ignore[arg-type]
-            placed = tuple(PlacedEntry(e, i + 1) for i, e in enumerate(ordered))
+            ordered = self.ordered[mode].get(category)
+            if ordered is None or not self._place_in(ordered, category, mode, edits, indices):
+                group = [self.entries[i] for i in indices]
+                index_of = {id(e): i for e, i in zip(group, indices)}
+                ordered = [index_of[id(e)] for e in sort_by_place_in_category(group, category.event, mode)]  # type: ignore[arg-type]
+            self.ordered[mode][category] = ordered
+            placed = tuple(PlacedEntry(self.entries[i], n) for n, i in enumerate(ordered, start=1))  # type: ignore[arg-type]
             self.results[mode][category] = CategoryResults(category, placed)
             places: dict[int, int] = {}
             for p in placed:
@@ -262,20 +343,54 @@ class IncrementalViews:
         after = [self.places[mode][category] for mode in MODES]
         return {i for old, new in zip(before, after) for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
 
-    def _rank_points(self, ranked: PointsCategory) -> None:
-        """One best-lifter ranking by points, again (or dropped once empty)."""
-        indices = self.ranked_members.get(ranked)
-        members = [e for i in indices or () if (e := self.entries[i]) is not None]
-        ranking = rank_points_category(ranked, members, self.setup) if members else None
-        if not indices:
-            self.ranked_members.pop(ranked, None)
+    def _place_in(self, ordered: list[int], category: Category, mode: bool, edits: set[int], members: list[int]) -> bool:
+        """Take the edited entries out of a category's place order and put back those still
+        in it, each where bisection with OpenLifter's comparison finds (equal ones in
+        registration order, as a stable sort leaves them). False when a neighbour
+        disagrees: the comparison was not consistent there, and the caller sorts whole."""
+        entries, event = self.entries, category.event
+
+        def before(a: int, b: int) -> bool:
+            order = compare_in_category(entries[a], entries[b], event, mode)  # type: ignore[arg-type]
+            return order < 0 or (order == 0 and a < b)
+
+        if edits:
+            ordered[:] = [i for i in ordered if i not in edits]
+        for index in sorted(edits):
+            at = bisect.bisect_left(members, index)
+            if at == len(members) or members[at] != index:
+                continue  # left the category
+            low, high = 0, len(ordered)
+            while low < high:
+                middle = (low + high) // 2
+                if before(ordered[middle], index):
+                    low = middle + 1
+                else:
+                    high = middle
+            if (low > 0 and not before(ordered[low - 1], index)) or (low < len(ordered) and not before(index, ordered[low])):
+                return False
+            ordered.insert(low, index)
+        return True
+
+    def _points_ranking(self, ranked: PointsCategory) -> _PointsRanking:
+        ranking = self.points_rankings.get(ranked)
         if ranking is None:
+            ranking = self.points_rankings[ranked] = _PointsRanking(ranked)
+        return ranking
+
+    def _rank_points(self, ranked: PointsCategory) -> None:
+        """One best-lifter ranking's view after its edits (dropped once empty)."""
+        ranking = self.points_rankings.get(ranked)
+        view = ranking.shape(self.entries, self.setup) if ranking is not None else None
+        if ranking is not None and not ranking:
+            del self.points_rankings[ranked]
+        if view is None:
             self.ranking_views.pop(ranked, None)
         else:
-            self.ranking_views[ranked] = ranking_category_view(ranking, self.setup)
+            self.ranking_views[ranked] = view
 
     def _rankings(self) -> dict[str, Any]:
-        shown = sorted((c for c in self.ranked_members if self.ranking_views.get(c)), key=presentation_key)
+        shown = sorted((c for c in self.points_rankings if self.ranking_views.get(c)), key=presentation_key)
         return rankings_of(self.setup, BEST_LIFTER, [self.ranking_views[c] for c in shown])  # type: ignore[misc]
 
     def _order_categories(self) -> None:
@@ -329,15 +444,44 @@ class IncrementalViews:
     # ---- platforms ---------------------------------------------------------------------------
 
     def _platform_view(self, pair: Pair) -> dict[str, Any]:
-        entries = [self.entries[i] for i in self.on_platform.get(pair, ())]
-        return platform_view(
-            self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo,  # type: ignore[arg-type]
-            live_parts=self.live_parts.get(pair),
+        """A platform's view, derived again; notes which lifters it shows and its current lifter.
+        A platform that follows a lifting state gets its flight from the flight index (the
+        cost of the flight, not of the platform)."""
+        lifting = self.live.get(pair)
+        if lifting is None and pair == (self.table.day, self.table.platform):
+            lifting = self.table
+        group: list[Entry] | None = None
+        flights: list[str] | None = None
+        if lifting is None:  # the group is inferred from the whole platform
+            entries = self._present(self.on_platform.get(pair, ()))
+        else:
+            on_flight = self.on_flight.get(pair, {})
+            entries = group = self._present(on_flight.get(lifting.flight, ()))
+            flights = sorted_flights(on_flight)
+        view = platform_view(
+            self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo,
+            live_parts=self.live_parts.get(pair), group=group, flights=flights,
         )
+        place_of = self.scoring[bool(view["projected"])].place_of
+        in_view = {row["id"] for row in view["order"]}
+        self.shown[pair] = {e.id: (e, place_of(e)) for e in entries if e.id in in_view}
+        current = view["current"]
+        entry = self.shown[pair].get(current["id"], (None, ""))[0] if current is not None else None
+        self.current[pair] = (entry, self._lead_inputs(entry, bool(view["projected"]))) if entry is not None else None
+        return view
 
-    @staticmethod
-    def _shown_ids(view: Mapping[str, Any]) -> set[int]:
-        return {row["id"] for row in view["order"]}
+    def _lead_inputs(self, entry: Entry, mode: bool) -> tuple[Any, ...]:
+        """What the lower third's lead of ``entry`` is made of besides the entry: the category
+        its Place is in, its Place and the rival it is tried against (``derive.lead_rival``)."""
+        category = self.scoring[mode].shown_category_of(entry)
+        rival = lead_rival(entry, category) if category is not None else None
+        return (category.category if category is not None else None, self.scoring[mode].place_of(entry), rival)
+
+    def _present(self, indices: Iterable[int]) -> list[Entry]:
+        return [e for i in indices if (e := self.entries[i]) is not None]
+
+    def _category_view(self, category: Category, projected: bool) -> dict[str, Any]:
+        return category_view(self.results[projected][category], self.setup, projected, memo=self.memo)
 
     def _projected(self) -> bool:
         table_pair = (self.table.day, self.table.platform)
@@ -394,12 +538,14 @@ class IncrementalViews:
             touched_ids.update(self._rank(category))  # their Place cells
             if n % CATEGORY_CHUNK == 0:
                 yield
-        if set(self.rank) != set(self.members):
+        order_moved = self.categories_changed
+        if order_moved:
             self._order_categories()
             self._forget_places(None)  # which category comes first may have changed for anyone
+            self.categories_changed = False
         else:
             self._forget_places(touched_ids)
-        yield from self._assemble(seq, dirty_pairs, touched_ids, touched_categories, change.lifting)
+        yield from self._assemble(seq, dirty_pairs, touched_ids, touched_categories, change.lifting, order_moved)
 
     def _replace(self, index: int, old: Entry | None, new: Entry | None, dirty_pairs: set[Pair], categories: set[Category]) -> None:
         self.entries[index] = new
@@ -412,11 +558,24 @@ class IncrementalViews:
             dirty_pairs.add(pair)
             for category in entry_categories(entry, self.setup):
                 categories.add(category)
-                self._membership(self.members.setdefault(category, []), index, joining)
+                if category not in self.members:
+                    self.members[category] = []
+                    self.categories_changed = True
+                self._membership(self.members[category], index, joining)
+                self.edits.setdefault(category, set()).add(index)
             for ranked in points_categories(entry, self.setup):
                 self.touched_rankings.add(ranked)
-                self._membership(self.ranked_members.setdefault(ranked, []), index, joining)
+                if joining:
+                    self._points_ranking(ranked).put(index, entry, self.setup)
+                else:
+                    self._points_ranking(ranked).take(index)
             self._membership(self.on_platform.setdefault(pair, []), index, joining)
+            flights = self.on_flight.setdefault(pair, {})
+            self._membership(flights.setdefault(entry.flight, []), index, joining)
+            if not flights[entry.flight]:
+                del flights[entry.flight]
+            if not flights:
+                del self.on_flight[pair]
             self.pair_counts[pair] += 1 if joining else -1
             if not self.on_platform[pair]:
                 del self.on_platform[pair]
@@ -431,26 +590,38 @@ class IncrementalViews:
         elif at < len(indices) and indices[at] == index:
             del indices[at]
 
+    def _stale(self, pair: Pair, touched_ids: set[int], categories: set[Category]) -> bool:
+        """Whether a platform not touched itself shows what changed: a Place cell that moved,
+        or a current lifter whose lead (what they need) moved with their category."""
+        mode = bool(self.lifting[pair]["projected"])
+        current = self.current[pair]
+        if current is not None and not categories.isdisjoint(entry_categories(current[0], self.setup)):
+            if self._lead_inputs(current[0], mode) != current[1]:
+                return True
+        shown = self.shown[pair]
+        place_of = self.scoring[mode].place_of
+        for entry_id in touched_ids.intersection(shown) if len(touched_ids) < len(shown) else set(shown).intersection(touched_ids):
+            entry, cell = shown[entry_id]
+            if place_of(entry) != cell:
+                return True
+        return False
+
     def _assemble(
-        self, seq: int, dirty_pairs: set[Pair], touched_ids: set[int], categories: set[Category], table_moved: bool
+        self, seq: int, dirty_pairs: set[Pair], touched_ids: set[int], categories: set[Category], table_moved: bool,
+        order_moved: bool,
     ) -> Iterator[None]:
         before = self._views
         pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         lifting: dict[Pair, dict[str, Any]] = {}
-        # A current lifter's lead (what they need) moves with anyone of their category.
-        in_touched = {e.id for c in categories for i in self.members.get(c, ()) if (e := self.entries[i]) is not None}
         for pair in pairs:
             view = self.lifting.get(pair)
-            current = view["current"] if view is not None else None
-            if view is None or pair in dirty_pairs or not self.shown[pair].isdisjoint(touched_ids) or (
-                current is not None and current["id"] in in_touched
-            ):
+            if view is None or pair in dirty_pairs or self._stale(pair, touched_ids, categories):
                 yield
                 view = self._platform_view(pair)
-                self.shown[pair] = self._shown_ids(view)
             lifting[pair] = view
         for gone in set(self.lifting) - set(lifting):
             self.shown.pop(gone, None)
+            self.current.pop(gone, None)
         self.lifting = lifting
         platforms = before.platforms
         if pairs != self.pairs or table_moved:
@@ -462,18 +633,22 @@ class IncrementalViews:
             self.projected = projected
             self.category_views = {}
             categories = set(self.order)
-        if categories or set(self.category_views) != set(self.order):
-            for category in list(self.category_views):
-                if category not in self.rank:
-                    del self.category_views[category]
-            shaped = 0
-            for category in self.order:
-                if category in categories or category not in self.category_views:
-                    self.category_views[category] = category_view(self.results[projected][category], self.setup, projected)
-                    shaped += 1
-                    if shaped % CATEGORY_CHUNK == 0:
-                        yield
-            standings = standings_view(self.setup, projected, [self.category_views[c] for c in self.order])
+        if order_moved:
+            for category in [c for c in self.category_views if c not in self.rank]:
+                del self.category_views[category]
+            categories = categories | {c for c in self.order if c not in self.category_views}
+        if categories:
+            for n, category in enumerate(categories, start=1):
+                if category in self.rank:
+                    self.category_views[category] = self._category_view(category, projected)
+                if n % CATEGORY_CHUNK == 0:
+                    yield
+            if order_moved or len(self.standing_list) != len(self.order):
+                self.standing_list = [self.category_views[c] for c in self.order]
+            else:
+                for category in categories:
+                    self.standing_list[self.rank[category]] = self.category_views[category]
+            standings = standings_view(self.setup, projected, list(self.standing_list))
         rankings = before.rankings
         if self.touched_rankings:
             for n, ranked in enumerate(self.touched_rankings, start=1):

@@ -650,7 +650,7 @@ class RawSocket:
 
 
 @pytest.mark.gen_test(timeout=20)
-@overrides(max_pending_messages=4)
+@overrides(max_pending_messages=4, max_receive_bytes_per_second=64 * 1024 * 1024)  # the sender's 12 MB go at once
 async def test_a_client_that_never_reads_is_disconnected_and_the_others_keep_getting_relays(ws_connect, config_overrides, http_port):
     sender, created = await create_meet(ws_connect)
     listener, _ = await join(ws_connect, created["meetId"])

@@ -153,3 +153,64 @@ async def test_a_connection_is_not_read_while_its_batches_in_flight_pass_the_byt
     await asyncio.wait_for(third, 5)
     await asyncio.gather(*conn._in_flight)
     assert live.meet.head == 3
+
+
+@pytest.mark.gen_test
+async def test_a_connection_sending_past_its_byte_rate_is_read_later_and_nothing_is_lost(registry):
+    sent = []
+    limits = Limits(max_receive_bytes_per_second=20_000, receive_burst_bytes=20_000)
+    conn = Connection(registry, limits, sent.append, commands.COMMANDS, "10.0.0.1")
+    await conn.receive(json.dumps(create_message()))
+    token, live = sent[0]["sessionToken"], conn.live
+    frames = [json.dumps(update_message(token, update(f"k{i}", "x" * 9_000, i))) for i in range(1, 5)]
+    started = asyncio.get_running_loop().time()
+    for frame in frames:  # 36 KB: 16 KB past the burst, 0.8 s at 20 KB/s
+        await conn.receive(frame)
+    waited = asyncio.get_running_loop().time() - started
+    await asyncio.gather(*conn._in_flight)
+    assert waited >= 0.7, waited
+    assert live.meet.head == 4 and [m["msgType"] for m in sent[1:]] == ["UPDATE_ACK"] * 4
+
+
+class Ticker:
+    """Counts passes of the event loop while it runs."""
+
+    def __init__(self) -> None:
+        self.passes = 0
+        self.task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.passes += 1
+            await asyncio.sleep(0)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_long_batch_is_validated_in_slices_with_other_work_in_between(registry):
+    parse = commands.COMMANDS["UPDATE_INIT"].parse
+    passes_at_item: list[int] = []
+
+    def watched_parse(message, limits):  # notes the loop's pass count as each item is validated
+        steps = parse(message, limits)
+        while True:
+            passes_at_item.append(ticker.passes)
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+            yield
+
+    table = {**commands.COMMANDS, "UPDATE_INIT": commands.Command(watched_parse, commands.COMMANDS["UPDATE_INIT"].handle)}
+    sent = []
+    conn = Connection(registry, Limits(), sent.append, table, "10.0.0.1")
+    await conn.receive(json.dumps(create_message()))
+    registry.loop_share.slice_seconds = 0.001
+    ticker = Ticker()
+    try:
+        batch = [update(f"k{i % 50}", {"n": i, "text": "x" * 200}, i) for i in range(1, 3001)]
+        await conn.receive(json.dumps(update_message(sent[0]["sessionToken"], *batch)))
+    finally:
+        ticker.task.cancel()
+    assert len(passes_at_item) == 3000  # before each item after the first, and at the end
+    # The loop went round while the items were validated (in one piece it never would).
+    assert passes_at_item[-1] - passes_at_item[1] >= 3, passes_at_item[::300]
