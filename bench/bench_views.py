@@ -190,8 +190,19 @@ async def big_meets(url: str, args: argparse.Namespace, ready: Any, stop: Any) -
             params = dict(OVERLAY, platform=str(1 + d % 3)) if d % 2 == 0 else {}
             displays.append((m, d % 2 == 1, await connect(feed_url(url, meet, params))))
 
-    async def watch(m: int, is_json: bool, conn: Any) -> None:
-        seen = 0
+    async def first_frame(is_json: bool, conn: Any) -> int:
+        frame = await conn.read_message()
+        if frame is None:
+            return 0
+        if is_json:
+            snapshot_bytes.append(len(frame.encode()))
+        return int(json.loads(frame)["seq"])
+
+    # Every display holds its snapshot before the first mark: a snapshot that comes late
+    # would count every mark since the start as shown only then.
+    first_seqs = await asyncio.wait_for(asyncio.gather(*(first_frame(j, c) for _, j, c in displays)), 300)
+
+    async def watch(m: int, is_json: bool, conn: Any, seen: int) -> None:
         while True:
             frame = await conn.read_message()
             if frame is None:
@@ -233,7 +244,7 @@ async def big_meets(url: str, args: argparse.Namespace, ready: Any, stop: Any) -
             await asyncio.sleep(1 / args.marks_per_second)
         reader.cancel()
 
-    watchers = [asyncio.ensure_future(watch(m, j, c)) for m, j, c in displays]
+    watchers = [asyncio.ensure_future(watch(m, j, c, seen)) for (m, j, c), seen in zip(displays, first_seqs)]
     tables = [asyncio.ensure_future(table(m, meet)) for m, meet in enumerate(meets)]
     await asyncio.sleep(args.warmup)
     measuring["on"] = True
