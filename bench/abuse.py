@@ -613,8 +613,11 @@ async def join_flood(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
     async def guess(i: int) -> None:
         conn = await connect(ctx.url)
-        answer = await request(conn, {"msgType": "JOIN_MEET", "meetId": ctx.victim_meet_id, "password": f"wrong guess {i}", "locationName": "Table"}, timeout=600)
-        reason = answer.get("reason", answer["msgType"])
+        try:
+            answer = await request(conn, {"msgType": "JOIN_MEET", "meetId": ctx.victim_meet_id, "password": f"wrong guess {i}", "locationName": "Table"}, timeout=600)
+            reason = answer.get("reason", answer["msgType"])
+        except ConnectionError:  # closed by the server: say how
+            reason = f"socket closed ({conn.close_code} {conn.close_reason})"
         reasons[reason] = reasons.get(reason, 0) + 1
         conn.close()
 
@@ -622,7 +625,8 @@ async def join_flood(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*(guess(i) for i in range(args.join_attempts)))
         waves += 1
     wrong = sum(n for r, n in reasons.items() if "wrong password" in r)
-    return {"waves": waves, "attempts": waves * args.join_attempts, "reachedBcrypt": wrong}
+    closed = {r: n for r, n in reasons.items() if r.startswith("socket closed")}
+    return {"waves": waves, "attempts": waves * args.join_attempts, "reachedBcrypt": wrong, **({"closedByServer": closed} if closed else {})}
 
 
 # 9. recovery used as a back door

@@ -26,6 +26,8 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         # Anyone can open sockets, hundreds at once: their handshakes go one per turn of
         # the loop share (a crowd is spread out, other meets' relays run in between).
         await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+        if self.request.connection.stream.closed():  # type: ignore[union-attr]  # the client left meanwhile
+            return
         await super().get(*args, **kwargs)
 
     def check_origin(self, origin: str) -> bool:
@@ -86,6 +88,8 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
 
     def on_close(self) -> None:
         self.open_sockets.discard(self)
+        if not hasattr(self, "connection"):  # closed while its handshake waited for a turn
+            return
         relay = getattr(self, "relay", None)  # None until open() made it
         if relay is not None:
             relay.close()

@@ -101,13 +101,22 @@ class TimeSlice:
         self.share = share
         self.owner = owner
         self.started = time.perf_counter()
+        # Work is measured in the loop thread's CPU time: on a busy machine the OS may
+        # pause the server in the middle of a short job, which is not the job's doing
+        # (counted in wall time, that pause made it take a turn and rest as long).
+        self._cpu_started = time.thread_time()
         self._owes_rest = owes_rest or share._owed.get(owner, 0.0) > self.started
         self._holding_turn = False
+
+    @property
+    def worked(self) -> float:
+        """CPU seconds of this job's current slice."""
+        return time.thread_time() - self._cpu_started
 
     async def tick(self) -> None:
         """Between two units of work: once the slice is used up (or the owner owes a
         rest from its last job), wait for the next turn."""
-        worked = time.perf_counter() - self.started
+        worked = self.worked
         if worked <= self.share.slice_seconds and not self._owes_rest:
             return
         self._owes_rest = False
@@ -118,11 +127,12 @@ class TimeSlice:
         rest_until = max(self.share._rest_until, self.share._owed.get(self.owner, 0.0))
         await asyncio.sleep(max(0.0, rest_until - time.perf_counter()))
         self.started = time.perf_counter()
+        self._cpu_started = time.thread_time()
 
     def close(self) -> None:
         """The job is over (or failed): its owner owes a rest as long as its last
         slice; a job that took turns gives up its turn."""
-        self._end_turn(time.perf_counter() - self.started)
+        self._end_turn(self.worked)
 
     def _end_turn(self, worked: float) -> None:
         rest_until = time.perf_counter() + worked

@@ -22,6 +22,7 @@ JOIN_MEET_UNREADABLE = "the server cannot read this meet's files; ask the server
 MEET_STORAGE_BUSY = "the server could not read this meet just now; try again later"
 MEET_SERVED_ELSEWHERE = "another server process serves this meet; connect to /meets/<meetId>/ws or try again in a few seconds"
 CREATE_ON_MEET_ROUTE = "meets are created on /ws; /meets/<meetId>/ws serves one existing meet"
+CONNECTION_CLOSED = "the connection closed before the request was done"
 FRAME_FOR_ANOTHER_MEET = "this socket serves another meet (/meets/<meetId>/ws); connect to that meet's own address"
 STORAGE_FAILED = "the server's storage failed; nothing was changed, try again later"
 JOIN_TOO_MANY_CONNECTIONS = "this meet has too many connections (max_connections_per_meet)"

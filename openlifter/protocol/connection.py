@@ -105,6 +105,7 @@ class Connection:
         self.hand_over: Callable[[str, str | bytes], Awaitable[bool]] | None = None
         self.intake = ByteRate(limits.max_receive_bytes_per_second, limits.receive_burst_bytes)
         self.slowed = False  # said once in the log: this connection sends faster than its rate
+        self.gone = False  # the socket closed: a frame still waiting (rate, turn) is dropped
 
     @property
     def location(self) -> str | None:
@@ -123,6 +124,8 @@ class Connection:
             await self._keep_to_rate()
             if self.live is None:  # a stranger's frame (create, join, a first token): one per turn
                 await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+            if self.gone:  # closed while it waited: unanswered, so the client sends it again
+                return
             started = time.perf_counter()  # the handler's time, not the waits
             time_slice = self.registry.loop_share.slice(self)
             try:
@@ -195,6 +198,8 @@ class Connection:
 
     def enter(self, live: "LiveMeet", session: Session) -> None:
         """Belong to ``live`` from now on (raises Rejected when it has no room)."""
+        if self.gone:  # closed while the request waited (for bcrypt, say): never attached
+            raise Rejected(m.CONNECTION_CLOSED)
         if self.live is not live:
             live.attach(self)
             self.leave()
@@ -208,6 +213,7 @@ class Connection:
         self.session = None
 
     def closed(self) -> None:
+        self.gone = True
         self.leave()
 
     async def track(self, done: "asyncio.Future[Any]") -> None:

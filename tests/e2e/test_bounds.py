@@ -407,3 +407,26 @@ async def test_another_meet_keeps_relaying_while_a_long_log_is_loaded(server_pro
     assert joined["msgType"] == "MEET_JOINED" and joined["lastServerSeq"] == 100_000
     print(f"relay max {worst:.3f}s while a {load_seconds:.2f}s load ran")
     assert worst < load_seconds / 4, (worst, load_seconds)  # was about half
+
+
+# ---- strangers: a crowd of handshakes -------------------------------------------------------
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_crowd_of_sockets_that_leave_during_their_handshakes_leaves_no_error(ws_connect, http_port, caplog):
+    # Handshakes wait for their turn one by one; a client gone meanwhile is let go quietly.
+    crowd = []
+    for _ in range(100):  # blocking sockets: all sent and closed before the server reads any
+        sock = socket.create_connection(("127.0.0.1", http_port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall(
+            f"GET {BASE_URL}ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        crowd.append(sock)
+    for sock in crowd:
+        sock.close()
+    client, created = await create_meet(ws_connect)  # and the server goes on serving
+    assert created["meetId"]
+    await asyncio.sleep(0.5)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []

@@ -214,3 +214,17 @@ async def test_a_long_batch_is_validated_in_slices_with_other_work_in_between(re
     assert len(passes_at_item) == 3000  # before each item after the first, and at the end
     # The loop went round while the items were validated (in one piece it never would).
     assert passes_at_item[-1] - passes_at_item[1] >= 3, passes_at_item[::300]
+
+
+@pytest.mark.gen_test
+async def test_a_socket_closed_while_its_join_waits_is_never_counted_in_the_meet(registry):
+    sent = []
+    creator = connect(registry, sent)
+    await creator.receive(json.dumps(create_message()))
+    live = creator.live
+    joiner = connect(registry, [])
+    joining = asyncio.ensure_future(joiner.receive(json.dumps(join_message(sent[0]["meetId"]))))
+    await asyncio.sleep(0)  # waiting for its turn, or for bcrypt
+    joiner.closed()
+    await joining
+    assert live.peers == {creator}  # a closed socket held a place of max_connections_per_meet

@@ -8,6 +8,7 @@ import copy
 import json
 import os
 import time
+from collections import Counter
 from typing import Any
 
 import jsonpatch
@@ -15,12 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from display_states import national_state
+from display_states import entry_index, mark, national_state
 from openlifter.meet.jsonvalue import set_in
 from openlifter.meet.keys import parse_accepted_key
 from openlifter.views.derive import compute_views
 from openlifter.views.feed import JsonFeed
 from openlifter.views.incremental import IncrementalViews, run_steps
+from openlifter.views.patch import Differ
 
 LIFTERS = 240  # a real-sized meet (3 platforms x 5 flights of 16) that a full recompute can check step by step
 BASE = national_state(LIFTERS)
@@ -166,3 +168,34 @@ def test_one_attempt_mark_costs_far_less_than_a_full_recompute(lifters):
         incremental.advance(state, [apply(state, f"registration.entries[{i}].squatStatus[1]", 1)], seq)
     one = (time.perf_counter() - started) / len(marks)
     assert one < full / 5, f"one mark {one * 1000:.1f} ms, full recompute {full * 1000:.1f} ms"
+
+
+def _work_of_marks(lifters: int, marks: int = 20) -> Counter[str]:
+    """What ``marks`` attempt marks cost, counted: a meet of ``lifters`` on one day's three
+    platforms in flights of 14 (the flights do not grow with the meet, the categories do)."""
+    state = national_state(lifters, platforms=3, flights=round(lifters / 42))
+    incremental = IncrementalViews.built(state, 0)
+    entries = state["registration"]["entries"]
+    flight_a = [e["id"] for e in entries if e["flight"] == "A"][:marks]
+    work: Counter[str] = Counter()
+    for seq, entry_id in enumerate(flight_a, start=1):
+        before = incremental.views
+        good = entries[entry_index(state, entry_id)]["squatStatus"][0] != 1
+        incremental.advance(state, [apply(state, *mark(state, entry_id, "S", 1, good))], seq)
+        differ = Differ()
+        differ.diff(before.to_json(), incremental.views.to_json())
+        work.update(incremental.work)
+        work["patch nodes visited"] += differ.visited
+    return work
+
+
+def test_one_attempt_mark_costs_what_it_touches_not_the_size_of_the_meet():
+    small, national = _work_of_marks(300), _work_of_marks(3000)
+    # The lifter, placed again in each of its categories both ways: the same at any size.
+    assert national["entries placed"] == small["entries placed"] <= 20 * 2 * 2
+    # Its flight's lifting view and those showing a lifter of its categories: flights of 14 either way.
+    assert national["flight entries"] <= 1.5 * small["flight entries"]
+    # Rows and patch: what moved (a category of 14 instead of 1.4 moves a few more places); a
+    # whole ranking by points (750 lifters instead of 75), standings or view would be 10x.
+    assert national["rows shaped"] <= 3 * small["rows shaped"]
+    assert national["patch nodes visited"] <= 3 * small["patch nodes visited"]
