@@ -223,8 +223,9 @@ def remove_folder(store: "RedisMeetStore", meet_id: str, place: Place) -> None:
 
 
 def finish_exports(store: "RedisMeetStore") -> list[str]:
-    """Export the finished and archived meets whose export a crash interrupted (their
-    log still in Redis). A meet another process holds is left to it. Returns their ids."""
+    """Export the finished and archived meets whose export a crash or a failure
+    interrupted (their log still in Redis). A meet another process holds is left to it;
+    one this process serves stays held. Returns their ids."""
     done = []
     for place in OUT_OF_REDIS:
         ids = store.meet_ids(place)
@@ -234,15 +235,19 @@ def finish_exports(store: "RedisMeetStore") -> list[str]:
                 pipe.hexists(store.key("meet", meet_id), FILES_FIELD)
             exported = pipe.execute()
         for meet_id in [meet_id for meet_id, out in zip(ids, exported) if not out]:
+            held_here = store.holding(meet_id) is not None
             try:
-                store.take(meet_id)
+                if not held_here:
+                    store.take(meet_id)
                 export(store, meet_id, place)
-                store.end_lease(meet_id)
             except OwnedElsewhere:
-                continue  # its holder serves it; a later start finishes its export
+                continue  # its holder serves it and finishes its export
             except StorageError as error:
                 log.error("cannot write a finished meet out of Redis", extra={"meetId": meet_id, "error": str(error)})
                 continue
+            finally:
+                if not held_here:
+                    store.end_lease(meet_id)
             done.append(meet_id)
     return done
 

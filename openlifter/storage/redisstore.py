@@ -449,11 +449,17 @@ class RedisMeetStore:
                 raise StorageError(f"cannot check the Redis settings (CONFIG GET): {error}") from error
         if problems:
             raise StorageError("; ".join(problems))
-        if self.archive_root is not None:  # what a crash interrupted
+        if self.archive_root is not None:
             DataPaths(self.archive_root).ensure()
-            resumed = redisarchive.finish_exports(self)
-            if resumed:
-                log.warning("finished writing meets out of Redis after an interruption", extra={"meets": len(resumed)})
+        self.finish_interrupted()
+
+    def finish_interrupted(self) -> list[str]:
+        if self.archive_root is None:
+            return []
+        resumed = redisarchive.finish_exports(self)
+        if resumed:
+            log.warning("finished writing meets out of Redis after an interruption", extra={"meets": len(resumed)})
+        return resumed
 
     def close(self) -> None:
         self.client.close()
