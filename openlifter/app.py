@@ -143,6 +143,8 @@ def make_app(config: Config) -> LiveServer:
     registry.on_meet_lost.append(lambda live: sockets.close_meet(live.meet_id, 1012, "meet moved to another server process"))
     registry.start()
     replicas = copies_for(config, registry, io)
+    if replicas is not None:
+        metrics.display_copies.set_function(lambda: len(replicas))
     display_publishers = DisplayPublishers(publishers, replicas)
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()
