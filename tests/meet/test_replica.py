@@ -200,3 +200,9 @@ async def test_no_copy_is_made_for_a_wrong_display_key_or_an_unknown_meet(copies
     replica = await copies.copy()
     assert await copies.replicas.get(MEET_ID, "not-the-key") is None  # a copy made refuses it too
     assert await copies.replicas.get(MEET_ID, AUTH.display_key) is replica
+
+
+def test_the_file_store_keeps_no_copies(app: Any) -> None:
+    """One process on its data folder serves every meet itself: displays are shown from
+    the served meet, as before there were copies."""
+    assert app.settings["openlifter_replicas"] is None
