@@ -733,6 +733,10 @@ class MeetViews:
     lifting: Mapping[tuple[int, int], dict[str, Any]]
     standings: dict[str, Any]
     rankings: dict[str, Any] = dataclasses.field(default_factory=dict)  # Best Lifter by points
+    # Each lifter id's categories, as positions in ``standings["categories"]`` in order, when
+    # the maker keeps them (``IncrementalViews``): ``category_of`` then costs the lifter,
+    # not the meet. Without it, ``category_of`` searches the categories.
+    lifter_categories: Mapping[int, tuple[int, ...]] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def lifting_for(self, day: int | None = None, platform: int | None = None) -> dict[str, Any] | None:
         """A platform's view (the scoring table's when not given); None if it does not exist."""
@@ -750,9 +754,14 @@ class MeetViews:
         """The first category (in presentation order) of a lifter, in ``division`` if given."""
         if entry_id is None:
             return None
+        categories = self.standings["categories"]
+        if self.lifter_categories is not None:
+            mine = [categories[at] for at in self.lifter_categories.get(entry_id, ())]
+        else:
+            mine = [category for category in categories if entry_id in category["entryIds"]]
         for wanted in ([division] if division else []) + [None]:
-            for category in self.standings["categories"]:
-                if entry_id in category["entryIds"] and (wanted is None or category["division"] == wanted):
+            for category in mine:
+                if wanted is None or category["division"] == wanted:
                     return category
         return None
 

@@ -280,6 +280,11 @@ class IncrementalViews:
             if n % CATEGORY_CHUNK == 0:
                 yield
         self._order_categories()
+        self.ids_at: dict[int, set[int]] = {}  # the indices of the entries with each id (one, as OpenLifter assigns them)
+        for index, entry in enumerate(self.entries):
+            if entry is not None:
+                self.ids_at.setdefault(entry.id, set()).add(index)
+        self._index_lifter_categories()
         self.place_cells: dict[bool, dict[int, str]] = {mode: {} for mode in MODES}
         self.scoring = {mode: Scoring(mode, self._place_of(mode), self._shown_category_of(mode)) for mode in MODES}
         self.pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
@@ -311,6 +316,7 @@ class IncrementalViews:
             lifting=dict(self.lifting),
             standings=standings_view(self.setup, self.projected, list(self.standing_list)),
             rankings=self._rankings(),
+            lifter_categories=self.lifter_categories,
         )
 
     def _parse(self, raw: Sequence[Any], index: int) -> Entry | None:
@@ -492,6 +498,26 @@ class IncrementalViews:
         rival = lead_rival(entry, category) if category is not None else None
         return (category.category if category is not None else None, self.scoring[mode].place_of(entry), rival)
 
+    def _categories_at(self, entry_id: int) -> tuple[int, ...]:
+        """The positions in the standings of the categories with a lifter of that id."""
+        mine = {c for i in self.ids_at.get(entry_id, ()) if (e := self.entries[i]) is not None for c in entry_categories(e, self.setup)}
+        return tuple(sorted(self.rank[c] for c in mine if c in self.rank))
+
+    def _index_lifter_categories(self) -> None:
+        """Every lifter's categories (``MeetViews.lifter_categories``), from scratch: at a
+        rebuild and when a category comes or goes (the positions move)."""
+        self.lifter_categories: dict[int, tuple[int, ...]] = {i: self._categories_at(i) for i in self.ids_at}
+
+    def _reindex_lifter_categories(self, ids: set[int]) -> None:
+        """The categories of lifters that changed; a new mapping only if one of them moved
+        (earlier views keep theirs), so an attempt mark keeps the same one."""
+        moved = {i: at for i in ids if (at := self._categories_at(i)) != self.lifter_categories.get(i, ())}
+        if moved:
+            self.lifter_categories = {**self.lifter_categories, **moved}
+            for entry_id, at in moved.items():
+                if not at:
+                    del self.lifter_categories[entry_id]
+
     def _present(self, indices: Iterable[int]) -> list[Entry]:
         return [e for i in indices if (e := self.entries[i]) is not None]
 
@@ -522,6 +548,7 @@ class IncrementalViews:
         dirty_pairs: set[Pair] = set()
         touched_ids: set[int] = set()
         touched_categories: set[Category] = set()
+        replaced_ids: set[int] = set()
         raw = _raw_entries(state)
         if len(raw) > len(self.entries):
             change.entries.update(range(len(self.entries), len(raw)))
@@ -536,6 +563,7 @@ class IncrementalViews:
                 continue
             self._replace(index, old, new, dirty_pairs, touched_categories)
             touched_ids.update(e.id for e in (old, new) if e is not None)
+            replaced_ids.update(e.id for e in (old, new) if e is not None)
         del self.entries[len(raw):]
         if change.lifting:
             table = lifting_from_state(state)
@@ -560,13 +588,22 @@ class IncrementalViews:
             self._order_categories()
             self._forget_places(None)  # which category comes first may have changed for anyone
             self.categories_changed = False
+            self._index_lifter_categories()
         else:
             self._forget_places(touched_ids)
+            self._reindex_lifter_categories(replaced_ids)
         yield from self._assemble(seq, dirty_pairs, touched_ids, touched_categories, change.lifting, order_moved)
         self.work["rows shaped"] += self.memo.made - made
 
     def _replace(self, index: int, old: Entry | None, new: Entry | None, dirty_pairs: set[Pair], categories: set[Category]) -> None:
         self.entries[index] = new
+        if old is not None:
+            at = self.ids_at.get(old.id, set())
+            at.discard(index)
+            if not at:
+                self.ids_at.pop(old.id, None)
+        if new is not None:
+            self.ids_at.setdefault(new.id, set()).add(index)
         if old is not None:
             self.memo.forget(old)
         for entry, joining in ((old, False), (new, True)):
@@ -682,4 +719,5 @@ class IncrementalViews:
             lifting=lifting,
             standings=standings,
             rankings=rankings,
+            lifter_categories=self.lifter_categories,
         )

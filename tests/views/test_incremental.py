@@ -114,12 +114,21 @@ def test_after_every_update_the_incremental_views_equal_a_full_recompute_and_the
     for seq, batch in enumerate(batches, start=1):
         paths = [apply(state, key, value) for key, value in batch]
         incremental = as_json(views.advance(state, paths, seq))
-        assert incremental == as_json(compute_views(state, seq))
+        full = compute_views(state, seq)
+        assert incremental == as_json(full)
+        assert _categories_of_lifters(views.views, state) == _categories_of_lifters(full, state)
         run_steps(feed.update_steps(views.views))
         frame = json.loads(feed.update)
         assert frame["fromSeq"] == seq - 1 and frame["seq"] == seq
         client = jsonpatch.apply_patch(client, frame["patch"])
         assert client == incremental
+
+
+def _categories_of_lifters(views, state: dict[str, Any]) -> list[Any]:
+    """The category a page follows for each lifter (``MeetViews.category_of``), with and
+    without a division."""
+    ids = [e.get("id") for e in state["registration"]["entries"] if isinstance(e, dict)] + [123456789]
+    return [(c or {}).get("key") for i in ids for division in ("", "Open") for c in [views.category_of(i, division)]]
 
 
 def test_whole_entries_replaced_are_compared_entry_by_entry():
@@ -199,3 +208,15 @@ def test_one_attempt_mark_costs_what_it_touches_not_the_size_of_the_meet():
     # whole ranking by points (750 lifters instead of 75), standings or view would be 10x.
     assert national["rows shaped"] <= 3 * small["rows shaped"]
     assert national["patch nodes visited"] <= 3 * small["patch nodes visited"]
+
+
+def test_a_lifter_moved_to_another_category_is_found_there_by_the_pages():
+    state = copy.deepcopy(BASE)
+    incremental = IncrementalViews.built(state, 0)
+    entry = state["registration"]["entries"][0]
+    before = incremental.views.category_of(entry["id"])
+    after = incremental.advance(state, [apply(state, "registration.entries[0].divisions", ["Masters 3"])], 1)
+    assert before is not None and before["division"] != "Masters 3"
+    assert after.category_of(entry["id"])["key"] == compute_views(state, 1).category_of(entry["id"])["key"]
+    assert after.category_of(entry["id"])["division"] == "Masters 3"
+    assert incremental.views.lifter_categories is not None and before is not after.category_of(entry["id"])
