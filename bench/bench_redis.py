@@ -170,10 +170,18 @@ def failovers(redis_url: str, folder: Path, args: argparse.Namespace) -> list[fl
 # ---- displays on any process -------------------------------------------------------------
 
 
-async def display_fanout(owner_url: str, display_urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def display_fanout(owner_url: str, display_urls: list[str], server_pids: list[int], args: argparse.Namespace) -> dict[str, Any]:
     """A meet created on ``owner_url``; ``args.displays`` overlay feeds spread evenly over
     ``display_urls`` (client processes take turns over them); the time from each mark's
-    UPDATE_ACK to the last display's frame showing it."""
+    UPDATE_ACK to the last display's frame showing it, and the CPU time the server
+    processes spent from one mark to the next (all of them, and the busiest one): unlike
+    the times, these do not depend on how busy the machine is."""
     meet = await create_meet(owner_url, national_state(args.display_lifters))
     feeds = [feed_url(url, meet, dict(OVERLAY, platform="1")) for url in display_urls]
     results: "multiprocessing.Queue[Any]" = multiprocessing.Queue()
@@ -189,15 +197,18 @@ async def display_fanout(owner_url: str, display_urls: list[str], args: argparse
             await asyncio.sleep(0.05)
     opened = time.monotonic() - opened
     acked: dict[int, float] = {}
+    cpu_ms: list[list[float]] = []  # per mark: the CPU ms of each server process until the next mark
+    await asyncio.sleep(args.display_gap)
     for key, value in marks_of(national_state(args.display_lifters))[: args.display_changes]:
-        await asyncio.sleep(args.display_gap)
+        cpu_before = [cpu_seconds(pid) for pid in server_pids]
         meet["local"] += 1
         update = {"updateKey": key, "updateValue": value, "localSeqNum": meet["local"], "afterServerSeqNum": meet["head"]}
         await meet["conn"].write_message(json.dumps({"msgType": "UPDATE_INIT", "sessionToken": meet["token"], "updates": [update]}))
         while (ack := json.loads(await meet["conn"].read_message()))["msgType"] != "UPDATE_ACK":
             pass
         acked[ack["updateAcks"][0]["serverSeqNum"]] = time.time()
-    await asyncio.sleep(args.display_gap)
+        await asyncio.sleep(args.display_gap)
+        cpu_ms.append([1000 * (cpu_seconds(pid) - before) for pid, before in zip(server_pids, cpu_before)])
     done.set()
     arrivals: dict[int, float] = {}
     for _ in procs:
@@ -211,6 +222,8 @@ async def display_fanout(owner_url: str, display_urls: list[str], args: argparse
         "displays": args.displays, "processes": len(display_urls), "marks": len(acked), "shown": len(last_ms),
         "ack_to_last_ms": [round(ms) for ms in last_ms], "ack_to_last_ms_p50": round(percentile(last_ms, 0.5)),
         "open_seconds": round(opened, 1),
+        "cpu_ms_all_p50": round(percentile([sum(m) for m in cpu_ms], 0.5)),
+        "cpu_ms_busiest_p50": round(percentile([max(m) for m in cpu_ms], 0.5)),
     }  # fmt: skip
 
 
@@ -225,11 +238,16 @@ def displays_on_any_process(redis_url: str, folder: Path, args: argparse.Namespa
     servers = [start_server(folder / f"displays{i}" / "data", port, options) for i, port in enumerate(ports)]
     urls = [f"ws://127.0.0.1:{port}/ws" for port in ports]
     try:
-        spread = asyncio.run(display_fanout(urls[0], urls, args))
-        one = asyncio.run(display_fanout(urls[0], urls[:1], args))
+        pids = [server.pid for server in servers]
+        spread = asyncio.run(display_fanout(urls[0], urls, pids, args))
+        one = asyncio.run(display_fanout(urls[0], urls[:1], pids, args))
     finally:
         stop(servers)
-    return {"spread": spread, "one_process": one, "ratio": round(spread["ack_to_last_ms_p50"] / max(1, one["ack_to_last_ms_p50"]), 2)}
+    return {
+        "spread": spread, "one_process": one,
+        "ratio": round(spread["ack_to_last_ms_p50"] / max(1, one["ack_to_last_ms_p50"]), 2),
+        "busiest_cpu_ratio": round(spread["cpu_ms_busiest_p50"] / max(1, one["cpu_ms_busiest_p50"]), 2),
+    }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -300,9 +318,10 @@ def report_displays(figures: dict[str, Any], args: argparse.Namespace) -> None:
     for name, side in (("spread over", spread), ("all on", one)):
         print(
             f"  {name} {side['processes']} process(es): UPDATE_ACK to the last display p50 {side['ack_to_last_ms_p50']} ms "
-            f"(each mark: {side['ack_to_last_ms']} ms; {side['shown']}/{side['marks']} marks shown; displays opened in {side['open_seconds']} s)"
+            f"(each mark: {side['ack_to_last_ms']} ms; {side['shown']}/{side['marks']} marks shown; displays opened in {side['open_seconds']} s); "
+            f"server CPU per mark p50: {side['cpu_ms_all_p50']} ms in all, {side['cpu_ms_busiest_p50']} ms in the busiest process"
         )
-    print(f"  ratio (spread / one process): x{figures['ratio']}")
+    print(f"  ratios (spread / one process): ACK to the last display x{figures['ratio']}, busiest process's CPU x{figures['busiest_cpu_ratio']}")
     if args.json:
         print(json.dumps(figures))
 

@@ -17,7 +17,9 @@ machine runs it (a shared 2-core box makes bare times meaningless):
 4. cost: deriving the views of one attempt mark in the server's code, incrementally and
    from scratch, at 100, 1,000 and 3,000 lifters (no server: the same process, the same
    run), in two layouts: the issue's 3 platforms x 5 flights (flights grow with the meet)
-   and flights of about 14 lifters over more flights and days (as a real meet grows).
+   and flights of about 14 lifters over more flights and days (as a real meet grows), and
+   at 3,000 lifters flights of 14 on one day's three platforms (``--cost-only``: this phase
+   alone, no server).
 
 Not part of the test suite. Example (the figures in docs/benchmarks.md):
 
@@ -37,6 +39,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -71,6 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fanout-procs", type=int, default=4, help="client processes holding them (default 4)")
     parser.add_argument("--fanout-marks", type=int, default=5, help="marks timed in phase 3 (default 5)")
     parser.add_argument("--cost-sizes", default="100,1000,3000", help="meet sizes of phase 4 ('' skips)")
+    parser.add_argument("--cost-only", action="store_true", help="run phase 4 alone (no server)")
     parser.add_argument("--server-root", type=Path, help="run the server from this tree (e.g. `git archive` of an older commit)")
     parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                         help="an extra server argument, e.g. --server-arg=--view-workers=0 (views on the event loop); repeatable")
@@ -186,8 +190,19 @@ async def big_meets(url: str, args: argparse.Namespace, ready: Any, stop: Any) -
             params = dict(OVERLAY, platform=str(1 + d % 3)) if d % 2 == 0 else {}
             displays.append((m, d % 2 == 1, await connect(feed_url(url, meet, params))))
 
-    async def watch(m: int, is_json: bool, conn: Any) -> None:
-        seen = 0
+    async def first_frame(is_json: bool, conn: Any) -> int:
+        frame = await conn.read_message()
+        if frame is None:
+            return 0
+        if is_json:
+            snapshot_bytes.append(len(frame.encode()))
+        return int(json.loads(frame)["seq"])
+
+    # Every display holds its snapshot before the first mark: a snapshot that comes late
+    # would count every mark since the start as shown only then.
+    first_seqs = await asyncio.wait_for(asyncio.gather(*(first_frame(j, c) for _, j, c in displays)), 300)
+
+    async def watch(m: int, is_json: bool, conn: Any, seen: int) -> None:
         while True:
             frame = await conn.read_message()
             if frame is None:
@@ -229,7 +244,7 @@ async def big_meets(url: str, args: argparse.Namespace, ready: Any, stop: Any) -
             await asyncio.sleep(1 / args.marks_per_second)
         reader.cancel()
 
-    watchers = [asyncio.ensure_future(watch(m, j, c)) for m, j, c in displays]
+    watchers = [asyncio.ensure_future(watch(m, j, c, seen)) for (m, j, c), seen in zip(displays, first_seqs)]
     tables = [asyncio.ensure_future(table(m, meet)) for m, meet in enumerate(meets)]
     await asyncio.sleep(args.warmup)
     measuring["on"] = True
@@ -326,6 +341,11 @@ async def fanout(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cost(lifters: int, platforms: int, flights: int, days: int) -> dict[str, Any]:
+    """One layout: a full recompute, then 30 attempt marks one by one (views + JSON patch; the
+    median mark),
+    timing apart the platform views derived again (the flight's lifting order, rows, cards,
+    lead: what grows with the flight), the JSON patch (the flight's rows that moved among
+    it) and the rest (categories, points rankings, standings)."""
     state = national_state(lifters, platforms=platforms, flights=flights, days=days)
     started = time.perf_counter()
     compute_views(state, 0)
@@ -333,18 +353,48 @@ def cost(lifters: int, platforms: int, flights: int, days: int) -> dict[str, Any
     views = IncrementalViews.built(state, 0)
     feed = JsonFeed(views.views)
     snapshot = len(feed.snapshot().encode())
+    flight_seconds = [0.0]
+    derive_platform = views._platform_view
+
+    def timed_platform_view(pair: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return derive_platform(pair)
+        finally:
+            flight_seconds[0] += time.perf_counter() - began
+
+    views._platform_view = timed_platform_view  # type: ignore[method-assign]
     marks = marks_of(state)[:30]
     sizes = []
-    started = time.perf_counter()
+    work: Counter[str] = Counter()
+    one, flight, patch, rest = [], [], [], []  # ms per mark: medians, as a loaded machine stalls some marks
     for seq, (key, value) in enumerate(marks, start=1):
         path = parse_accepted_key(key)
         set_in(state, path, copy.deepcopy(value))
+        flight_seconds[0] = 0.0
+        started = time.perf_counter()
         views.advance(state, [path], seq)
+        began = time.perf_counter()
         run_steps(feed.update_steps(views.views))
+        ended = time.perf_counter()
+        one.append(1000 * (ended - started))
+        flight.append(1000 * flight_seconds[0])
+        patch.append(1000 * (ended - began))
+        rest.append(one[-1] - flight[-1] - patch[-1])
         sizes.append(len(feed.update.encode()))  # type: ignore[union-attr]
-    one_ms = 1000 * (time.perf_counter() - started) / len(marks)
+        work.update(views.work)
+    one_ms, flight_ms, patch_ms, rest_ms = (percentile(times, 0.5) for times in (one, flight, patch, rest))
     return {"lifters": lifters, "layout": f"{days}d x {platforms}p x {flights}f", "full_ms": full_ms, "one_mark_ms": one_ms,
-            "ratio": full_ms / one_ms, "patch_bytes_p50": percentile(sizes, 0.5), "snapshot_bytes": snapshot}
+            "flight_ms": flight_ms, "patch_ms": patch_ms, "rest_ms": rest_ms, "ratio": full_ms / one_ms,
+            "work_per_mark": {k: v / len(marks) for k, v in sorted(work.items())},
+            "patch_bytes_p50": percentile(sizes, 0.5), "snapshot_bytes": snapshot}
+
+
+def cost_phase(args: argparse.Namespace) -> list[dict[str, Any]]:
+    sizes = [int(s) for s in args.cost_sizes.split(",") if s.strip()]
+    return [cost(n, 3, 5, 1) for n in sizes] + [
+        cost(n, 3, min(24, max(1, round(n / (3 * 14)))), max(1, round(n / 1000))) for n in sizes
+    ] + [cost(n, 3, max(1, round(n / (3 * 14))), 1) for n in sizes if n > 1000]  # flights of 14 on one day's 3 platforms
 
 
 # ---- the server's garbage collections ---------------------------------------------------------
@@ -385,12 +435,16 @@ def gc_difference(before: dict[str, float], after: dict[str, float]) -> dict[str
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.cost_only:
+        figures: dict[str, Any] = {"cost": cost_phase(args), "server_exit_code": None}
+        report(args, figures)
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="openlifter-bench-")) / "data"
     port = free_port()
     connections = str(max(200, args.fanout + 50, args.displays + 50))
     server = start_server(data_dir, port, ("--max-connections-per-meet", connections, "--max-meets", "1000", *args.server_arg), args.server_root)
     url = f"ws://127.0.0.1:{port}/ws"
-    figures: dict[str, Any] = {}
+    figures = {}
     try:
         results: Any = multiprocessing.Queue()
         alone = multiprocessing.Process(target=small_process, args=(url, args, results))
@@ -419,10 +473,7 @@ def main(argv: list[str] | None = None) -> None:
         server.send_signal(signal.SIGTERM)
         code = server.wait(60)
         shutil.rmtree(data_dir.parent, ignore_errors=True)
-    sizes = [int(s) for s in args.cost_sizes.split(",") if s.strip()]
-    figures["cost"] = [cost(n, 3, 5, 1) for n in sizes] + [
-        cost(n, 3, min(24, max(1, round(n / (3 * 14)))), max(1, round(n / 1000))) for n in sizes
-    ]
+    figures["cost"] = cost_phase(args)
     figures["server_exit_code"] = code
     report(args, figures)
 
@@ -430,6 +481,21 @@ def main(argv: list[str] | None = None) -> None:
 def report(args: argparse.Namespace, f: dict[str, Any]) -> None:
     print(f"cpus={os.cpu_count()} small meets={args.small_meets} x {args.small_rate:g} updates/s; "
           f"K={args.big_meets} meets of {args.lifters} lifters x R={args.marks_per_second:g} marks/s, {args.displays} displays each")
+    if "alone" in f:
+        report_server(f)
+    print("4. cost of one attempt mark (views + JSON patch) against a full recompute of the views "
+          f"(load average {os.getloadavg()[0]:.1f}):")
+    for c in f["cost"]:
+        print(f"   {c['lifters']:>5} lifters {c['layout']:<14} full {c['full_ms']:7.1f} ms  one mark {c['one_mark_ms']:6.2f} ms "
+              f"(platform views {c['flight_ms']:5.2f}, JSON patch {c['patch_ms']:5.2f}, the rest {c['rest_ms']:5.2f})  ({c['ratio']:.0f}x)  "
+              f"patch {c['patch_bytes_p50']} B / snapshot {c['snapshot_bytes']} B")
+        print("         per mark: " + ", ".join(f"{k} {v:.1f}" for k, v in c["work_per_mark"].items()))
+    print(f"server exit code: {f['server_exit_code']}")
+    if args.json:
+        print(json.dumps(f))
+
+
+def report_server(f: dict[str, Any]) -> None:
     alone = f["alone"]
     print(f"1. small meets alone:          relay p50 {alone['relay_ms_p50']:.2f} ms  p99 {alone['relay_ms_p99']:.2f} ms  ({alone['relays']} relays)")
     if "loaded" in f:
@@ -449,13 +515,6 @@ def report(args: argparse.Namespace, f: dict[str, Any]) -> None:
         fan = f["fanout"]
         print(f"3. one mark to {fan['displays']} overlays:  ACK to last display p50 {fan['ack_to_last_ms_p50']:.0f} ms  "
               f"max {fan['ack_to_last_ms_max']:.0f} ms (goal <= 250 ms; {fan['shown']}/{fan['marks']} marks seen)")
-    print("4. cost of one attempt mark (views + JSON patch) against a full recompute of the views:")
-    for c in f["cost"]:
-        print(f"   {c['lifters']:>5} lifters {c['layout']:<14} full {c['full_ms']:7.1f} ms  one mark {c['one_mark_ms']:6.2f} ms  "
-              f"({c['ratio']:.0f}x)  patch {c['patch_bytes_p50']} B / snapshot {c['snapshot_bytes']} B")
-    print(f"server exit code: {f['server_exit_code']}")
-    if args.json:
-        print(json.dumps(f))
 
 
 if __name__ == "__main__":

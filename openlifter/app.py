@@ -156,6 +156,8 @@ def make_app(config: Config) -> LiveServer:
     replicas = copies_for(config, registry, io)
     copies = Publishers(channels, config.view_workers) if replicas is not None else None
     display_publishers = DisplayPublishers(publishers, replicas, copies)
+    if replicas is not None:
+        metrics.display_copies.set_function(lambda: len(replicas))
     themes = ThemeCatalog(Path(config.themes_dir))
     themes.scan()
     display = {"publishers": display_publishers}

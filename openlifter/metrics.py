@@ -31,6 +31,9 @@ class ServerMetrics:
         self.meets_created = Counter("openlifter_meets_created", "Meets created.", registry=r)
         self.meets_joined = Counter("openlifter_meets_joined", "Successful JOIN_MEETs.", registry=r)
         self.meets_loaded = Gauge("openlifter_meets_loaded", "Meets held in memory.", registry=r)
+        self.display_copies = Gauge(
+            "openlifter_display_copies", "Read-only copies of meets other processes serve, kept for this process's displays (storage = redis).", registry=r
+        )
         self.messages = Counter("openlifter_messages", "Client messages received, by msgType.", ["msg_type"], registry=r)
         self.handler_duration = Histogram(
             "openlifter_handler_duration_seconds", "Time to handle one client message, by msgType.", ["msg_type"], buckets=_FAST, registry=r

@@ -32,6 +32,7 @@ log = logging.getLogger("openlifter")
 
 CLOSE_GOING_AWAY = 1001
 ARCHIVE_CHECK_MS = 3600 * 1000  # meets idle for days: looking once an hour is plenty
+FINISH_INTERRUPTED_MS = 600 * 1000  # a finished meet whose folder was unreachable: tried again
 
 
 class StartError(Exception):
@@ -161,6 +162,8 @@ class LiveServer:
         if registry.store.shared:  # hold the meets served here (a third of the lease apart)
             renew = lambda: tornado.ioloop.IOLoop.current().spawn_callback(registry.renew_leases)  # noqa: E731
             self._periodic.append(tornado.ioloop.PeriodicCallback(renew, 1000 * config.meet_lease_seconds / 3))
+            finish = lambda: tornado.ioloop.IOLoop.current().spawn_callback(registry.finish_interrupted)  # noqa: E731
+            self._periodic.append(tornado.ioloop.PeriodicCallback(finish, FINISH_INTERRUPTED_MS))
         replicas = self.application.settings.get("openlifter_replicas")
         if replicas is not None:  # drop unwatched copies of meets served elsewhere; catch up missed rounds
             every = max(0.2, min(2.0, config.display_copy_linger_seconds / 2))

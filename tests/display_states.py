@@ -84,6 +84,7 @@ def demo_state() -> dict[str, Any]:
     }
 
 
+FLIGHT_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIVISIONS = ["Open", "Juniors", "Sub-Juniors", "Masters 1", "Masters 2", "Masters 3"]
 BODYWEIGHTS = {  # one lifter in each class of the demo meet
     "M": [58.2, 65.1, 73.4, 82.0, 92.3, 104.1, 119.0, 128.5],
@@ -108,7 +109,8 @@ def national_state(lifters: int, platforms: int = 3, flights: int = 5, days: int
         entry["name"] = f"{entry['name']} {n}"
         entry["day"] = 1 + (n * days) // lifters
         entry["platform"] = 1 + n % platforms
-        entry["flight"] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n // platforms) % flights]
+        flight = (n // platforms) % flights
+        entry["flight"] = FLIGHT_LETTERS[flight % 26] + (str(flight // 26) if flight >= 26 else "")  # past Z: A1, B1, ...
         entry["lot"] = 1 + spread
         entry["divisions"] = [DIVISIONS[(n // 7) % len(DIVISIONS)]]
         entry["equipment"] = "Single-ply" if spread % 4 == 0 else "Sleeves"

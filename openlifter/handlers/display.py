@@ -56,7 +56,7 @@ class DisplayAccess(AppContext):
             replicas: Replicas | None = handler.settings.get("openlifter_replicas")
             meet = self.registry.loaded(meet_id)  # served here: shown as it is
             if meet is None and replicas is not None:
-                meet = await replicas.get(meet_id)
+                meet = await replicas.get(meet_id, key)
             elif meet is None:
                 try:
                     meet = await self.registry.get(meet_id)

@@ -551,6 +551,15 @@ class MeetRegistry:
         except StorageError:
             return None  # the protocol answers its frames here, with the reason
 
+    async def finish_interrupted(self) -> list[str]:
+        """Finish in the store what a failure left half done (the redis store: finished
+        meets not yet written out of Redis, e.g. their folder was unreachable)."""
+        try:
+            return await self.io.run(self.store.finish_interrupted)
+        except StorageError as error:
+            log.error("cannot finish the store's interrupted work", extra={"error": str(error)})
+            return []
+
     async def renew_leases(self) -> list[str]:
         """Keep holding every loaded meet; a meet another process took (this one was
         paused or cut off past its lease) stops being served here at once. Returns the

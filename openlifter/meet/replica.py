@@ -24,11 +24,12 @@ import logging
 import time
 from typing import Any, Callable, Coroutine, Protocol
 
+from openlifter.auth.secrets import keys_match
 from openlifter.meet.budget import LoopShare
 from openlifter.meet.live import MeetAuth
 from openlifter.meet.meet import Endpoint, Meet, MeetLimits
 from openlifter.storage.executor import StorageExecutor
-from openlifter.storage.files import DamagedFile, StorageError
+from openlifter.storage.files import StorageError
 from openlifter.storage.redischannel import LogNotice, Notice
 from openlifter.storage.store import LogEntry
 
@@ -85,7 +86,6 @@ class MeetReplica:
         self.durable_head = meet.head  # everything a copy holds is durable
         self.listeners: list[Callable[[Any, list[LogEntry]], None]] = []
         self.lock = asyncio.Lock()  # nothing waits on it: taking entries never awaits
-        self.announced_head = meet.head  # the newest seq the channel spoke of
         self.last_watched = time.monotonic()
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.catching_up: asyncio.Task[bool] | None = None
@@ -109,7 +109,6 @@ class MeetReplica:
             return 0
         self.meet.replay(fresh)
         self.durable_head = self.meet.head
-        self.announced_head = max(self.announced_head, self.meet.head)
         for listener in list(self.listeners):
             try:
                 listener(self, fresh)
@@ -145,47 +144,55 @@ class Replicas:
         self.on_shut: list[Callable[[MeetReplica, str], object]] = []
         self.reads = 0  # pages read from the log (tests, metrics)
         self._background: set[asyncio.Future[None]] = set()
+        self._unlistening: dict[str, asyncio.Future[None]] = {}  # a dropped copy's unsubscribe
 
     def __len__(self) -> int:
         return len(self._replicas)
 
-    def copy_of(self, meet_id: str) -> MeetReplica | None:
-        return self._replicas.get(meet_id)
-
-    async def get(self, meet_id: str) -> MeetReplica | None:
+    async def get(self, meet_id: str, display_key: str) -> MeetReplica | None:
         """The copy of the meet, made (subscribed, then read from the log) on first use;
-        None when there is no such meet or it cannot be read now."""
+        None when there is no such meet, the display key is not the meet's (no copy is
+        made for it), or the meet cannot be read now."""
         replica = self._replicas.get(meet_id)
         if replica is None:
-            replica = await self._make(meet_id)
+            replica = await self._make(meet_id, display_key)
             if replica is None:
                 return None
         await asyncio.shield(replica.ready)
-        if replica.gone or self._replicas.get(meet_id) is not replica:
+        if replica.gone or self._replicas.get(meet_id) is not replica or not keys_match(display_key, replica.auth.display_key):
             return None
         replica.touch()
         return replica
 
-    async def _make(self, meet_id: str) -> MeetReplica | None:
+    async def _make(self, meet_id: str, display_key: str) -> MeetReplica | None:
         source = self._source(meet_id)
         try:
+            if await self._io.run(source.stored_head) is None:
+                return None  # no such meet
             auth = MeetAuth.from_json(await self._io.run(source.read_auth), source.auth_path)
-        except (DamagedFile, StorageError) as error:
-            if not isinstance(error, DamagedFile) or "missing" not in str(error):
-                log.warning("cannot copy a meet for its displays", extra={"meetId": meet_id, "error": str(error)})
+        except StorageError as error:
+            log.warning("cannot copy a meet for its displays", extra={"meetId": meet_id, "error": str(error)})
             return None
         if meet_id in self._replicas:  # made by another display meanwhile
             return self._replicas[meet_id]
+        if not keys_match(display_key, auth.display_key):
+            return None
         replica = MeetReplica(Meet(meet_id, [Endpoint(n, p) for n, p in auth.endpoints], limits=self._limits), auth)
         self._replicas[meet_id] = replica
         complete = False
         try:
+            unlistening = self._unlistening.pop(meet_id, None)
+            if unlistening is not None:  # a copy dropped just now: its unsubscribe must not undo this subscribe
+                await asyncio.shield(unlistening)
             await self._channels.listen(meet_id)  # before reading: no notice falls in between
             self.catch_up(replica)
             assert replica.catching_up is not None
             complete = await asyncio.shield(replica.catching_up)
         except StorageError as error:
             log.warning("cannot copy a meet for its displays", extra={"meetId": meet_id, "error": str(error)})
+        except asyncio.CancelledError:
+            if not replica.gone:
+                raise  # not the copy's reading that was cancelled (deleted meanwhile), the caller
         finally:
             if not complete:  # never show a meet half read: the display is refused this time
                 replica.gone = True
@@ -207,7 +214,6 @@ class Replicas:
         if replica is None:
             return
         if isinstance(notice, LogNotice):
-            replica.announced_head = max(replica.announced_head, notice.last)
             if notice.last <= replica.meet.head:
                 return  # already taken from the log
             if notice.entries is not None and replica.catching_up is None and replica.take(notice.entries):
@@ -253,7 +259,7 @@ class Replicas:
                     await time_slice.tick()
                 if len(page) < READ_PAGE and not replica.catch_up_again:
                     return True
-        except (DamagedFile, StorageError) as error:
+        except StorageError as error:  # DamagedFile included
             # The displays keep the last good views; the next notice or check tries again.
             log.error("cannot read a copied meet's log", extra={"meetId": replica.meet_id, "error": str(error)})
             return False
@@ -265,7 +271,7 @@ class Replicas:
         source = self._source(replica.meet_id)
         try:
             auth = MeetAuth.from_json(await self._io.run(source.read_auth), source.auth_path)
-        except (DamagedFile, StorageError) as error:
+        except StorageError as error:  # DamagedFile included
             log.error("cannot read a copied meet's auth", extra={"meetId": replica.meet_id, "error": str(error)})
             return
         changed = auth.display_key != replica.auth.display_key
@@ -306,15 +312,18 @@ class Replicas:
         del self._replicas[replica.meet_id]
         if replica.catching_up is not None:
             replica.catching_up.cancel()
-        self._in_background(self._channels.unlisten(replica.meet_id))
+        meet_id = replica.meet_id
+        unlistening = self._unlistening[meet_id] = self._in_background(self._channels.unlisten(meet_id))
+        unlistening.add_done_callback(lambda done: self._unlistening.pop(meet_id) if self._unlistening.get(meet_id) is done else None)
         for hook in self.on_dropped:
             hook(replica)
         log.info("copy of a meet dropped", extra={"meetId": replica.meet_id})
 
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> "asyncio.Future[None]":
         task = asyncio.ensure_future(work)
         self._background.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self._background.discard)
+        return task
 
     async def close(self) -> None:
         for replica in list(self._replicas.values()):

@@ -156,6 +156,7 @@ def _write_folder(store: "RedisMeetStore", staging: Path, stream: str, fields: d
         atomic_write_bytes(staging / CSV_NAME, text["opl_csv"].encode("utf-8"))
         atomic_write_bytes(staging / EMAIL_NAME, (text.get("return_email", "") + "\n").encode("utf-8"))
     log_file = AppendOnlyFile(staging / LOG_NAME)
+    written = 0
     try:
         start = "-"
         while True:
@@ -163,11 +164,14 @@ def _write_folder(store: "RedisMeetStore", staging: Path, stream: str, fields: d
                 page = store.client.xrange(stream, min=start, max="+", count=PAGE)
             if page:
                 log_file.append(b"".join(entry[b"entry"] + b"\n" for _, entry in page))
+                written += len(page)
             if len(page) < PAGE:
                 break
             start = "(" + page[-1][0].decode()
     finally:
         log_file.close()
+    if written != int(text.get("head", "0")):  # never drop a log from Redis that the files lack
+        raise DamagedFile(stream, f"it holds {written} updates, the meet's head says {text.get('head')}")
     fsync_dir(staging)
 
 
@@ -219,8 +223,9 @@ def remove_folder(store: "RedisMeetStore", meet_id: str, place: Place) -> None:
 
 
 def finish_exports(store: "RedisMeetStore") -> list[str]:
-    """Export the finished and archived meets whose export a crash interrupted (their
-    log still in Redis). A meet another process holds is left to it. Returns their ids."""
+    """Export the finished and archived meets whose export a crash or a failure
+    interrupted (their log still in Redis). A meet another process holds is left to it;
+    one this process serves stays held. Returns their ids."""
     done = []
     for place in OUT_OF_REDIS:
         ids = store.meet_ids(place)
@@ -230,15 +235,19 @@ def finish_exports(store: "RedisMeetStore") -> list[str]:
                 pipe.hexists(store.key("meet", meet_id), FILES_FIELD)
             exported = pipe.execute()
         for meet_id in [meet_id for meet_id, out in zip(ids, exported) if not out]:
+            held_here = store.holding(meet_id) is not None
             try:
-                store.take(meet_id)
+                if not held_here:
+                    store.take(meet_id)
                 export(store, meet_id, place)
-                store.end_lease(meet_id)
             except OwnedElsewhere:
-                continue  # its holder serves it; a later start finishes its export
+                continue  # its holder serves it and finishes its export
             except StorageError as error:
                 log.error("cannot write a finished meet out of Redis", extra={"meetId": meet_id, "error": str(error)})
                 continue
+            finally:
+                if not held_here:
+                    store.end_lease(meet_id)
             done.append(meet_id)
     return done
 

@@ -318,9 +318,15 @@ class RedisMeetRecords:
 
     def read_after(self, after_seq: int, limit: int) -> list[LogEntry]:
         """Up to ``limit`` stored entries after ``after_seq``, in seq order, without taking
-        the meet (a read-only copy catching up)."""
+        the meet (a read-only copy catching up). A meet kept in files (finished or
+        archived) gives every entry after ``after_seq`` at once: its log no longer grows."""
         with redis_errors("reading the log"):
-            page = self._store.client.xrange(self._log, min=f"({after_seq}-0", max="+", count=limit)
+            pipe = self._store.client.pipeline(transaction=False)
+            pipe.hmget(self._meta, redisarchive.FILES_FIELD, "head")
+            pipe.xrange(self._log, min=f"({after_seq}-0", max="+", count=limit)
+            (in_files, head), page = pipe.execute()
+        if in_files is not None:
+            return redisarchive.replay_files(self._store, self._id, Place(in_files.decode()), int(head))[after_seq:]
         return [self._parse(stream_id, fields, after_seq + n) for n, (stream_id, fields) in enumerate(page, start=1)]
 
     def stored_head(self) -> int | None:
@@ -443,11 +449,17 @@ class RedisMeetStore:
                 raise StorageError(f"cannot check the Redis settings (CONFIG GET): {error}") from error
         if problems:
             raise StorageError("; ".join(problems))
-        if self.archive_root is not None:  # what a crash interrupted
+        if self.archive_root is not None:
             DataPaths(self.archive_root).ensure()
-            resumed = redisarchive.finish_exports(self)
-            if resumed:
-                log.warning("finished writing meets out of Redis after an interruption", extra={"meets": len(resumed)})
+        self.finish_interrupted()
+
+    def finish_interrupted(self) -> list[str]:
+        if self.archive_root is None:
+            return []
+        resumed = redisarchive.finish_exports(self)
+        if resumed:
+            log.warning("finished writing meets out of Redis after an interruption", extra={"meets": len(resumed)})
+        return resumed
 
     def close(self) -> None:
         self.client.close()
@@ -498,19 +510,21 @@ class RedisMeetStore:
         taken_here = self.archive_root is not None and self.holding(meet_id) is None
         if taken_here:
             self.take(meet_id)
-        if source in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
-            redisarchive.bring_back(self, meet_id)
-        with redis_errors("moving the meet"):
-            if not self.client.smove(self.place_key(source), self.place_key(target), meet_id):
-                raise StorageError(f"meet {meet_id} is not among the {source.value}")
-            self.client.hset(self.key("meet", meet_id), "changed", time.time())
-        if target in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
-            try:
-                redisarchive.export(self, meet_id, target)
-            except StorageError as error:  # moved all the same: the next start finishes it
-                log.error("cannot write the meet out of Redis yet", extra={"meetId": meet_id, "error": str(error)})
-        if taken_here or target is Place.ARCHIVED:  # nobody serves an archived meet
-            self.end_lease(meet_id)
+        try:
+            if source in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+                redisarchive.bring_back(self, meet_id)
+            with redis_errors("moving the meet"):
+                if not self.client.smove(self.place_key(source), self.place_key(target), meet_id):
+                    raise StorageError(f"meet {meet_id} is not among the {source.value}")
+                self.client.hset(self.key("meet", meet_id), "changed", time.time())
+            if target in redisarchive.OUT_OF_REDIS and self.archive_root is not None:
+                try:
+                    redisarchive.export(self, meet_id, target)
+                except StorageError as error:  # moved all the same: the next start finishes it
+                    log.error("cannot write the meet out of Redis yet", extra={"meetId": meet_id, "error": str(error)})
+        finally:
+            if taken_here or target is Place.ARCHIVED:  # nobody serves an archived meet
+                self.end_lease(meet_id)
 
     def remove(self, meet_id: str, place: Place) -> None:
         with redis_errors("removing the meet"):

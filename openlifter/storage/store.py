@@ -135,6 +135,10 @@ class MeetStore(Protocol):
     def is_taken(self, meet_id: str) -> bool:
         """Whether the id is used anywhere in the store (ids are never reused)."""
 
+    def finish_interrupted(self) -> list[str]:
+        """Finish what a crash or a failure left half done (the redis store: finished and
+        archived meets not yet written out of Redis). Returns the ids of those meets."""
+
     @property
     def attempts(self) -> SharedAttempts | None:
         """Where attempts per address are counted for every process (None: this process

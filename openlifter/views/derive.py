@@ -341,6 +341,7 @@ class RowMemo:
 
     def __init__(self) -> None:
         self._by_entry: dict[int, tuple[Entry, dict[Any, Any]]] = {}
+        self.made = 0  # pieces made so far (the others were kept): the work the tests hold to a change's size
 
     def get(self, entry: Entry, key: Any, make: Callable[[], Any]) -> Any:
         slot = self._by_entry.get(id(entry))
@@ -349,6 +350,7 @@ class RowMemo:
         pieces = slot[1]
         if key not in pieces:
             pieces[key] = make()
+            self.made += 1
         return pieces[key]
 
     def forget(self, entry: Entry) -> None:
@@ -545,7 +547,16 @@ def platform_view(
     current_kg = current.weights(lift_)[attempt - 1] if current is not None and 1 <= attempt <= MAX_ATTEMPTS else 0.0
     next_attempt = order.next_attempt_one_indexed or 0
     next_kg = nxt.weights(lift_)[next_attempt - 1] if nxt is not None and 1 <= next_attempt <= MAX_ATTEMPTS else 0.0
-    current_loading, next_loading = left_card_loadings(meet, lift_, current_kg, next_kg)
+
+    def bar_loads() -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        current_loading, next_loading = left_card_loadings(meet, lift_, current_kg, next_kg)
+        return (
+            _bar_load(meet, lift_, current_kg, current_loading, _rack_text(current, lift_)) if current else None,
+            _bar_load(meet, lift_, next_kg, next_loading, _rack_text(nxt, lift_)) if nxt else None,
+        )
+
+    next_rack = _rack_text(nxt, lift_) if nxt is not None else None
+    bar, next_bar = _made(memo, current, ("bars", lift_, current_kg, next_kg, next_rack), bar_loads) if current else bar_loads()
     upcoming = _upcoming(order, lift_)
 
     def row(entry: Entry, is_current: bool, is_next: bool) -> dict[str, Any]:
@@ -583,8 +594,8 @@ def platform_view(
         "current": {**card(current, attempt), "lead": _lead(current, lift_, attempt, current_kg, score, meet)} if current is not None else None,
         "next": card(nxt, next_attempt) if nxt is not None else None,
         "upcoming": [card(e, n) for e, n in upcoming],
-        "barLoad": _bar_load(meet, lift_, current_kg, current_loading, _rack_text(current, lift_)) if current else None,
-        "nextBarLoad": _bar_load(meet, lift_, next_kg, next_loading, _rack_text(nxt, lift_)) if nxt else None,
+        "barLoad": bar,
+        "nextBarLoad": next_bar,
         "order": rows,
         **(live_parts if live_parts is not None else platform_live_parts()),
     }
@@ -722,6 +733,10 @@ class MeetViews:
     lifting: Mapping[tuple[int, int], dict[str, Any]]
     standings: dict[str, Any]
     rankings: dict[str, Any] = dataclasses.field(default_factory=dict)  # Best Lifter by points
+    # Each lifter id's categories, as positions in ``standings["categories"]`` in order, when
+    # the maker keeps them (``IncrementalViews``): ``category_of`` then costs the lifter,
+    # not the meet. Without it, ``category_of`` searches the categories.
+    lifter_categories: Mapping[int, tuple[int, ...]] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def lifting_for(self, day: int | None = None, platform: int | None = None) -> dict[str, Any] | None:
         """A platform's view (the scoring table's when not given); None if it does not exist."""
@@ -739,9 +754,14 @@ class MeetViews:
         """The first category (in presentation order) of a lifter, in ``division`` if given."""
         if entry_id is None:
             return None
+        categories = self.standings["categories"]
+        if self.lifter_categories is not None:
+            mine = [categories[at] for at in self.lifter_categories.get(entry_id, ())]
+        else:
+            mine = [category for category in categories if entry_id in category["entryIds"]]
         for wanted in ([division] if division else []) + [None]:
-            for category in self.standings["categories"]:
-                if entry_id in category["entryIds"] and (wanted is None or category["division"] == wanted):
+            for category in mine:
+                if wanted is None or category["division"] == wanted:
                     return category
         return None
 

@@ -65,6 +65,7 @@ from openlifter.views.derive import (
     lead_rival,
     live_lifting_from_state,
     live_platform_parts,
+    platform_live_parts,
     ranking_head,
     ranking_row_view,
     rankings_of,
@@ -161,6 +162,7 @@ class _PointsRanking:
         self.rows: list[dict[str, Any] | None] = []  # the shown row at each place, None if not shown
         self._edits: list[int] = []  # where members were taken out or put in since ``shape``
         self._net = 0
+        self.shaped = 0  # rows shaped by the last ``shape``
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -192,12 +194,15 @@ class _PointsRanking:
         if self._edits:
             low = min(self._edits)
             high = len(self.keys) if self._net else min(len(self.keys), max(self._edits) + len(self._edits) + 1)
+            self.shaped = high - low
             for at in range(low, high):
                 index = self.keys[at][-1]
                 entry = entries[index]
                 row = ranked_row(entry, at, self.category.event, self.points[index]) if entry is not None else None
                 self.rows[at] = ranking_row_view(row, meet) if row is not None else None
             self._edits, self._net = [], 0
+        else:
+            self.shaped = 0
         rows = [row for row in self.rows if row is not None]
         return {**ranking_head(self.category), "rows": rows} if rows else None
 
@@ -240,6 +245,7 @@ class IncrementalViews:
         self.live_parts: dict[Pair, dict[str, Any]] = live_platform_parts(state)
         self.ids = _ids_by_index(state)
         self.memo = RowMemo()
+        self.work = Counter[str]()  # what the last change cost: entries placed, flight entries, rows shaped
         self.entries: list[Entry | None] = []
         while True:
             raw = _raw_entries(read_state())
@@ -274,12 +280,19 @@ class IncrementalViews:
             if n % CATEGORY_CHUNK == 0:
                 yield
         self._order_categories()
+        self.ids_at: dict[int, set[int]] = {}  # the indices of the entries with each id (one, as OpenLifter assigns them)
+        for index, entry in enumerate(self.entries):
+            if entry is not None:
+                self.ids_at.setdefault(entry.id, set()).add(index)
+        self._index_lifter_categories()
         self.place_cells: dict[bool, dict[int, str]] = {mode: {} for mode in MODES}
         self.scoring = {mode: Scoring(mode, self._place_of(mode), self._shown_category_of(mode)) for mode in MODES}
         self.pairs = platform_pairs(self.setup, self.pair_counts, self.table, self.live)
         self.lifting: dict[Pair, dict[str, Any]] = {}
         self.shown: dict[Pair, dict[int, tuple[Entry, str]]] = {}  # the lifters a platform's view shows, with their Place
         self.current: dict[Pair, tuple[Entry, tuple[Any, ...]] | None] = {}  # its current lifter, what their lead was made of
+        self.flights: dict[Pair, list[str]] = {}  # its flights
+        self.quiet_parts = platform_live_parts()  # a stopped clock and no lights, one object for every platform without them
         for pair in self.pairs:
             yield
             self.lifting[pair] = self._platform_view(pair)
@@ -303,6 +316,7 @@ class IncrementalViews:
             lifting=dict(self.lifting),
             standings=standings_view(self.setup, self.projected, list(self.standing_list)),
             rankings=self._rankings(),
+            lifter_categories=self.lifter_categories,
         )
 
     def _parse(self, raw: Sequence[Any], index: int) -> Entry | None:
@@ -329,7 +343,9 @@ class IncrementalViews:
             return {i for places in before for i in places}
         for mode in MODES:
             ordered = self.ordered[mode].get(category)
+            self.work["entries placed"] += len(edits)
             if ordered is None or not self._place_in(ordered, category, mode, edits, indices):
+                self.work["entries placed"] += len(indices)
                 group = [self.entries[i] for i in indices]
                 index_of = {id(e): i for e, i in zip(group, indices)}
                 ordered = [index_of[id(e)] for e in sort_by_place_in_category(group, category.event, mode)]  # type: ignore[arg-type]
@@ -382,6 +398,7 @@ class IncrementalViews:
         """One best-lifter ranking's view after its edits (dropped once empty)."""
         ranking = self.points_rankings.get(ranked)
         view = ranking.shape(self.entries, self.setup) if ranking is not None else None
+        self.work["rows shaped"] += ranking.shaped if ranking is not None else 0
         if ranking is not None and not ranking:
             del self.points_rankings[ranked]
         if view is None:
@@ -458,9 +475,13 @@ class IncrementalViews:
             on_flight = self.on_flight.get(pair, {})
             entries = group = self._present(on_flight.get(lifting.flight, ()))
             flights = sorted_flights(on_flight)
+            if flights == self.flights.get(pair):
+                flights = self.flights[pair]  # the same list: the feed's diff skips it
+            self.flights[pair] = flights
+        self.work["flight entries"] += len(entries)
         view = platform_view(
             self.setup, entries, self.table, pair[0], pair[1], self.scoring, own=self.live.get(pair), memo=self.memo,
-            live_parts=self.live_parts.get(pair), group=group, flights=flights,
+            live_parts=self.live_parts.get(pair, self.quiet_parts), group=group, flights=flights,
         )
         place_of = self.scoring[bool(view["projected"])].place_of
         in_view = {row["id"] for row in view["order"]}
@@ -476,6 +497,26 @@ class IncrementalViews:
         category = self.scoring[mode].shown_category_of(entry)
         rival = lead_rival(entry, category) if category is not None else None
         return (category.category if category is not None else None, self.scoring[mode].place_of(entry), rival)
+
+    def _categories_at(self, entry_id: int) -> tuple[int, ...]:
+        """The positions in the standings of the categories with a lifter of that id."""
+        mine = {c for i in self.ids_at.get(entry_id, ()) if (e := self.entries[i]) is not None for c in entry_categories(e, self.setup)}
+        return tuple(sorted(self.rank[c] for c in mine if c in self.rank))
+
+    def _index_lifter_categories(self) -> None:
+        """Every lifter's categories (``MeetViews.lifter_categories``), from scratch: at a
+        rebuild and when a category comes or goes (the positions move)."""
+        self.lifter_categories: dict[int, tuple[int, ...]] = {i: self._categories_at(i) for i in self.ids_at}
+
+    def _reindex_lifter_categories(self, ids: set[int]) -> None:
+        """The categories of lifters that changed; a new mapping only if one of them moved
+        (earlier views keep theirs), so an attempt mark keeps the same one."""
+        moved = {i: at for i in ids if (at := self._categories_at(i)) != self.lifter_categories.get(i, ())}
+        if moved:
+            self.lifter_categories = {**self.lifter_categories, **moved}
+            for entry_id, at in moved.items():
+                if not at:
+                    del self.lifter_categories[entry_id]
 
     def _present(self, indices: Iterable[int]) -> list[Entry]:
         return [e for i in indices if (e := self.entries[i]) is not None]
@@ -501,10 +542,13 @@ class IncrementalViews:
             yield from self.rebuild_steps(read_state, seq)
             return
         self.touched_rankings: set[PointsCategory] = set()
+        self.work = Counter()
+        made = self.memo.made
         state = read_state()
         dirty_pairs: set[Pair] = set()
         touched_ids: set[int] = set()
         touched_categories: set[Category] = set()
+        replaced_ids: set[int] = set()
         raw = _raw_entries(state)
         if len(raw) > len(self.entries):
             change.entries.update(range(len(self.entries), len(raw)))
@@ -519,6 +563,7 @@ class IncrementalViews:
                 continue
             self._replace(index, old, new, dirty_pairs, touched_categories)
             touched_ids.update(e.id for e in (old, new) if e is not None)
+            replaced_ids.update(e.id for e in (old, new) if e is not None)
         del self.entries[len(raw):]
         if change.lifting:
             table = lifting_from_state(state)
@@ -543,12 +588,22 @@ class IncrementalViews:
             self._order_categories()
             self._forget_places(None)  # which category comes first may have changed for anyone
             self.categories_changed = False
+            self._index_lifter_categories()
         else:
             self._forget_places(touched_ids)
+            self._reindex_lifter_categories(replaced_ids)
         yield from self._assemble(seq, dirty_pairs, touched_ids, touched_categories, change.lifting, order_moved)
+        self.work["rows shaped"] += self.memo.made - made
 
     def _replace(self, index: int, old: Entry | None, new: Entry | None, dirty_pairs: set[Pair], categories: set[Category]) -> None:
         self.entries[index] = new
+        if old is not None:
+            at = self.ids_at.get(old.id, set())
+            at.discard(index)
+            if not at:
+                self.ids_at.pop(old.id, None)
+        if new is not None:
+            self.ids_at.setdefault(new.id, set()).add(index)
         if old is not None:
             self.memo.forget(old)
         for entry, joining in ((old, False), (new, True)):
@@ -664,4 +719,5 @@ class IncrementalViews:
             lifting=lifting,
             standings=standings,
             rankings=rankings,
+            lifter_categories=self.lifter_categories,
         )

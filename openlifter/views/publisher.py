@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEND_CHUNK = 100  # displays sent to between two yields
+ASK_TIMEOUT_SECONDS = 30.0  # a page or API request to a worker that does not answer (stopped, restarting) gets 503
 
 # (where to read durable states, where frames go) -> the channel to one view service
 ChannelMaker = Callable[[StateSource, FrameSink], ViewChannel]
@@ -135,7 +136,9 @@ class MeetPublisher:
         self._asking += 1
         try:
             self._attach()
-            return await self.channel.ask(self.live.meet_id, self.live.durable_head, question)
+            return await asyncio.wait_for(self.channel.ask(self.live.meet_id, self.live.durable_head, question), ASK_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            return 503, "the live views are not ready"
         finally:
             self._asking -= 1
 

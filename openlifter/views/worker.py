@@ -210,8 +210,10 @@ class ViewChannel:
 
     def _flush(self) -> None:
         """Send what the credit allows, in order."""
-        if self._retry is not None or not self._ready():
-            return
+        while self._retry is None and self._outbox and self._ready() and self._send_batch():
+            pass
+
+    def _send_batch(self) -> bool:
         batch: list[tuple[Any, ...]] = []
         sizes = 0
         while self._outbox and (self._in_flight + sizes < self.cap_bytes or not (self._in_flight or batch)):
@@ -238,8 +240,11 @@ class ViewChannel:
             self._forget(unsent)
             batch.append(message)
             sizes += unsent.size + 64
+            if message[0] == "attach":
+                break  # a whole state: what follows goes as its credit allows
         if batch:
             self._in_flight += self._transmit(batch)
+        return bool(batch)
 
     def _retry_flush(self) -> None:
         self._retry = None

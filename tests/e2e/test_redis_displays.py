@@ -131,6 +131,8 @@ async def test_display_pages_and_the_api_on_a_process_that_does_not_own_the_meet
     assert (await get_json(other, f"meets/{meet_id}/api/state?key=not-{key}"))[0] == 403
     assert "meet copied for displays" in other.logs()
     assert "meet loaded" not in other.logs()  # a display never takes the meet from its owner
+    metrics = await client.fetch(f"http://127.0.0.1:{other.port}/metrics")
+    assert b"\nopenlifter_display_copies 1.0\n" in metrics.body
     writer.close()
 
 

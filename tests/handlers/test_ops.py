@@ -46,6 +46,17 @@ async def test_metrics_count_messages_updates_and_conflicts(http_client, base_ur
 
 
 @pytest.mark.gen_test
+async def test_metrics_time_the_server_processs_garbage_collections(http_client, base_url):
+    import gc
+
+    before = metric((await http_client.fetch(base_url + BASE_URL + "metrics")).body.decode(), "openlifter_gc_pause_seconds_count", '{generation="2"}')
+    gc.collect()  # a full collection, as the server would make one (it holds the event loop)
+    text = (await http_client.fetch(base_url + BASE_URL + "metrics")).body.decode()
+    assert metric(text, "openlifter_gc_pause_seconds_count", '{generation="2"}') >= (before or 0) + 1
+    assert metric(text, "openlifter_gc_pause_seconds_sum", '{generation="2"}') > 0
+
+
+@pytest.mark.gen_test
 async def test_metrics_carry_the_seed_names_and_meanings(http_client, base_url, ws_connect):
     director = await ws_connect()
     created = await director.request(create_message())

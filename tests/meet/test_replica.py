@@ -52,7 +52,7 @@ class Copies:
         self.owner.records(MEET_ID, Place.CURRENT).append(list(entries))
 
     async def copy(self) -> MeetReplica:
-        replica = await self.replicas.get(MEET_ID)
+        replica = await self.replicas.get(MEET_ID, AUTH.display_key)
         assert replica is not None
         replica.listeners.append(lambda _, entries: self.taken.extend(e.server_seq for e in entries))
         return replica
@@ -171,6 +171,10 @@ async def test_a_copy_is_dropped_once_unwatched_for_the_linger_time_and_made_aga
     assert len(copies.replicas) == 0
     again = await copies.copy()
     assert again is not first and again.meet.head == 1
+    reads = copies.replicas.reads
+    copies.append(entry(2))  # the new copy listens: the old one's unsubscribe did not undo it
+    await until(lambda: again.meet.head == 2)
+    assert copies.replicas.reads == reads
 
 
 @pytest.mark.gen_test(timeout=30)
@@ -182,4 +186,23 @@ async def test_a_deleted_meet_has_no_copy(copies: Copies) -> None:
 
     await until(lambda: len(copies.replicas) == 0)
     assert replica.gone
-    assert await copies.replicas.get(MEET_ID) is None
+    assert await copies.replicas.get(MEET_ID, AUTH.display_key) is None
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_no_copy_is_made_for_a_wrong_display_key_or_an_unknown_meet(copies: Copies) -> None:
+    copies.append(entry(1))
+
+    assert await copies.replicas.get(MEET_ID, "not-the-key") is None
+    assert await copies.replicas.get("987654321", AUTH.display_key) is None
+
+    assert len(copies.replicas) == 0 and copies.replicas.reads == 0
+    replica = await copies.copy()
+    assert await copies.replicas.get(MEET_ID, "not-the-key") is None  # a copy made refuses it too
+    assert await copies.replicas.get(MEET_ID, AUTH.display_key) is replica
+
+
+def test_the_file_store_keeps_no_copies(app: Any) -> None:
+    """One process on its data folder serves every meet itself: displays are shown from
+    the served meet, as before there were copies."""
+    assert app.settings["openlifter_replicas"] is None

@@ -213,3 +213,44 @@ def test_a_published_meet_whose_folder_is_not_there_is_refused_for_now_not_damag
         elsewhere.records(MEET, Place.FINISHED).replay()
     assert not isinstance(refusal.value, DamagedFile)
     elsewhere.close()
+
+
+def test_a_read_only_copy_reads_a_published_meet_from_its_folder(stores: list[RedisMeetStore]) -> None:
+    first, second = stores
+    published(first)  # the first process still serves it
+
+    records = second.records(MEET, Place.FINISHED)
+
+    assert records.read_after(0, 500) == [entry(seq) for seq in range(1, UPDATES + 1)]
+    assert records.read_after(UPDATES - 2, 500) == [entry(UPDATES - 1), entry(UPDATES)]
+    assert records.stored_head() == UPDATES
+
+
+def test_a_log_shorter_than_its_head_is_not_dropped_from_redis(stores: list[RedisMeetStore], client: redis.Redis, archive_root: Path) -> None:
+    first, _ = stores
+    created_with_updates(first)
+    client.xdel(f"openlifter:meet:{MEET}:log", f"{UPDATES}-0")  # damaged behind the server's back
+
+    first.move(MEET, Place.CURRENT, Place.FINISHED)  # published: written out later, if ever
+
+    assert client.xlen(f"openlifter:meet:{MEET}:log") == UPDATES - 1
+    assert not (archive_root / "finished-meets" / MEET).exists()
+    assert first.place_of(MEET) is Place.FINISHED
+
+
+def test_a_meet_whose_folder_could_not_be_written_is_written_out_when_tried_again(stores: list[RedisMeetStore], client: redis.Redis, archive_root: Path) -> None:
+    first, second = stores
+    finished = archive_root / "finished-meets"
+    finished.rmdir()
+    finished.write_text("in the way")  # the folder cannot be made (a full or missing share)
+    published(first)  # still answered: it is published, its log stays in Redis for now
+    assert client.xlen(f"openlifter:meet:{MEET}:log") == UPDATES
+    finished.unlink()
+    finished.mkdir()
+
+    assert second.finish_interrupted() == []  # the first process serves it: left to it
+    assert first.finish_interrupted() == [MEET]
+
+    assert not client.exists(f"openlifter:meet:{MEET}:log")
+    assert first.renew(MEET)  # and it still holds the meet it serves
+    assert FileMeetStore(archive_root).records(MEET, Place.FINISHED).replay().entries == [entry(seq) for seq in range(1, UPDATES + 1)]

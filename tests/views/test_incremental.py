@@ -8,6 +8,7 @@ import copy
 import json
 import os
 import time
+from collections import Counter
 from typing import Any
 
 import jsonpatch
@@ -15,12 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from display_states import national_state
+from display_states import entry_index, mark, national_state
 from openlifter.meet.jsonvalue import set_in
 from openlifter.meet.keys import parse_accepted_key
 from openlifter.views.derive import compute_views
 from openlifter.views.feed import JsonFeed
 from openlifter.views.incremental import IncrementalViews, run_steps
+from openlifter.views.patch import Differ
 
 LIFTERS = 240  # a real-sized meet (3 platforms x 5 flights of 16) that a full recompute can check step by step
 BASE = national_state(LIFTERS)
@@ -112,12 +114,21 @@ def test_after_every_update_the_incremental_views_equal_a_full_recompute_and_the
     for seq, batch in enumerate(batches, start=1):
         paths = [apply(state, key, value) for key, value in batch]
         incremental = as_json(views.advance(state, paths, seq))
-        assert incremental == as_json(compute_views(state, seq))
+        full = compute_views(state, seq)
+        assert incremental == as_json(full)
+        assert _categories_of_lifters(views.views, state) == _categories_of_lifters(full, state)
         run_steps(feed.update_steps(views.views))
         frame = json.loads(feed.update)
         assert frame["fromSeq"] == seq - 1 and frame["seq"] == seq
         client = jsonpatch.apply_patch(client, frame["patch"])
         assert client == incremental
+
+
+def _categories_of_lifters(views, state: dict[str, Any]) -> list[Any]:
+    """The category a page follows for each lifter (``MeetViews.category_of``), with and
+    without a division."""
+    ids = [e.get("id") for e in state["registration"]["entries"] if isinstance(e, dict)] + [123456789]
+    return [(c or {}).get("key") for i in ids for division in ("", "Open") for c in [views.category_of(i, division)]]
 
 
 def test_whole_entries_replaced_are_compared_entry_by_entry():
@@ -166,3 +177,46 @@ def test_one_attempt_mark_costs_far_less_than_a_full_recompute(lifters):
         incremental.advance(state, [apply(state, f"registration.entries[{i}].squatStatus[1]", 1)], seq)
     one = (time.perf_counter() - started) / len(marks)
     assert one < full / 5, f"one mark {one * 1000:.1f} ms, full recompute {full * 1000:.1f} ms"
+
+
+def _work_of_marks(lifters: int, marks: int = 20) -> Counter[str]:
+    """What ``marks`` attempt marks cost, counted: a meet of ``lifters`` on one day's three
+    platforms in flights of 14 (the flights do not grow with the meet, the categories do)."""
+    state = national_state(lifters, platforms=3, flights=round(lifters / 42))
+    incremental = IncrementalViews.built(state, 0)
+    entries = state["registration"]["entries"]
+    flight_a = [e["id"] for e in entries if e["flight"] == "A"][:marks]
+    work: Counter[str] = Counter()
+    for seq, entry_id in enumerate(flight_a, start=1):
+        before = incremental.views
+        good = entries[entry_index(state, entry_id)]["squatStatus"][0] != 1
+        incremental.advance(state, [apply(state, *mark(state, entry_id, "S", 1, good))], seq)
+        differ = Differ()
+        differ.diff(before.to_json(), incremental.views.to_json())
+        work.update(incremental.work)
+        work["patch nodes visited"] += differ.visited
+    return work
+
+
+def test_one_attempt_mark_costs_what_it_touches_not_the_size_of_the_meet():
+    small, national = _work_of_marks(300), _work_of_marks(3000)
+    # The lifter, placed again in each of its categories both ways: the same at any size.
+    assert national["entries placed"] == small["entries placed"] <= 20 * 2 * 2
+    # Its flight's lifting view and those showing a lifter of its categories: flights of 14 either way.
+    assert national["flight entries"] <= 1.5 * small["flight entries"]
+    # Rows and patch: what moved (a category of 14 instead of 1.4 moves a few more places); a
+    # whole ranking by points (750 lifters instead of 75), standings or view would be 10x.
+    assert national["rows shaped"] <= 3 * small["rows shaped"]
+    assert national["patch nodes visited"] <= 3 * small["patch nodes visited"]
+
+
+def test_a_lifter_moved_to_another_category_is_found_there_by_the_pages():
+    state = copy.deepcopy(BASE)
+    incremental = IncrementalViews.built(state, 0)
+    entry = state["registration"]["entries"][0]
+    before = incremental.views.category_of(entry["id"])
+    after = incremental.advance(state, [apply(state, "registration.entries[0].divisions", ["Masters 3"])], 1)
+    assert before is not None and before["division"] != "Masters 3"
+    assert after.category_of(entry["id"])["key"] == compute_views(state, 1).category_of(entry["id"])["key"]
+    assert after.category_of(entry["id"])["division"] == "Masters 3"
+    assert incremental.views.lifter_categories is not None and before is not after.category_of(entry["id"])
