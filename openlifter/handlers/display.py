@@ -54,10 +54,9 @@ class DisplayAccess(AppContext):
         meet: DisplayedMeet | None = None
         if meet_id and key:
             replicas: Replicas | None = handler.settings.get("openlifter_replicas")
-            meet = self.registry.loaded(meet_id)  # served here: shown as it is
-            if meet is None and replicas is not None:
-                meet = await replicas.get(meet_id, key)
-            elif meet is None:
+            if replicas is not None and self.registry.loaded(meet_id) is None:
+                meet = await replicas.get(meet_id, key)  # served elsewhere, or by nobody now
+            else:  # served here (always, with the file store): shown as it is
                 try:
                     meet = await self.registry.get(meet_id)
                 except Rejected:
