@@ -14,8 +14,13 @@ platform's view between changes, and a change recomputes only what its keys touc
 - ``meet`` (units, formula, plates, classes), ``registration`` as a whole, its ``lookup``
   or the whole state: everything, from scratch (rare: set-up, not lifting).
 
-Unchanged parts of the views keep their identity between versions (the same dict), which
-is how the feed finds what to send without comparing the whole views. The result equals
+Within that, nothing is redone whole: a changed lifter is taken out of its categories'
+place order and its points rankings and put back by bisection, only rows whose place moved
+are shaped again, a platform's view reads its flight from a flight index, and a platform
+not touched itself is derived again only where a Place cell it shows or its current
+lifter's lead moved. ``work`` counts what the last change did (the tests hold it to what a
+mark touches). Unchanged parts of the views keep their identity between versions (the same
+dict), which is how the feed finds what to send without comparing the whole views. The result equals
 ``compute_views`` on the same state: ``tests/views/test_incremental.py`` checks it over
 random update sequences (entry ids unique, as OpenLifter assigns them from ``nextEntryId``;
 with an id used twice, a Place cell may name the other entry's place). Pure: no I/O, no
