@@ -19,6 +19,7 @@ import tornado.ioloop
 import tornado.netutil
 import tornado.web
 
+from openlifter.gcpolicy import FreezeSurvivors
 from openlifter.config import Config, config_file_path
 from openlifter.handlers.base import OpenSockets
 from openlifter.handlers.themes import ThemeCatalog
@@ -69,6 +70,7 @@ class LiveServer:
         self.port: int | None = None  # the bound one, once started (also with port 0)
         self._servers: list[tornado.httpserver.HTTPServer] = []
         self._periodic: list[tornado.ioloop.PeriodicCallback] = []
+        self.gc_policy = FreezeSurvivors()
         self._watcher: FolderWatcher | None = None
         self._closed = False
 
@@ -169,6 +171,9 @@ class LiveServer:
             every = max(0.2, min(2.0, config.display_copy_linger_seconds / 2))
             check = lambda: tornado.ioloop.IOLoop.current().spawn_callback(replicas.check)  # noqa: E731
             self._periodic.append(tornado.ioloop.PeriodicCallback(check, 1000 * every))
+        if config.gc_thaw_seconds > 0:  # full collections walk only what is new since the last
+            self.gc_policy.watch(True)
+            self._periodic.append(tornado.ioloop.PeriodicCallback(self.gc_policy.thaw, 1000 * config.gc_thaw_seconds))
         for periodic in self._periodic:
             periodic.start()
 
@@ -201,6 +206,7 @@ class LiveServer:
             return
         self._closed = True
         self.application.settings["openlifter_metrics"].watch_gc(False)
+        self.gc_policy.watch(False)
         self.publishers.close()
         self.io.shutdown()
         self.registry.close_files()

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "openlifter"
 LAYERS = [
     {"cli", "__main__", "meets_cli", "upload", "publish", "client"},  # commands
     {"app", "server"},  # wiring: make_app and the running server
-    {"handlers", "httpserver", "watching", "metrics", "logsetup"},  # Tornado and operations glue
+    {"handlers", "httpserver", "watching", "metrics", "logsetup", "gcpolicy"},  # Tornado and operations glue
     {"protocol"},  # frames, one handler per msgType
     {"views"},  # pages, feeds, publishers
     {"rules"},  # OpenLifter's rules (pure)
