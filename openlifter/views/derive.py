@@ -747,9 +747,6 @@ class MeetViews:
             platform = 1 if platform is None else platform
         return self.lifting.get((day, platform))
 
-    def category(self, key: str) -> dict[str, Any] | None:
-        return next((c for c in self.standings["categories"] if c["key"] == key), None)
-
     def category_of(self, entry_id: int | None, division: str = "") -> dict[str, Any] | None:
         """The first category (in presentation order) of a lifter, in ``division`` if given."""
         if entry_id is None:
