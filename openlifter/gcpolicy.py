@@ -12,7 +12,17 @@ collector and the next full collection frees them.
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import Any, Callable
+
+GcHook = Callable[[str, dict[str, Any]], None]
+
+
+def watch_gc(hook: GcHook, on: bool) -> None:
+    """Add (or remove) a ``gc.callbacks`` hook, once."""
+    if on and hook not in gc.callbacks:
+        gc.callbacks.append(hook)
+    elif not on and hook in gc.callbacks:
+        gc.callbacks.remove(hook)
 
 
 class FreezeSurvivors:
@@ -26,10 +36,8 @@ class FreezeSurvivors:
             self.freezes += 1
 
     def watch(self, on: bool) -> None:
-        if on and self.on_gc not in gc.callbacks:
-            gc.callbacks.append(self.on_gc)
-        elif not on and self.on_gc in gc.callbacks:
-            gc.callbacks.remove(self.on_gc)
+        watch_gc(self.on_gc, on)
+        if not on:
             gc.unfreeze()
 
     @staticmethod

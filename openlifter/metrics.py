@@ -7,13 +7,13 @@ files) and the fsync and relay timings of the embedded store.
 
 from __future__ import annotations
 
-import gc
 import time
 from typing import Any, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from openlifter.gcpolicy import watch_gc
 from openlifter.meet.meet import BatchOutcome
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -65,10 +65,7 @@ class ServerMetrics:
 
     def watch_gc(self, on: bool) -> None:
         """Start (or stop) timing this process's garbage collections."""
-        if on and self.on_gc not in gc.callbacks:
-            gc.callbacks.append(self.on_gc)
-        elif not on and self.on_gc in gc.callbacks:
-            gc.callbacks.remove(self.on_gc)
+        watch_gc(self.on_gc, on)
 
     def watch(self, connections: Callable[[], int], meets_loaded: Callable[[], int]) -> None:
         self.ws_active.set_function(connections)
