@@ -106,14 +106,7 @@ class LiveServer:
             tls = tls_context(config)
         except (OSError, ssl.SSLError) as error:
             raise StartError(f"tls_cert/tls_key: {error.strerror or error}") from None
-        server = make_server(self.application, config, fit_connection_cap(config), ssl_options=tls)
-        try:
-            sockets = listening or tornado.netutil.bind_sockets(config.port, config.host)
-        except OSError as error:
-            raise StartError(f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
-        server.add_sockets(sockets)
-        self._servers.append(server)
-        self.port = sockets[0].getsockname()[1]
+        # Metrics first: once the public port answers, everything listens (readiness probes).
         if self.metrics_application is not None:
             metrics_server = tornado.httpserver.HTTPServer(self.metrics_application)
             try:
@@ -122,6 +115,14 @@ class LiveServer:
                 raise StartError(f"cannot listen on {config.host}:{config.metrics_port} (metrics_port): {error.strerror}") from None
             self._servers.append(metrics_server)
             log.info("metrics listening", extra={"host": config.host, "port": config.metrics_port})
+        server = make_server(self.application, config, fit_connection_cap(config), ssl_options=tls)
+        try:
+            sockets = listening or tornado.netutil.bind_sockets(config.port, config.host)
+        except OSError as error:
+            raise StartError(f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
+        server.add_sockets(sockets)
+        self._servers.append(server)
+        self.port = sockets[0].getsockname()[1]
         self._start_periodic()
         self.application.settings["openlifter_metrics"].watch_gc(True)
         log.info("listening", extra={"host": config.host, "port": self.port, "dataDir": str(config.data_path.resolve())})
