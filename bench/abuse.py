@@ -93,6 +93,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # ---- the server ------------------------------------------------------------------------
 
 
+# Where a limit is per client address, the attacker's sockets come from an address of
+# their own (all of 127/8 is this machine), as an attacker's host would: the well-behaved
+# meet, the health probe and the joiner who checks the meet is still open keep 127.0.0.1.
+ATTACKER_ADDRESS = "127.0.0.2"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -174,8 +180,10 @@ def start_server(data_dir: Path, flags: list[str], open_files: int | None) -> Se
 # ---- clients ---------------------------------------------------------------------------
 
 
-async def connect(url: str, **kwargs: Any) -> tornado.websocket.WebSocketClientConnection:
-    conn = await tornado.websocket.websocket_connect(url, max_message_size=2**31 - 1, **kwargs)
+async def connect(url: str, source: str | None = None, **kwargs: Any) -> tornado.websocket.WebSocketClientConnection:
+    """A WebSocket to ``url``, from the address ``source`` (default: the kernel's pick)."""
+    request = tornado.httpclient.HTTPRequest(url, network_interface=source)
+    conn = await tornado.websocket.websocket_connect(request, max_message_size=2**31 - 1, **kwargs)
     assert conn.protocol is not None  # set once the handshake is done
     conn.protocol.set_nodelay(True)
     return conn
@@ -562,6 +570,7 @@ async def slowloris(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
         nonlocal opened, failed
         sock = socket.socket()
         sock.setblocking(False)
+        sock.bind((ATTACKER_ADDRESS, 0))  # another host than the meets' and the probe's (127.0.0.1)
         try:
             await asyncio.wait_for(loop.sock_connect(sock, ("127.0.0.1", ctx.port)), 5)
             await loop.sock_sendall(sock, b"GET /health HTTP/1.1\r\nHost: slow\r\n")
@@ -612,7 +621,12 @@ async def join_flood(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
 
     async def guess(i: int) -> None:
-        conn = await connect(ctx.url)
+        try:
+            conn = await connect(ctx.url)
+        except tornado.httpclient.HTTPClientError as refused:  # refused before its handshake
+            reason = f"handshake refused ({refused.code} {refused.response.body.decode() if refused.response else ''})"
+            reasons[reason] = reasons.get(reason, 0) + 1
+            return
         try:
             answer = await request(conn, {"msgType": "JOIN_MEET", "meetId": ctx.victim_meet_id, "password": f"wrong guess {i}", "locationName": "Table"}, timeout=600)
             reason = answer.get("reason", answer["msgType"])
@@ -626,7 +640,11 @@ async def join_flood(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
         waves += 1
     wrong = sum(n for r, n in reasons.items() if "wrong password" in r)
     closed = {r: n for r, n in reasons.items() if r.startswith("socket closed")}
-    return {"waves": waves, "attempts": waves * args.join_attempts, "reachedBcrypt": wrong, **({"closedByServer": closed} if closed else {})}
+    refused = {r: n for r, n in reasons.items() if r.startswith("handshake refused")}
+    return {
+        "waves": waves, "attempts": waves * args.join_attempts, "reachedBcrypt": wrong,
+        **({"closedByServer": closed} if closed else {}), **({"refusedBeforeHandshake": refused} if refused else {}),
+    }  # fmt: skip
 
 
 # 9. recovery used as a back door
@@ -671,10 +689,14 @@ def forged_entries(server: Server, meet_id: str) -> int:
 
 async def token_sockets(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     first, created = await create_meet(ctx.url)
-    attached = 0
+    attached = refused = 0
     sockets = []
     for _ in range(args.token_sockets):
-        conn = await connect(ctx.url)
+        try:
+            conn = await connect(ctx.url, ATTACKER_ADDRESS)
+        except tornado.httpclient.HTTPClientError:  # refused before its handshake (max_strangers_per_address)
+            refused += 1
+            continue
         answer = await request(conn, {"msgType": "CLIENT_PULL", "sessionToken": created["sessionToken"], "lastServerSeq": 0})
         attached += answer["msgType"] == "SERVER_PULL"
         sockets.append(conn)
@@ -683,7 +705,7 @@ async def token_sockets(ctx: Context, args: argparse.Namespace) -> dict[str, Any
     await hold(max(0.0, ctx.seconds - 1))
     for conn in sockets:
         conn.close()
-    return {"socketsAttached": attached, "joinAfterwards": join.get("reason") or join["msgType"]}
+    return {"socketsAttached": attached, "refusedBeforeHandshake": refused, "joinAfterwards": join.get("reason") or join["msgType"]}
 
 
 # 11. a resent localSeqNum with a new value

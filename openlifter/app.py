@@ -56,8 +56,8 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     status = handler.get_status()
     parts = urlsplit(handler.request.uri or "")
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    if status < 400 and parts.path.endswith(QUIET_PATHS):
-        level = logging.DEBUG
+    if status < 400 and parts.path.endswith(QUIET_PATHS) or getattr(handler, "quiet_refusal", False):
+        level = logging.DEBUG  # a refusal a crowd can cause, once per socket: the guard that refused logs now and then
     access_log.log(
         level,
         "request",

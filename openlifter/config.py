@@ -128,6 +128,7 @@ class Config:
     meet_time_slice_seconds: float = option(0.002, "A meet judging a long batch, restoring a recovery or replaying its log on load, or a connection's frame of many updates being validated, takes turns with the other long jobs after this many seconds of work, and leaves the server to everything else for as long as it worked.", _positive)
     max_meets: int = option(1000, "Most current meets this server holds; creating more is refused.", _positive)
     max_connections_per_meet: int = option(200, "Most connections one meet may have at once.", _positive)
+    max_strangers_per_address: int = option(32, "Most protocol sockets of one client address that belong to no meet yet (handshaking, or not yet created, joined or attached by a token); past it a new one is refused (503) before its handshake. Display feeds do not count.", _positive)
     max_pending_messages: int = option(1024, "Outgoing frames queued for one connection before it is closed as too slow.", _positive)
     max_pending_display_frames: int = option(16, "Frames queued for one display (overlay, scoreboard, JSON feed) before it is closed; it reconnects and resyncs from a snapshot.", _positive)
     max_in_flight_bytes: int = option(16 * 1024 * 1024, "Bytes of one connection's UPDATE_INIT frames waiting in its meet before the server stops reading from that connection (one frame alone may be larger).", _positive)

@@ -31,6 +31,8 @@ import tornado.iostream
 import tornado.web
 
 from openlifter.config import Config
+from openlifter.meet.budget import Strangers
+from openlifter.meet.errors import STRANGERS_REFUSED
 
 log = logging.getLogger("openlifter.http")
 
@@ -39,7 +41,16 @@ OUT_OF_FILES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 ACCEPT_PAUSE_SECONDS = 0.25
 WARN_EVERY_SECONDS = 10.0
 PRUNE_EVERY_SECONDS = 0.05
-REFUSAL = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+REFUSAL_READ_BYTES = 16 * 1024  # of a refused connection's request, read so that closing does not reset it
+
+
+def refusal(reason: str) -> bytes:
+    """A whole 503 answer, sent in one write to a socket that is then closed."""
+    body = reason.encode()
+    return b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+SERVER_FULL = refusal("the server has as many connections as it may (max_connections); try again later")
 
 
 def fit_connection_cap(config: Config) -> int:
@@ -119,20 +130,29 @@ def untrusted_address_headers(config: Config) -> tuple[str, ...]:
 
 
 class GuardedHTTPServer(tornado.httpserver.HTTPServer):
-    def initialize(self, request_callback: Any, *, max_connections: int, drop_headers: tuple[str, ...] = (), **kwargs: Any) -> None:  # type: ignore[override]
+    def initialize(  # type: ignore[override]
+        self, request_callback: Any, *, max_connections: int, drop_headers: tuple[str, ...] = (), strangers: Strangers | None = None, **kwargs: Any
+    ) -> None:
         super().initialize(request_callback, **kwargs)
         self.max_connections = max_connections
         self.drop_headers = drop_headers
+        # Sockets per client address still sending their first request (None behind a
+        # proxy: every socket comes from the proxy's address; the protocol socket
+        # handler counts by the forwarded one).
+        self.strangers = strangers
         self._open: "weakref.WeakSet[socket.socket]" = weakref.WeakSet()
-        # Streams waiting for a request's headers, oldest first (dicts keep order). A
-        # stream is waiting from the moment it is accepted: Tornado starts reading its
-        # request only on a later turn of the loop.
-        self._waiting: dict[tornado.iostream.IOStream, None] = {}
+        # Streams waiting for a request's headers, oldest first (dicts keep order), each
+        # with its socket while it counts as a stranger (its first request). A stream
+        # is waiting from the moment it is accepted: Tornado starts reading its request
+        # only on a later turn of the loop.
+        self._waiting: dict[tornado.iostream.IOStream, socket.socket | None] = {}
         self._pruned_at = 0.0
         self._resume: dict[int, Any] = {}
         self._warn_out_of_files = _WarnNowAndThen("out of file descriptors: accepting paused")
         self._warn_full = _WarnNowAndThen("max_connections reached: new connection refused (503)")
         self._warn_evicted = _WarnNowAndThen("no room for a new connection: the oldest partial request was closed")
+        self._warn_strangers = _WarnNowAndThen("too many connections of one address still sending requests: new one refused (503)")
+        self._refuse_strangers = refusal(STRANGERS_REFUSED) if strangers is not None else b""
 
     @property
     def open_connections(self) -> int:
@@ -174,7 +194,12 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
                 self._pause(sock, error)
                 return
             if len(self._open) >= self.max_connections and not self._make_room():
-                self._refuse(connection)
+                self._warn_full(maxConnections=self.max_connections)
+                self._refuse(connection, SERVER_FULL)
+                continue
+            if self.strangers is not None and not self.strangers.arrive(connection, client_address(address)):
+                self._warn_strangers(maxStrangersPerAddress=self.strangers.per_address)
+                self._refuse(connection, self._refuse_strangers)
                 continue
             self._open.add(connection)
             self._handle_connection(connection, address)
@@ -207,18 +232,24 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
     def _evict_oldest_waiting(self) -> bool:
         while self._waiting:
             stream = next(iter(self._waiting))
-            del self._waiting[stream]
+            self._headers_done(stream)
             if not stream.closed():
                 stream.close()
                 self._warn_evicted(openConnections=len(self._open))
                 return True
         return False
 
-    def _refuse(self, connection: socket.socket) -> None:
-        self._warn_full(maxConnections=self.max_connections)
+    @staticmethod
+    def _refuse(connection: socket.socket, answer: bytes) -> None:
         try:
             connection.setblocking(False)
-            connection.send(REFUSAL)
+            # What the client sent already is read first: closing on unread bytes
+            # resets the connection, and the client would never see the answer.
+            connection.recv(REFUSAL_READ_BYTES)
+        except OSError:
+            pass
+        try:
+            connection.send(answer)
         except OSError:
             pass
         connection.close()
@@ -226,25 +257,39 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
     # ---- requests ----------------------------------------------------------------------
 
     def handle_stream(self, stream: tornado.iostream.IOStream, address: tuple[Any, ...]) -> None:
-        self._waiting[stream] = None
+        self._waiting[stream] = stream.socket
         super().handle_stream(stream, address)
 
     def start_request(self, server_conn: object, request_conn: tornado.httputil.HTTPConnection) -> tornado.httputil.HTTPMessageDelegate:
         stream = server_conn.stream  # type: ignore[attr-defined]
         self._waiting.setdefault(stream, None)  # the next request of a kept-alive connection
         delegate = super().start_request(server_conn, request_conn)
-        return _WatchHeaders(delegate, lambda: self._waiting.pop(stream, None), self.drop_headers)
+        return _WatchHeaders(delegate, lambda: self._headers_done(stream), self.drop_headers)
+
+    def _headers_done(self, stream: tornado.iostream.IOStream) -> None:
+        """``stream`` no longer waits for headers (they came, or it closed)."""
+        sock = self._waiting.pop(stream, None)
+        if sock is not None and self.strangers is not None:
+            self.strangers.settle(sock)
 
     def on_close(self, server_conn: object) -> None:
-        self._waiting.pop(server_conn.stream, None)  # type: ignore[attr-defined]
+        self._headers_done(server_conn.stream)  # type: ignore[attr-defined]
         super().on_close(server_conn)
 
 
-def make_server(app: tornado.web.Application, config: Config, max_connections: int, ssl_options: Any = None) -> GuardedHTTPServer:
+def client_address(address: Any) -> str:
+    """The host part of an accepted socket's peer address ('' for a Unix socket)."""
+    return str(address[0]) if isinstance(address, tuple) and address else ""
+
+
+def make_server(
+    app: tornado.web.Application, config: Config, max_connections: int, strangers: Strangers | None = None, ssl_options: Any = None
+) -> GuardedHTTPServer:
     return GuardedHTTPServer(
         app,
         ssl_options=ssl_options,
         max_connections=max_connections,
+        strangers=None if config.trust_proxy_headers else strangers,
         drop_headers=untrusted_address_headers(config),
         xheaders=config.trust_proxy_headers,
         max_body_size=config.max_message_bytes,

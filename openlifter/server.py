@@ -115,7 +115,7 @@ class LiveServer:
                 raise StartError(f"cannot listen on {config.host}:{config.metrics_port} (metrics_port): {error.strerror}") from None
             self._servers.append(metrics_server)
             log.info("metrics listening", extra={"host": config.host, "port": config.metrics_port})
-        server = make_server(self.application, config, fit_connection_cap(config), ssl_options=tls)
+        server = make_server(self.application, config, fit_connection_cap(config), self.registry.loop_share.strangers, ssl_options=tls)
         try:
             sockets = listening or tornado.netutil.bind_sockets(config.port, config.host)
         except OSError as error:

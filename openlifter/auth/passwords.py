@@ -16,8 +16,9 @@ import threading
 
 import bcrypt
 
-# How much lower than the event loop the bcrypt threads run (the lowest there is): on a
-# busy machine a join waits a little longer, and the relays of every meet do not.
+# How much lower than the event loop the bcrypt threads run (the lowest niceness; on Linux
+# also the idle scheduling class, which gives the core up the moment anything else wants
+# it): on a busy machine a join waits a little longer, and the relays of every meet do not.
 PASSWORD_THREAD_NICENESS = 19
 
 
@@ -70,8 +71,13 @@ def password_problem(password: str, policy: PasswordPolicy) -> str | None:
 
 def lower_this_threads_priority() -> None:
     """Initializer of the threads that hash and check passwords (Linux: a thread's own
-    niceness). Elsewhere, or if refused, they run at the normal priority."""
+    niceness and scheduling class). Elsewhere, or if refused, they run at the normal
+    priority."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_THREAD_NICENESS)
+    except (AttributeError, OSError):
+        pass
+    try:
+        os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
         pass

@@ -12,6 +12,7 @@ from openlifter.auth.secrets import normalize_meet_id
 from openlifter.handlers.base import AppContext, origin_allowed
 from openlifter.handlers.relay import OwnerRelay
 from openlifter.protocol.commands import COMMANDS
+from openlifter.protocol import messages as m
 from openlifter.protocol.connection import Connection, MessageObserver
 from openlifter.protocol.outgoing import OutgoingQueue
 from openlifter.protocol.schema import Limits
@@ -21,11 +22,22 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
     def initialize(self, limits: Callable[[], Limits], observer: MessageObserver | None = None) -> None:
         self.current_limits = limits  # read at each open: a reloaded config applies to new sockets
         self.observer = observer
+        self.stranger: Any = None  # its socket, while it counts as a stranger of its address
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
-        # Anyone can open sockets, hundreds at once: their handshakes go one per turn of
-        # the loop share (a crowd is spread out, other meets' relays run in between).
-        await self.registry.loop_share.take_turn(self.registry.loop_share.strangers)
+        # Anyone can open sockets, hundreds at once: an address has a few strangers at a
+        # time (sockets in no meet yet; more are refused now, cheaply), and their
+        # handshakes go one per turn of the loop share (other meets' relays run between).
+        strangers = self.registry.loop_share.strangers
+        sock = self.request.connection.stream.socket  # type: ignore[union-attr]
+        if not strangers.arrive(sock, self.request.remote_ip or ""):
+            self.quiet_refusal = True  # said now and then by the accept guard, not once per socket
+            self.set_status(503)
+            self.set_header("Retry-After", "1")
+            self.finish(m.STRANGERS_REFUSED)
+            return
+        self.stranger = sock
+        await self.registry.loop_share.take_turn(strangers)
         if self.request.connection.stream.closed():  # type: ignore[union-attr]  # the client left meanwhile
             return
         await super().get(*args, **kwargs)
@@ -85,9 +97,18 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
             await self.relay.forward(message)
         elif not self.outgoing.closed:  # closing (its meet's owner unreachable): not served here
             await self.connection.receive(message)
+        if self.stranger is not None and (self.connection.live is not None or self.relay is not None):
+            self._settle()
+
+    def _settle(self) -> None:
+        """No longer a stranger of its address (it belongs to a meet, or has gone)."""
+        if self.stranger is not None:
+            self.registry.loop_share.strangers.settle(self.stranger)
+            self.stranger = None
 
     def on_close(self) -> None:
         self.open_sockets.discard(self)
+        self._settle()
         if not hasattr(self, "connection"):  # closed while its handshake waited for a turn
             return
         relay = getattr(self, "relay", None)  # None until open() made it

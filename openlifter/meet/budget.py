@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from typing import Callable
+from typing import Any, Callable
 
 
 class WorkBudget:
@@ -48,7 +48,50 @@ class ByteRate:
 
 class Strangers:
     """The owner (in a ``LoopShare``) of work done for sockets that belong to no meet
-    yet: handshakes, creates and joins. Anyone can cause it, without credentials."""
+    yet: partial requests, handshakes, creates and joins. Anyone can cause it, without
+    credentials.
+
+    It also counts them by client address: a socket is a stranger from the moment it is
+    accepted until its request's headers are in (or, for a protocol socket, until it
+    belongs to a meet), and past ``per_address`` strangers of one address a new socket is
+    refused at once. A crowd from one address then costs a short refusal each, not the
+    dozen passes of the loop a request and a handshake take, passes that other meets'
+    relays would wait behind."""
+
+    def __init__(self, per_address: int = 2**31) -> None:
+        self.per_address = per_address
+        self._by_address: dict[str, set[Any]] = {}  # only addresses with strangers: bounded by the open sockets
+        self._address: dict[Any, str] = {}
+
+    def arrive(self, sock: Any, address: str) -> bool:
+        """Count ``sock`` (a socket) as a stranger of ``address``; False, and not
+        counted, when that address has ``per_address`` already."""
+        if sock in self._address:
+            return True
+        sockets = self._by_address.setdefault(address, set())
+        if len(sockets) >= self.per_address:
+            for gone in [s for s in sockets if s.fileno() == -1]:  # closed on a path that did not say so
+                self.settle(gone)
+            sockets = self._by_address.setdefault(address, set())
+            if len(sockets) >= self.per_address:
+                return False
+        sockets.add(sock)
+        self._address[sock] = address
+        return True
+
+    def settle(self, sock: Any) -> None:
+        """``sock`` is no longer a stranger (its request is in, it belongs to a meet, or
+        it has gone). Idempotent."""
+        address = self._address.pop(sock, None)
+        if address is None:
+            return
+        sockets = self._by_address[address]
+        sockets.discard(sock)
+        if not sockets:
+            del self._by_address[address]
+
+    def __len__(self) -> int:
+        return len(self._address)
 
 
 class LoopShare:
@@ -71,10 +114,10 @@ class LoopShare:
     number of meets, together they get at most half of the loop.
     """
 
-    def __init__(self, slice_seconds: float) -> None:
+    def __init__(self, slice_seconds: float, strangers_per_address: int = 2**31) -> None:
         self.slice_seconds = slice_seconds
         self._turns = asyncio.Lock()  # waiters are served in arrival order
-        self.strangers = Strangers()  # owner of the work of sockets that belong to no meet yet
+        self.strangers = Strangers(strangers_per_address)  # owner of the work of sockets that belong to no meet yet
         self._rest_until = 0.0  # perf_counter time before which no long job goes on
         # owner -> perf_counter time before which its next job owes a rest
         self._owed: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()

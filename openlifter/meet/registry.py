@@ -110,7 +110,7 @@ class MeetRegistry:
         self.failed_joins = AddressLimit(config.join_attempts_per_minute, RATE_WINDOW_SECONDS, clock)
         self._creates = AddressLimit(config.creates_per_minute, RATE_WINDOW_SECONDS, clock)
         # Long jobs of every meet (judging, restoring, replaying) take turns on the loop.
-        self.loop_share = LoopShare(config.meet_time_slice_seconds)
+        self.loop_share = LoopShare(config.meet_time_slice_seconds, config.max_strangers_per_address)
         self.meet_limits = MeetLimits(
             max_padding_per_update=config.max_padding_per_update,
             max_log_bytes=config.max_meet_log_bytes,

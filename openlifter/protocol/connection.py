@@ -214,6 +214,7 @@ class Connection:
 
     def closed(self) -> None:
         self.gone = True
+        self.hand_over = None  # a bound method of the socket: the cycle would wait for the collector
         self.leave()
 
     async def track(self, done: "asyncio.Future[Any]") -> None:

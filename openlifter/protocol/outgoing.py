@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 CLOSE_TOO_SLOW = 1008
 
 
+async def _not_written(*args: Any) -> None:
+    pass
+
+
+def _closed(*args: Any) -> None:
+    pass
+
+
 class OutgoingQueue:
     def __init__(self, write: Callable[[str], Awaitable[Any]], close: Callable[[int, str], None], cap: int, max_bytes: int) -> None:
         self._write = write
@@ -76,7 +84,10 @@ class OutgoingQueue:
         self._frames.clear()
         self.pending_bytes = 0
         self._wakeup.set()
+        # Forget the socket's methods: they hold the socket, which holds this queue, and a
+        # cycle is freed only by a full collection (tens of ms on the loop for a crowd).
+        close, self._close, self._write = self._close, _closed, _not_written
         try:
-            self._close(code, reason)
+            close(code, reason)
         except Exception:
             log.debug("close after shut failed", exc_info=True)

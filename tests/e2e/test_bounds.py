@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import json
 import os
 import socket
@@ -15,7 +16,11 @@ import tracemalloc
 from typing import Any
 
 import pytest
+import tornado.httpclient
 
+from openlifter.handlers.ws import MeetSocket
+from openlifter.protocol.connection import Connection
+from openlifter.protocol.outgoing import OutgoingQueue
 from openlifter.storage.meetfiles import entry_line
 from openlifter.storage.store import LogEntry
 from support import BASE_URL, Client, create_message, join_message, pull_message, update, update_message
@@ -411,13 +416,15 @@ async def test_another_meet_keeps_relaying_while_a_long_log_is_loaded(server_pro
 
 # ---- strangers: a crowd of handshakes -------------------------------------------------------
 
+CROWD_ADDRESS = "127.0.0.2"  # another host than the test's clients (all of 127/8 is this machine)
+
 
 @pytest.mark.gen_test(timeout=60)
 async def test_a_crowd_of_sockets_that_leave_during_their_handshakes_leaves_no_error(ws_connect, http_port, caplog):
     # Handshakes wait for their turn one by one; a client gone meanwhile is let go quietly.
     crowd = []
     for _ in range(100):  # blocking sockets: all sent and closed before the server reads any
-        sock = socket.create_connection(("127.0.0.1", http_port))
+        sock = socket.create_connection(("127.0.0.1", http_port), source_address=(CROWD_ADDRESS, 0))
         key = base64.b64encode(os.urandom(16)).decode()
         sock.sendall(
             f"GET {BASE_URL}ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -430,3 +437,43 @@ async def test_a_crowd_of_sockets_that_leave_during_their_handshakes_leaves_no_e
     assert created["meetId"]
     await asyncio.sleep(0.5)
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_closed_protocol_sockets_leave_nothing_for_the_cycle_collector(ws_connect, http_server):
+    # A socket and its queue and connection pointing at one another were freed only by a
+    # full collection: a crowd of them made one of tens of ms on the loop, in one piece.
+    sockets = http_server.application.settings["openlifter_sockets"]
+    _, created = await create_meet(ws_connect)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds is kept in gc.garbage, to look at
+    try:
+        for i in range(20):
+            client = await ws_connect()
+            await client.request(join_message(created["meetId"], "Table", password=f"wrong password {i}") if i % 2 else create_message())
+            client.close()
+        while len(sockets) > 1:
+            await asyncio.sleep(0.05)
+        gc.collect()
+        found = sorted({type(o).__name__ for o in gc.garbage if isinstance(o, (MeetSocket, Connection, OutgoingQueue))})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert found == []
+
+
+@overrides(max_strangers_per_address=3)
+@pytest.mark.gen_test(timeout=60)
+async def test_protocol_sockets_in_no_meet_yet_count_against_their_address_until_they_join(ws_connect, http_port):
+    waiting = [await ws_connect() for _ in range(3)]
+    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
+        await ws_connect()
+    assert refused.value.code == 503
+    created = await waiting[0].request(create_message())  # it belongs to a meet now: room for one more
+    assert created["msgType"] == "MEET_CREATED"
+    again = await ws_connect()
+    assert (await again.request(join_message(created["meetId"], "Weigh-in")))["msgType"] == "MEET_JOINED"
+    reader, writer = await asyncio.open_connection("127.0.0.1", http_port, local_addr=(CROWD_ADDRESS, 0))  # another address
+    writer.write(f"GET {BASE_URL}health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert (await asyncio.wait_for(reader.read(), 5)).startswith(b"HTTP/1.1 200")
+    writer.close()

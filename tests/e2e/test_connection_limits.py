@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.slow]
 PARTIAL_REQUEST = b"GET /health HTTP/1.1\r\nHost: slow\r\n"  # the blank line never comes
 
 
-async def partial_request(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def partial_request(port: int, source: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     writer.write(PARTIAL_REQUEST)
     await writer.drain()
     return reader, writer
@@ -80,6 +80,27 @@ async def test_at_the_connection_cap_with_every_connection_busy_a_new_one_gets_5
         client.close()
 
 
+OTHER_HOST = "127.0.0.2"  # all of 127/8 is this machine: a second client address
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_past_max_strangers_per_address_a_new_connection_of_that_address_is_refused_at_once_naming_the_limit(server_process):
+    server = server_process("--max-strangers-per-address", "4")
+    slow = [await partial_request(server.port, OTHER_HOST) for _ in range(4)]
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port, local_addr=(OTHER_HOST, 0))
+    answer = await asyncio.wait_for(reader.read(), 5)
+    assert answer.startswith(b"HTTP/1.1 503") and b"max_strangers_per_address" in answer, answer
+    assert await health(server.port) == 200  # 127.0.0.1: another address, served
+    slow[0][1].close()  # one of them goes: room for the next
+    await asyncio.sleep(0.3)
+    later = await partial_request(server.port, OTHER_HOST)
+    assert not await closed_by_server(later[0], within=0.3)
+    assert server.logs().count("still sending requests: new one refused") == 1  # said once, not per socket
+    for _, other in [*slow[1:], later]:
+        other.close()
+    writer.close()
+
+
 RESERVES = {
     "connections capped below the file limit": (),
     "no descriptors reserved: the file limit is hit": ("--reserved-file-descriptors", "0"),
@@ -92,7 +113,9 @@ async def test_1100_slow_requests_at_a_1024_file_limit_leave_the_server_reachabl
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 4096 <= hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))
-    server = server_process("--http-header-timeout-seconds", "60", *reserve, open_files=1024)
+    # Every slow request from one address: past max_strangers_per_address they would be
+    # refused at once (the next test); here the file limit is what they run into.
+    server = server_process("--http-header-timeout-seconds", "60", "--max-strangers-per-address", "100000", *reserve, open_files=1024)
     assert server.proc is not None
     slow = []
     for _ in range(11):

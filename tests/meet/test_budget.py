@@ -4,11 +4,12 @@ another meet's short round, which needs many trips through the loop, is not held
 one slice per trip."""
 
 import asyncio
+import socket
 import time
 
 import pytest
 
-from openlifter.meet.budget import ByteRate, LoopShare
+from openlifter.meet.budget import ByteRate, LoopShare, Strangers
 
 SLICE = 0.01
 
@@ -160,3 +161,37 @@ async def test_a_crowd_of_strangers_goes_one_per_turn_with_other_work_in_between
     assert strangers_seen <= 30, strangers_seen
     assert sorted(done) == list(range(100))  # every stranger got its turn, in arrival order
     assert done == list(range(100))
+
+
+# ---- strangers by address -------------------------------------------------------------------
+
+
+def test_past_its_limit_an_address_gets_no_more_strangers_and_another_address_does():
+    strangers = Strangers(per_address=2)
+    first, second, third, elsewhere = (socket.socket() for _ in range(4))
+    assert strangers.arrive(first, "203.0.113.5") and strangers.arrive(second, "203.0.113.5")
+    assert not strangers.arrive(third, "203.0.113.5")
+    assert strangers.arrive(elsewhere, "198.51.100.7")
+    assert len(strangers) == 3
+    for sock in (first, second, third, elsewhere):
+        sock.close()
+
+
+def test_a_stranger_that_settles_makes_room_and_settling_twice_changes_nothing():
+    strangers = Strangers(per_address=1)
+    member, next_one = socket.socket(), socket.socket()
+    assert strangers.arrive(member, "203.0.113.5")
+    strangers.settle(member)
+    strangers.settle(member)
+    assert strangers.arrive(next_one, "203.0.113.5") and len(strangers) == 1
+    member.close()
+    next_one.close()
+
+
+def test_a_stranger_closed_without_settling_is_forgotten_when_its_address_is_full():
+    strangers = Strangers(per_address=1)
+    gone, next_one = socket.socket(), socket.socket()
+    assert strangers.arrive(gone, "203.0.113.5")
+    gone.close()  # on a path that never said so
+    assert strangers.arrive(next_one, "203.0.113.5") and len(strangers) == 1
+    next_one.close()
