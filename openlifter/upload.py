@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import tornado.httpclient
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
@@ -172,7 +173,7 @@ class SaveBridge:
         try:
             await self.client.reconnect()
             self.report("reconnected to the server")
-        except (OSError, ProtocolError, asyncio.TimeoutError) as error:
+        except (OSError, ProtocolError, asyncio.TimeoutError, tornado.httpclient.HTTPClientError) as error:  # HTTP: a refused handshake (503)
             self.report(f"server unreachable ({error}); changes wait and are sent when it is back")
 
     def report_refusals(self) -> None:
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         password = meet_password(args.password_env)
         asyncio.run(_watch(args, password) if args.watch is not None else _run(args, password))
-    except (UploadError, ProtocolError, OSError, asyncio.TimeoutError) as error:
+    except (UploadError, ProtocolError, OSError, asyncio.TimeoutError, tornado.httpclient.HTTPClientError) as error:
         print(f"openlifter-live-upload: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
