@@ -91,6 +91,10 @@ class ClientSession:
         self._layout_seq = 0  # the last canonical seq that moved entries
         self._retarget_needed = False
         self._moving: set[int] = set()  # pending local seqs that move entries (a superset)
+        # Edits the server could not store (a rejection with retry: true) stay pending and
+        # go out again after a wait that doubles with each such answer in a row.
+        self.resend_due = False
+        self.retries = 0
 
     @property
     def head(self) -> int:
@@ -185,6 +189,7 @@ class ClientSession:
 
     def _acked(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         unknown = False
+        self.retries = 0
         for ack in message["updateAcks"]:
             edit = self.pending.pop(ack["localSeqNum"], None)
             if edit is None:
@@ -198,9 +203,14 @@ class ClientSession:
     def _rejected(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         pull = False
         for rejection in message["updatesRejected"]:
-            edit = self.pending.pop(rejection["localSeqNum"], None)
+            edit = self.pending.get(rejection["localSeqNum"])
             if edit is None:
                 continue
+            if rejection.get("retry") is True:  # nothing was decided: keep it, send it again later
+                edit.sent = False
+                self.resend_due = True
+                continue
+            del self.pending[edit.local_seq]
             omitted = rejection.get("serverValueOmitted") is True or "serverValue" not in rejection
             pull = pull or omitted or (rejection.get("serverSeqNum") or 0) > self.head
             self._answer(
@@ -209,7 +219,13 @@ class ClientSession:
                     rejection["conflict"], rejection["reason"], rejection.get("serverValue"),
                 )
             )
+        if self.resend_due:
+            self.retries += 1
         return [self.pull_frame()] if pull else []
+
+    def resend_delay(self) -> float:
+        """How long to wait before sending again what the server could not store."""
+        return min(RESEND_LAST_SECONDS, RESEND_FIRST_SECONDS * 2 ** max(0, self.retries - 1))
 
     def _relayed(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         for item in message["updatesRelayed"]:
@@ -438,6 +454,8 @@ _HANDLERS: dict[str, Callable[[ClientSession, dict[str, Any]], list[dict[str, An
     m.SERVER_PULL: ClientSession._pulled,
     m.RECOVERY_REQUEST: ClientSession._recovery_asked,
 }
+RESEND_FIRST_SECONDS = 0.5  # then doubling, to RESEND_LAST_SECONDS: as the JavaScript client
+RESEND_LAST_SECONDS = 15.0
 _REFUSALS = frozenset({m.CREATE_REJECTED, m.JOIN_REJECTED, m.INVALID_SESSION, m.MALFORMED_MESSAGE, m.UNKNOWN_MESSAGE_TYPE})
 
 
@@ -472,6 +490,7 @@ class LiveClient:
         self._session_invalid = asyncio.Event()
         self.errors: list[dict[str, Any]] = []
         self._password: str | None = None  # kept to re-join if the server lost our session
+        self._resend: asyncio.TimerHandle | None = None
 
     @property
     def online(self) -> bool:
@@ -536,12 +555,20 @@ class LiveClient:
                 replies = []
             for reply in replies:
                 await self._send(reply)
+            if self.session.resend_due:
+                self._resend_later()
             self._changed.set()
         conn.close()  # the peer closed; release our side too
         if self._conn is conn:
             self._conn = None
             self.session.connection_lost()
             self._changed.set()
+
+    def _resend_later(self) -> None:
+        self.session.resend_due = False
+        if self._resend is not None:
+            self._resend.cancel()
+        self._resend = asyncio.get_running_loop().call_later(self.session.resend_delay(), lambda: asyncio.ensure_future(self.send_pending()))
 
     async def _send(self, message: dict[str, Any]) -> None:
         if self._conn is None:
@@ -614,6 +641,9 @@ class LiveClient:
 
     async def disconnect(self) -> None:
         """Go offline (as a browser losing Wi-Fi): edits buffer until reconnect."""
+        if self._resend is not None:
+            self._resend.cancel()
+            self._resend = None
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()

@@ -5,6 +5,12 @@ Tornado glue, built once in the CLI. What it adds to Tornado's server:
   file descriptors that meet logs and session files need. At the cap, the connection
   that has waited longest for its request headers makes room (a slow partial request
   is the cheapest thing to drop); if every connection is busy, the new one gets a 503;
+- a cap on strangers per client address (``max_strangers_per_address``, counted in
+  ``meet.budget.Strangers``): a connection counts from the moment it is accepted until
+  its first request's headers are in (a protocol socket counts again until it is in a
+  meet); past the cap a new connection of that address is answered 503 and closed in
+  the accept callback itself, so a crowd from one address costs one short refusal per
+  socket instead of a request and a handshake each;
 - accepting pauses, with one warning, when the process is out of file descriptors
   anyway (Tornado's own accept loop would log the error and retry at once, forever);
 - behind a proxy, the client address is the one the proxy itself set: of

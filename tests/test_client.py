@@ -51,6 +51,32 @@ def test_rejected_edit_is_dropped_and_the_view_shows_the_server_value():
     assert session.answers[1][0].conflict is True
 
 
+def test_an_edit_the_server_could_not_store_stays_pending_and_is_sent_again_with_its_local_seq():
+    session = joined()
+    session.edit("lifting.flight", "C")
+    [sent] = session.frames_for_unsent()
+    session.handle({"msgType": "UPDATE_REJECTED", "updatesRejected": [
+        {"localSeqNum": 1, "conflict": False, "reason": "could not store", "serverValue": None, "serverSeqNum": 0, "retry": True}]})
+    assert session.view_state()["lifting"]["flight"] == "C" and 1 not in session.answers
+    assert session.resend_due and session.resend_delay() == 0.5
+    assert session.frames_for_unsent() == [sent]
+
+
+def test_each_retry_answer_in_a_row_doubles_the_wait_and_an_ack_resets_it():
+    session = joined()
+    session.edit("a", 1)
+    retry = {"msgType": "UPDATE_REJECTED", "updatesRejected": [
+        {"localSeqNum": 1, "conflict": False, "reason": "r", "serverValue": None, "serverSeqNum": 0, "retry": True}]}
+    delays = []
+    for _ in range(7):
+        session.frames_for_unsent()
+        session.handle(retry)
+        delays.append(session.resend_delay())
+    assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0]
+    session.handle({"msgType": "UPDATE_ACK", "updateAcks": [{"localSeqNum": 1, "serverSeqNum": 1}]})
+    assert session.resend_delay() == 0.5 and not session.pending
+
+
 def test_recovery_request_is_answered_with_the_canonical_log_after_the_seq():
     session = joined()
     session.handle(relay((1, "a", 1, "X"), (2, "b", 2, "Y")))

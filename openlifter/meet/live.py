@@ -207,7 +207,7 @@ class LiveMeet:
             except Exception as error:  # memory must never hold what the disk does not
                 log.error("could not store updates", exc_info=not isinstance(error, StorageError), extra={"meetId": self.meet_id, "error": str(error)})
                 self.meet.rollback_to(start_head)
-                outcomes = [self._failure(p, errors.UPDATE_STORAGE_FAILED) for p in round_]
+                outcomes = [self._failure(p, errors.UPDATE_STORAGE_FAILED, retry=True) for p in round_]
                 entries = []
             else:
                 if self.observer is not None:
@@ -239,11 +239,12 @@ class LiveMeet:
             time_slice.close()
         return outcomes
 
-    def _failure(self, pending: _PendingBatch, reason: str) -> BatchOutcome:
-        """Every update of the batch refused, not as a conflict: the client may resend."""
+    def _failure(self, pending: _PendingBatch, reason: str, retry: bool = False) -> BatchOutcome:
+        """Every update of the batch refused, not as a conflict (``retry``: nothing was
+        decided, the client keeps the edits and sends them again)."""
         outcome = BatchOutcome()
         for update in pending.updates:
-            outcome.rejections.append(self.meet.rejection(update, conflict=False, reason=reason, outcome=outcome))
+            outcome.rejections.append(self.meet.rejection(update, conflict=False, reason=reason, outcome=outcome, retry=retry))
         return outcome
 
     def _answer(self, sender: Peer, outcome: BatchOutcome) -> None:

@@ -86,6 +86,7 @@ class Rejection:
     server_value: Any  # a copy; None when omitted
     server_seq: int
     server_value_omitted: bool = False
+    retry: bool = False  # nothing was decided (the update could not be stored): the client sends it again
 
 
 @dataclasses.dataclass
@@ -225,7 +226,7 @@ class Meet:
         outcome.acks.append((update.local_seq, entry.server_seq))
         outcome.overruled += verdict.overrules
 
-    def rejection(self, update: Update, *, conflict: bool, reason: str, outcome: BatchOutcome) -> Rejection:
+    def rejection(self, update: Update, *, conflict: bool, reason: str, outcome: BatchOutcome, retry: bool = False) -> Rejection:
         """A refusal carrying a copy of the value now at the key, left out when it is
         larger than max_server_value_bytes or than what the batch's answer has left."""
         room = max(0, min(self.limits.max_server_value_bytes, self.limits.max_rejection_values_bytes - outcome.server_value_bytes))
@@ -236,9 +237,9 @@ class Meet:
             # Measuring it cost as much as sending it would have: the batch's budget
             # pays for that too, so a batch of rejections costs bounded work in all.
             outcome.server_value_bytes += room
-            return Rejection(update.local_seq, conflict, reason, None, seq, server_value_omitted=True)
+            return Rejection(update.local_seq, conflict, reason, None, seq, server_value_omitted=True, retry=retry)
         outcome.server_value_bytes += size
-        return Rejection(update.local_seq, conflict, reason, copy_json(value), seq)
+        return Rejection(update.local_seq, conflict, reason, copy_json(value), seq, retry=retry)
 
     def _size_within(self, path: Path, value: Any, room: int) -> int | None:
         """``encoded_size_within(value, room)``, remembering for this head which keys

@@ -114,6 +114,8 @@ def _rejected_item(rejection: Any) -> dict[str, Any]:
     if rejection.server_value_omitted:  # too large to send: the client pulls instead
         del item["serverValue"]
         item["serverValueOmitted"] = True
+    if rejection.retry:  # not judged (e.g. the disk failed): the client sends it again
+        item["retry"] = True
     return item
 
 

@@ -39,6 +39,22 @@ test("a rejected edit is dropped, the server's value shows, and rejected says so
   client.close();
 });
 
+test("an edit the server could not store stays pending to be sent again, and is not reported rejected", async () => {
+  const { client } = await offline();
+  const rejected = [];
+  const errors = [];
+  client.on("rejected", (detail) => rejected.push(detail));
+  client.on("error", ({ reason }) => errors.push(reason));
+  const local = client.edit("lifting.flight", "C");
+  frame(client, { msgType: "UPDATE_REJECTED", updatesRejected: [
+    { localSeqNum: local, conflict: false, reason: "could not store", serverValue: null, serverSeqNum: 0, retry: true }] });
+  assert.equal(client.pendingCount, 1);
+  assert.equal(client.state.lifting.flight, "C");
+  assert.deepEqual(rejected, []);
+  assert.match(errors[0], /^could not store \(sent again in 0\.5 s\)$/);
+  client.close();
+});
+
 test("a rejection without serverValue says it was left out", async () => {
   const { client } = await offline();
   const rejected = [];

@@ -69,6 +69,10 @@ export class LiveClient {
     this._retries = 0;
     this._retryTimer = null;
     this._retryAt = null;
+    // Edits the server could not store (a rejection with retry: true) stay pending and
+    // go out again after a wait that doubles with each such answer in a row.
+    this._resends = 0;
+    this._resendTimer = null;
     this._pulling = false;
     this._admission = null; // {message, okType, refusedType, resolve, reject}: a create or join in flight
     this._publishing = null;
@@ -265,6 +269,7 @@ export class LiveClient {
   close() {
     this._closed = true;
     clearTimeout(this._retryTimer);
+    clearTimeout(this._resendTimer);
     if (typeof window !== "undefined") window.removeEventListener("online", this._onOnline);
     const socket = this._socket;
     this._socket = null;
@@ -397,6 +402,7 @@ export class LiveClient {
   _onAck(message) {
     const keys = [];
     let unknown = false;
+    this._resends = 0;
     for (const { localSeqNum, serverSeqNum } of message.updateAcks) {
       const edit = this._pending.get(localSeqNum);
       if (!edit) {
@@ -415,9 +421,16 @@ export class LiveClient {
   _onRejected(message) {
     const keys = [];
     let pull = false;
+    let resend = null;
     for (const rejection of message.updatesRejected) {
       const edit = this._pending.get(rejection.localSeqNum);
       if (!edit) continue;
+      if (rejection.retry === true) {
+        // Nothing was decided (the server could not store it): keep it, send it again later.
+        edit.sent = false;
+        resend = rejection.reason;
+        continue;
+      }
       this._dropPending(edit);
       this._viewStale = true;
       keys.push(edit.key);
@@ -431,7 +444,16 @@ export class LiveClient {
     this._save();
     if (keys.length) this._emitChange(keys, "rejected");
     if (pull) this._pull();
+    if (resend !== null) this._resendLater(resend);
     this._checkFlushed();
+  }
+
+  _resendLater(reason) {
+    clearTimeout(this._resendTimer);
+    const delay = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this._resends);
+    this._resends += 1;
+    this._emit("error", { reason: `${reason} (sent again in ${Math.round(delay / 100) / 10} s)` });
+    this._resendTimer = setTimeout(() => this._sendUnsent(), delay);
   }
 
   _onRelay(message) {
