@@ -123,7 +123,7 @@ def view_channel_maker(config: Config, settings: WorkerSettings) -> ChannelMaker
 
     def make(source: StateSource, sink: FrameSink) -> ViewChannel:
         if config.view_workers:
-            return WorkerChannel(settings, cap, source, sink)
+            return WorkerChannel(settings, cap, source, sink, config.view_worker_stall_seconds)
         return InProcessChannel(make_service(settings), cap, source, sink)
 
     return make

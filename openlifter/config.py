@@ -167,6 +167,7 @@ class Config:
     redis_archive_dir: str = option("", "With storage = redis: the folder (the file store's layout: finished-meets/<id>/, archived-meets/<id>/) that published and archived meets are written to, out of Redis memory; every process reads them there, so with processes on several hosts it must be one shared folder (NFS). Empty: data_dir.", metavar="DIR")
     gc_thaw_seconds: float = option(3600.0, "The server freezes what survives a full garbage collection (long-lived meets), so later collections do not walk it on the event loop; every this many seconds the frozen objects are given back to the collector so that cycles among them are freed. 0 turns freezing off.", _non_negative)
     view_workers: int = option(1, "Processes that derive, diff and render the live views (meets spread over them by id), so a relay never waits for a view; 0 does that work on the event loop (tools and tests).", _non_negative)
+    view_worker_stall_seconds: float = option(10.0, "A view worker that has had work to read and has answered nothing for this long is taken as hung (stopped, or stuck): it is killed and another started, its meets re-attached and its displays given a snapshot; a page or API request waiting for it is asked again.", _positive)
     view_worker_channel_bytes: int = option(8 * 1024 * 1024, "Most bytes of durable rounds in flight to one view worker and as many waiting; past that a meet's waiting rounds become one re-attach of its state (the worker shows the newest state).", _positive)
 
     def __post_init__(self) -> None:

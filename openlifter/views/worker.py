@@ -363,14 +363,18 @@ class WorkerChannel(ViewChannel):
     """A view worker process (forkserver: started from a clean process, not a fork of the
     server's threads), restarted when it dies."""
 
-    def __init__(self, settings: WorkerSettings, cap_bytes: int, source: StateSource, on_frames: FrameSink) -> None:
+    def __init__(self, settings: WorkerSettings, cap_bytes: int, source: StateSource, on_frames: FrameSink, stall_seconds: float = 10.0) -> None:
         super().__init__(cap_bytes, source, on_frames)
         self.settings = settings
+        self.stall_seconds = stall_seconds
         self.process: Any = None  # multiprocessing's process object once started
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._last_start = 0.0
+        self._heard_at = 0.0  # monotonic time of the worker's last message
+        self._waiting_since: float | None = None  # since when it has had bytes to read, unanswered
+        self.stalls = 0  # workers killed for not answering (tests, logs)
 
     def _ready(self) -> bool:
         if self._writer is None:
@@ -382,7 +386,32 @@ class WorkerChannel(ViewChannel):
         assert self._writer is not None
         data = b"".join(pack(message) for message in batch)
         self._writer.write(data)
+        if self._waiting_since is None:
+            self._waiting_since = time.monotonic()
         return len(data)
+
+    def _credit(self, received: int) -> None:
+        super()._credit(received)
+        if not self._in_flight:
+            self._waiting_since = None
+
+    def _hung(self, now: float) -> bool:
+        """It has had work to read, and has said nothing, for ``stall_seconds``."""
+        return self._waiting_since is not None and now - max(self._waiting_since, self._heard_at) > self.stall_seconds
+
+    async def _watch(self, process: Any) -> None:
+        """Kill a worker that stopped answering (stopped, or stuck in a loop): its
+        socket then ends, and it is replaced as if it had died."""
+        while True:
+            await asyncio.sleep(self.stall_seconds / 4)
+            if self._hung(time.monotonic()):
+                self.stalls += 1
+                log.error(
+                    "a view worker stopped answering: killed, another is started (view_worker_stall_seconds)",
+                    extra={"stallSeconds": self.stall_seconds, "pid": process.pid},
+                )
+                process.kill()
+                return
 
     def start(self) -> None:
         if self._closed or (self._task is not None and not self._task.done()):
@@ -420,6 +449,8 @@ class WorkerChannel(ViewChannel):
             restarted, self.process = self.process is not None, process
             reader, writer = await asyncio.open_unix_connection(sock=ours)
             self._writer = writer
+            self._heard_at, self._waiting_since = time.monotonic(), None
+            watchdog = asyncio.ensure_future(self._watch(process))
             if restarted:
                 self._restarted()
             else:
@@ -427,6 +458,7 @@ class WorkerChannel(ViewChannel):
             try:
                 await self._read(reader)
             finally:
+                watchdog.cancel()
                 self._writer = None
                 writer.close()
             if not self._closed:
@@ -440,6 +472,7 @@ class WorkerChannel(ViewChannel):
                 message = pickle.loads(await reader.readexactly(size))
             except (asyncio.IncompleteReadError, ConnectionError):
                 return
+            self._heard_at = time.monotonic()
             try:
                 await self._dispatch(message)
             except Exception:

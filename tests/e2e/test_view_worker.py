@@ -4,6 +4,7 @@ can die and come back with the displays resuming, and the channel to it is bound
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -135,6 +136,28 @@ async def test_a_killed_view_worker_is_restarted_and_displays_resume_with_a_snap
     frames.append(await display.recv(5))
     assert frames[-1]["msgType"] == "MEET_VIEWS_PATCH" and frames[-1]["fromSeq"] == frames[-2]["seq"]
     assert held_views(frames) == (await api_views(http_client, base_url, meet.path("api/views")))["views"]
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.parametrize("config_overrides", [{"view_workers": 1, "feed_coalesce_seconds": 0.0, "view_worker_stall_seconds": 1.0}], ids=["stall-1s"])
+async def test_a_view_worker_that_stops_answering_is_killed_and_replaced_and_displays_and_pages_resume(app, http_client, base_url, ws_connect):
+    state = demo_state()
+    meet = await create_live_meet(await ws_connect(), state)
+    display = await ws_connect(meet.path("feed"))
+    frames = [await display.recv()]
+    channel = view_channel(app)
+    pid = await worker_pid(app)
+    os.kill(pid, signal.SIGSTOP)  # hung: alive, never answering
+    try:
+        await meet.change(mark(state, ERIK, "S", 1, True))
+        answer = asyncio.ensure_future(api_views(http_client, base_url, meet.path("api/views")))  # waits for a worker
+        frames.append(await display.recv(10))
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # killed and reaped: gone
+            os.kill(pid, signal.SIGCONT)
+    assert frames[-1]["msgType"] == "MEET_VIEWS" and frames[-1]["seq"] == meet.head  # a fresh snapshot from the new worker
+    assert channel.stalls == 1 and channel.restarts == 1 and channel.process.pid != pid
+    assert (await answer)["views"] == frames[-1]["views"]
 
 
 @pytest.mark.gen_test(timeout=30)
