@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from pathlib import Path
@@ -23,6 +24,7 @@ from openlifter.handlers.pages import PageHandler
 from openlifter.handlers.themes import ThemeCatalog, ThemeFeed
 from openlifter.handlers.static import StaticFiles
 from openlifter.handlers.ws import MeetSocket
+from openlifter.logsetup import configure_logging
 from openlifter.meet.registry import MeetRegistry
 from openlifter.meet.replica import Replicas
 from openlifter.metrics import ServerMetrics
@@ -142,7 +144,7 @@ def make_app(config: Config) -> LiveServer:
     base = config.base_url
     versions = static_versions(STATIC_DIR)
     renderer = page_renderer(str(TEMPLATES_DIR), base, versions)
-    channels = view_channel_maker(config, WorkerSettings(str(TEMPLATES_DIR), base, versions, config.feed_coalesce_seconds))
+    channels = view_channel_maker(config, WorkerSettings(str(TEMPLATES_DIR), base, versions, config.feed_coalesce_seconds, functools.partial(configure_logging, "WARNING", config.log_format)))
     publishers = Publishers(channels, config.view_workers)
     registry.on_meet_loaded.append(publishers.attach)
     # Unloaded while displays watch it only when another process took it: they come back

@@ -59,6 +59,9 @@ class WorkerSettings:
     base_url: str
     static_versions: dict[str, str]
     coalesce_seconds: float
+    # Sets up the worker's logging as the server's (a picklable callable: its warnings are
+    # lines of the same log, in the same format); None: plain warnings on stderr.
+    setup_logging: Callable[[], None] | None = None
 
 
 def make_service(settings: WorkerSettings) -> ViewService:
@@ -78,7 +81,10 @@ def worker_main(sock: socket.socket, settings: WorkerSettings) -> None:
     """A view worker: read messages, answer them, give credit for what it read; exits when
     the server closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops it (a Ctrl-C reaches the whole group)
-    logging.basicConfig(level=logging.WARNING)
+    if settings.setup_logging is not None:
+        settings.setup_logging()
+    else:
+        logging.basicConfig(level=logging.WARNING)
     service = make_service(settings)
     sock.setblocking(True)
     buffer = bytearray()
