@@ -91,6 +91,9 @@ class ClientSession:
         self._layout_seq = 0  # the last canonical seq that moved entries
         self._retarget_needed = False
         self._moving: set[int] = set()  # pending local seqs that move entries (a superset)
+        # The last replay of _view_entries: (head, (local seq, key) of the moving edits in
+        # it, the scratch state), reused while the head is the same and edits only came.
+        self._view_cache: tuple[int, tuple[tuple[int, str], ...], dict[str, Any]] | None = None
         # Edits the server could not store (a rejection with retry: true) stay pending and
         # go out again after a wait that doubles with each such answer in a row.
         self.resend_due = False
@@ -121,14 +124,21 @@ class ClientSession:
     def _view_entries(self) -> list[Any]:
         """registration.entries as the user sees it (pending edits that move entries on top).
         Only pending edits that move entries are replayed, so an edit costs O(1) in the
-        usual case of none."""
+        usual case of none; and the replay is kept while only new ones come (an upload of a
+        whole meet adds thousands, one lifter each), so each costs only its own."""
         self._moving &= self.pending.keys()
-        moving = [self.pending[local_seq] for local_seq in sorted(self._moving)]
+        moving = sorted(self._moving)
         if not moving:
+            self._view_cache = None
             return _entries_of(self.state)
-        scratch = {"registration": {"entries": list(_entries_of(self.state))}}
-        for edit in moving:
-            _set_entries_scratch(scratch, parse_accepted_key(edit.key), edit.value)
+        cache = self._view_cache
+        keys = tuple((seq, self.pending[seq].key) for seq in moving)
+        if cache is None or cache[0] != self.head or keys[: len(cache[1])] != cache[1]:
+            cache = (self.head, (), {"registration": {"entries": list(_entries_of(self.state))}})
+        scratch = cache[2]
+        for seq, key in keys[len(cache[1]) :]:
+            _set_entries_scratch(scratch, parse_accepted_key(key), self.pending[seq].value)
+        self._view_cache = (self.head, keys, scratch)
         return _entries_of(scratch)
 
     def view_state(self) -> dict[str, Any]:
@@ -290,6 +300,7 @@ class ClientSession:
         self.canonical = self.canonical[:server_head]
         self._early.clear()
         self.state = {}
+        self._view_cache = None  # made from the state just dropped
         self._layout_seq = 0
         for entry in self.canonical:
             path = parse_accepted_key(entry.key)
@@ -407,10 +418,10 @@ class RetargetStep:
 
 
 def _set_entries_scratch(scratch: dict[str, Any], path: Path, value: Any) -> None:
-    entries = scratch["registration"]["entries"]
-    index = path[2]
-    if len(path) == 4 and isinstance(index, int) and isinstance(entries[index] if index < len(entries) else None, dict):
-        entries[path[2]] = dict(entries[path[2]])  # never write into the canonical state
+    entries = _entries_of(scratch)  # [] after a write of the whole registration without them
+    index = path[2] if len(path) == 4 else None  # a field of one entry: copy that entry first
+    if isinstance(index, int) and index < len(entries) and isinstance(entries[index], dict):
+        entries[index] = dict(entries[index])  # never write into the canonical state
     set_in(scratch, path, value)
 
 

@@ -15,7 +15,7 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import tornado.httpclient
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -23,13 +23,14 @@ from watchdog.observers import Observer
 
 from openlifter.auth.secrets import display_meet_id
 from openlifter.client import LiveClient, ProtocolError
-from openlifter.config import environment_value
-from openlifter.meet.jsondiff import changed_updates
+from openlifter.config import Config, environment_value
+from openlifter.meet.jsondiff import changed_updates, edits_within
 from openlifter.meet.jsonvalue import copy_json
 
 UPLOADED_SLICES = ("meet", "registration", "lifting")
 REQUIRED_SLICES = ("language", "meet", "registration", "lifting")
 SAVE_SUFFIXES = (".openlifter", ".openlifter.txt")
+MAX_VALUE_BYTES = Config().max_value_bytes  # the server's default: a larger value is sent as its members
 
 
 class UploadError(Exception):
@@ -102,6 +103,12 @@ async def connect(args: argparse.Namespace, password: str) -> LiveClient:
     return await LiveClient.create(args.url, args.location, password, endpoints)
 
 
+def within_value_limit(updates: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The updates, those with a value past the server's max_value_bytes split into their
+    members (a national meet's registration: one update per lifter)."""
+    return [edit for key, value in updates for edit in edits_within(key, value, MAX_VALUE_BYTES)]
+
+
 def refusals(client: LiveClient) -> list[str]:
     return [f"{a.key}: {a.reason}" for answers in client.session.answers.values() for a in answers if not a.accepted]
 
@@ -109,7 +116,7 @@ def refusals(client: LiveClient) -> list[str]:
 async def upload(args: argparse.Namespace, password: str) -> LiveClient:
     state = read_openlifter_file(Path(args.file))
     client = await connect(args, password)
-    await client.edit_many((name, state[name]) for name in UPLOADED_SLICES)
+    await client.edit_many(within_value_limit((name, state[name]) for name in UPLOADED_SLICES))
     await client.settle(timeout=60)
     rejected = refusals(client)
     if rejected:
@@ -157,7 +164,7 @@ class SaveBridge:
         except UploadError as error:
             self.report(f"skipped: {error}")  # e.g. caught half-written; the next event retries
             return 0
-        updates = changed_updates(self.previous, state, UPLOADED_SLICES)
+        updates = within_value_limit(changed_updates(self.previous, state, UPLOADED_SLICES))
         if not updates:
             return 0
         await self.client.edit_many(updates)

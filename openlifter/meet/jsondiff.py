@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from openlifter.meet.jsonvalue import json_equal
-from openlifter.meet.keys import Path, format_key
+from openlifter.meet.jsonvalue import encoded_size_within, json_equal
+from openlifter.meet.keys import Path, format_key, parse_key
 
 _SEGMENT_NAME = re.compile(r"[A-Za-z0-9_$\-]+")
 
@@ -54,3 +54,33 @@ def changed_updates(old: dict[str, Any] | None, new: dict[str, Any], slices: tup
             continue
         updates.extend((format_key(path), value) for path, value in changed_paths(old[name], new[name], (name,)))
     return updates
+
+
+def edits_within(key: str, value: Any, max_bytes: int, *, max_segments: int = 32, max_index: int = 100000) -> list[tuple[str, Any]]:
+    """The updates that set ``value`` at ``key``, each value within ``max_bytes``: the value
+    itself when it fits, else an empty object or array there and then each of its members
+    the same way (a national meet's ``registration.entries`` goes as one update per
+    lifter). A member whose name cannot be a key segment keeps its container whole. The
+    same rule as ``editsWithin`` in static/js/live/keys.js."""
+    edits: list[tuple[str, Any]] = []
+
+    def visit(path: Path, node: Any) -> None:
+        splittable = isinstance(node, (dict, list)) and len(path) < max_segments and not (isinstance(node, list) and len(node) > max_index + 1)
+        if (
+            not splittable
+            or (isinstance(node, dict) and not all(isinstance(name, str) and _SEGMENT_NAME.fullmatch(name) for name in node))
+            or encoded_size_within(node, max_bytes) is not None
+        ):
+            edits.append((format_key(path), node))
+            return
+        if isinstance(node, list):
+            edits.append((format_key(path), []))
+            for index, member in enumerate(node):
+                visit((*path, index), member)
+        else:
+            edits.append((format_key(path), {}))
+            for name, member in node.items():
+                visit((*path, name), member)
+
+    visit(parse_key(key, max_segments=max_segments, max_index=max_index), value)
+    return edits

@@ -29,7 +29,7 @@ from console_browser import (
     SAMPLE, ConsolePage, TcpCut, api, chromium_available, go_live, join, open_table, run_in_browser, two_platform_meet,
 )
 import openlifter
-from display_states import demo_state
+from display_states import demo_state, national_state
 from openlifter.rules.oplcsv import export_opl_csv
 from support import BASE_URL
 
@@ -319,6 +319,23 @@ def test_the_download_holds_the_same_meet_and_publishing_stores_openlifters_csv(
         assert sum(1 for _, _, place in places if place == "1") >= 3
         for page in (director, table):
             assert page.problems == []
+
+    run_in_browser(scenario)
+
+
+def test_a_national_meet_too_large_for_one_update_goes_live_one_lifter_an_update(server_process, tmp_path):
+    server = server_process("--base-url", BASE_URL)
+    origin = f"http://127.0.0.1:{server.port}"
+    state = national_state(2500)  # its registration is 1.4 MB: past max_value_bytes (1 MiB)
+    state["_persist"] = {"version": -1, "rehydrated": True}
+    path = tmp_path / "Nationals.openlifter"
+    path.write_text(json.dumps(state))
+
+    async def scenario(browser) -> None:
+        director = await ConsolePage.open(browser, origin, "director")
+        meet_id, key = await go_live(director, path)
+        served = api(server.port, meet_id, key, "state")["state"]
+        assert served["registration"] == state["registration"] and served["meet"] == state["meet"]
 
     run_in_browser(scenario)
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { DEFAULT_LIMITS, InvalidEdit, encodeValue, formatKey, overlaps, parseKey } from "../../static/js/live/keys.js";
+import { DEFAULT_LIMITS, InvalidEdit, editsWithin, encodeValue, formatKey, overlaps, parseKey } from "../../static/js/live/keys.js";
 
 test("a key parses into names and indices, one segment each", () => {
   assert.deepEqual(parseKey("registration.entries[3].squatKg[0]"), ["registration", "entries", 3, "squatKg", 0]);
@@ -37,4 +37,35 @@ test("values that are not JSON, too deep or too large are refused", () => {
   assert.throws(() => encodeValue([deep]), /maxValueDepth/);
   assert.throws(() => encodeValue("é".repeat(DEFAULT_LIMITS.maxValueBytes / 2 + 1)), /maxValueBytes/);
   assert.equal(encodeValue({ a: [1, "b", null, true] }), '{"a":[1,"b",null,true]}');
+});
+
+test("a value within maxValueBytes is one edit", () => {
+  assert.deepEqual(editsWithin("registration", { entries: [{ id: 1 }] }), [["registration", { entries: [{ id: 1 }] }]]);
+});
+
+test("a value past maxValueBytes becomes its empty container and then its members, each within the limit", () => {
+  const limits = { ...DEFAULT_LIMITS, maxValueBytes: 200 };
+  const entries = Array.from({ length: 5 }, (_, i) => ({ id: i, name: "x".repeat(60) }));
+  const edits = editsWithin("registration", { nextEntryId: 5, entries }, limits);
+  assert.deepEqual(edits.map(([key]) => key), [
+    "registration", "registration.nextEntryId", "registration.entries",
+    "registration.entries[0]", "registration.entries[1]", "registration.entries[2]", "registration.entries[3]", "registration.entries[4]",
+  ]);
+  assert.deepEqual(edits[0][1], {});
+  assert.deepEqual(edits[2][1], []);
+  assert.ok(edits.every(([, value]) => JSON.stringify(value).length <= 200));
+  const rebuilt = {};
+  for (const [key, value] of edits) {  // applied in order, they make the value again
+    const path = parseKey(key);
+    let node = rebuilt;
+    for (const segment of path.slice(0, -1)) node = node[segment];
+    if (path.length === 1) Object.assign(rebuilt, { [path[0]]: structuredClone(value) });
+    else node[path.at(-1)] = structuredClone(value);
+  }
+  assert.deepEqual(rebuilt.registration, { nextEntryId: 5, entries });
+});
+
+test("a member whose name cannot be a key segment keeps its container whole", () => {
+  const limits = { ...DEFAULT_LIMITS, maxValueBytes: 20 };
+  assert.deepEqual(editsWithin("meet", { "a b": "x".repeat(30) }, limits), [["meet", { "a b": "x".repeat(30) }]]);
 });

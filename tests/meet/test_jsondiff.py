@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openlifter.meet.jsondiff import changed_updates
-from openlifter.meet.jsonvalue import copy_json, json_equal, set_in
+from openlifter.meet.jsondiff import changed_updates, edits_within
+from openlifter.meet.jsonvalue import copy_json, encoded_size, json_equal, set_in
 from openlifter.meet.keys import parse_key
 
 SAMPLE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "sample.openlifter").read_text())
@@ -76,3 +76,24 @@ def test_applying_the_updates_gives_the_new_save(old_value, new_value):
     for key, value in changed_updates(old, new, ("meet",)):
         set_in(rebuilt, parse_key(key), value)
     assert json_equal(rebuilt, new)
+
+
+def test_a_value_within_the_limit_is_one_update():
+    assert edits_within("registration", {"entries": [{"id": 1}]}, 1024) == [("registration", {"entries": [{"id": 1}]})]
+
+
+def test_a_value_past_the_limit_is_its_empty_container_then_its_members_each_within_it():
+    entries = [{"id": i, "name": "x" * 60} for i in range(5)]
+    edits = edits_within("registration", {"nextEntryId": 5, "entries": entries}, 200)
+    assert [key for key, _ in edits] == [
+        "registration", "registration.nextEntryId", "registration.entries", *(f"registration.entries[{i}]" for i in range(5)),
+    ]
+    assert edits[0][1] == {} and edits[2][1] == [] and all(encoded_size(value) <= 200 for _, value in edits)
+    rebuilt: dict = {}
+    for key, value in edits:  # applied in order, they make the value again
+        set_in(rebuilt, parse_key(key), copy_json(value))
+    assert rebuilt == {"registration": {"nextEntryId": 5, "entries": entries}}
+
+
+def test_a_member_whose_name_cannot_be_a_key_segment_keeps_its_container_whole():
+    assert edits_within("meet", {"a b": "x" * 30}, 20) == [("meet", {"a b": "x" * 30})]

@@ -3,6 +3,7 @@
 // meet id, the join link for the other tables and the display URLs.
 
 import { LiveClient } from "../live/client.js";
+import { editsWithin } from "../live/keys.js";
 import { $, $$, displayIndexUrl, displayMeetId, joinUrl, markReady, meetUrl, platformsOf, rememberMeet, showError, whileConnecting } from "./common.js";
 
 // What OpenLifter itself requires of a file (HomeContainer's load check).
@@ -108,7 +109,8 @@ form.addEventListener("submit", async (event) => {
   try {
     const created = await client.createMeet({ password: form.password.value, endpoints, thisLocationName: me }).finally(connected);
     for (const slice of UPLOADED) {
-      if (slice in saved) client.edit(slice, saved[slice]);
+      // A national meet's registration is too large for one update: one per lifter then.
+      if (slice in saved) for (const [key, value] of editsWithin(slice, saved[slice], client.limits)) client.edit(key, value);
     }
     await client.flush();
     rememberMeet({ meetId: created.meetId, location: me, name: saved.meet?.name || "", displayKey: created.displayKey });

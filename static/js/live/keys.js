@@ -18,6 +18,7 @@ const NAME = "[A-Za-z0-9_$\\-]+";
 const INDEX = "\\[(0|[1-9][0-9]*)\\]";
 const KEY = new RegExp(`^${NAME}(?:${INDEX})*(?:\\.${NAME}(?:${INDEX})*)*$`);
 const TOKEN = new RegExp(`(${NAME})|${INDEX}`, "g");
+const NAME_ONLY = new RegExp(`^${NAME}$`);
 
 export class InvalidEdit extends Error {
   constructor(message) {
@@ -66,6 +67,30 @@ export function formatKey(path) {
     else text += (text ? "." : "") + segment;
   }
   return text;
+}
+
+/** The edits [key, value] that set `value` at `key`, each value within maxValueBytes: the
+ * value itself when it fits, else an empty object or array there and then each of its
+ * members the same way. For uploading a whole meet: a national meet's
+ * registration.entries (1,900 lifters make a megabyte) goes as one edit per lifter. A
+ * member whose name cannot be a key segment keeps its container whole. */
+export function editsWithin(key, value, limits = DEFAULT_LIMITS) {
+  const edits = [];
+  const encoder = new TextEncoder();
+  const visit = (path, node) => {
+    const splittable = node !== null && typeof node === "object" && path.length < limits.maxKeySegments
+      && !(Array.isArray(node) && node.length > limits.maxKeyIndex + 1);
+    const names = splittable && !Array.isArray(node) ? Object.keys(node) : [];
+    if (!splittable || names.some((name) => !NAME_ONLY.test(name)) || encoder.encode(JSON.stringify(node)).length <= limits.maxValueBytes) {
+      edits.push([formatKey(path), node]);
+      return;
+    }
+    edits.push([formatKey(path), Array.isArray(node) ? [] : {}]);
+    if (Array.isArray(node)) node.forEach((member, i) => visit([...path, i], member));
+    else for (const name of names) if (node[name] !== undefined) visit([...path, name], node[name]);
+  };
+  visit(parseKey(key, limits), value);
+  return edits;
 }
 
 /** Two keys touch the same object when one is a segment-wise prefix of the other. */
