@@ -148,7 +148,12 @@ export function bindStatus(client) {
   const list = $("[data-rejections]");
   const panel = $("#rejections");
   let rejected = 0;
+  let retrying = false; // the error shown says edits are being sent again: gone once none wait
   const refresh = () => {
+    if (retrying && client.pendingCount === 0) {
+      retrying = false;
+      showError("");
+    }
     conn.dataset.status = client.status;
     conn.textContent = STATUS_TEXT[client.status] ?? client.status;
     waiting.textContent = String(client.pendingCount);
@@ -175,7 +180,10 @@ export function bindStatus(client) {
     list.prepend(item);
     panel.hidden = false;
   });
-  client.on("error", ({ reason }) => showError(reason));
+  client.on("error", ({ reason, retry }) => {
+    retrying = retry === true;
+    showError(reason);
+  });
   refresh();
 }
 

@@ -452,7 +452,7 @@ export class LiveClient {
     clearTimeout(this._resendTimer);
     const delay = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this._resends);
     this._resends += 1;
-    this._emit("error", { reason: `${reason} (sent again in ${Math.round(delay / 100) / 10} s)` });
+    this._emit("error", { reason: `${reason} (sent again in ${Math.round(delay / 100) / 10} s)`, retry: true });
     this._resendTimer = setTimeout(() => this._sendUnsent(), delay);
   }
 
