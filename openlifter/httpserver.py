@@ -137,10 +137,18 @@ def untrusted_address_headers(config: Config) -> tuple[str, ...]:
 
 class GuardedHTTPServer(tornado.httpserver.HTTPServer):
     def initialize(  # type: ignore[override]
-        self, request_callback: Any, *, max_connections: int, drop_headers: tuple[str, ...] = (), strangers: Strangers | None = None, **kwargs: Any
+        self,
+        request_callback: Any,
+        *,
+        max_connections: int,
+        drop_headers: tuple[str, ...] = (),
+        strangers: Strangers | None = None,
+        refused: Callable[[str], None] = lambda limit: None,
+        **kwargs: Any,
     ) -> None:
         super().initialize(request_callback, **kwargs)
         self.max_connections = max_connections
+        self.refused = refused  # counts each refusal by the option that made it (metrics)
         self.drop_headers = drop_headers
         # Sockets per client address still sending their first request (None behind a
         # proxy: every socket comes from the proxy's address; the protocol socket
@@ -202,10 +210,12 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
             if len(self._open) >= self.max_connections and not self._make_room():
                 self._warn_full(maxConnections=self.max_connections)
                 self._refuse(connection, SERVER_FULL)
+                self.refused("max_connections")
                 continue
             if self.strangers is not None and not self.strangers.arrive(connection, client_address(address)):
                 self._warn_strangers(maxStrangersPerAddress=self.strangers.per_address)
                 self._refuse(connection, self._refuse_strangers)
+                self.refused("max_strangers_per_address")
                 continue
             self._open.add(connection)
             self._handle_connection(connection, address)
@@ -289,12 +299,18 @@ def client_address(address: Any) -> str:
 
 
 def make_server(
-    app: tornado.web.Application, config: Config, max_connections: int, strangers: Strangers | None = None, ssl_options: Any = None
+    app: tornado.web.Application,
+    config: Config,
+    max_connections: int,
+    strangers: Strangers | None = None,
+    ssl_options: Any = None,
+    refused: Callable[[str], None] = lambda limit: None,
 ) -> GuardedHTTPServer:
     return GuardedHTTPServer(
         app,
         ssl_options=ssl_options,
         max_connections=max_connections,
+        refused=refused,
         strangers=None if config.trust_proxy_headers else strangers,
         drop_headers=untrusted_address_headers(config),
         xheaders=config.trust_proxy_headers,

@@ -35,6 +35,9 @@ class ServerMetrics:
             "openlifter_display_copies", "Read-only copies of meets other processes serve, kept for this process's displays (storage = redis).", registry=r
         )
         self.messages = Counter("openlifter_messages", "Client messages received, by msgType.", ["msg_type"], registry=r)
+        self.connections_refused = Counter(
+            "openlifter_connections_refused", "Connections answered 503 and closed before being served, by the limit that refused them.", ["limit"], registry=r
+        )
         self.handler_duration = Histogram(
             "openlifter_handler_duration_seconds", "Time to handle one client message, by msgType.", ["msg_type"], buckets=_FAST, registry=r
         )
@@ -78,6 +81,10 @@ class ServerMetrics:
 
     def message(self, msg_type: str) -> None:
         self.messages.labels(msg_type).inc()
+
+    def refused(self, limit: str) -> None:
+        """A connection refused at the rim (``limit``: the option that refused it)."""
+        self.connections_refused.labels(limit).inc()
 
     def handled(self, msg_type: str, seconds: float) -> None:
         self.handler_duration.labels(msg_type).observe(seconds)

@@ -115,7 +115,8 @@ class LiveServer:
                 raise StartError(f"cannot listen on {config.host}:{config.metrics_port} (metrics_port): {error.strerror}") from None
             self._servers.append(metrics_server)
             log.info("metrics listening", extra={"host": config.host, "port": config.metrics_port})
-        server = make_server(self.application, config, fit_connection_cap(config), self.registry.loop_share.strangers, ssl_options=tls)
+        metrics = self.application.settings["openlifter_metrics"]
+        server = make_server(self.application, config, fit_connection_cap(config), self.registry.loop_share.strangers, ssl_options=tls, refused=metrics.refused)
         try:
             sockets = listening or tornado.netutil.bind_sockets(config.port, config.host)
         except OSError as error:

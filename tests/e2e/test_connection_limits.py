@@ -96,6 +96,9 @@ async def test_past_max_strangers_per_address_a_new_connection_of_that_address_i
     later = await partial_request(server.port, OTHER_HOST)
     assert not await closed_by_server(later[0], within=0.3)
     assert server.logs().count("still sending requests: new one refused") == 1  # said once, not per socket
+    client = tornado.httpclient.AsyncHTTPClient()
+    metrics = (await client.fetch(f"http://127.0.0.1:{server.port}/metrics")).body.decode()
+    assert 'openlifter_connections_refused_total{limit="max_strangers_per_address"} 1.0' in metrics  # and counted
     for _, other in [*slow[1:], later]:
         other.close()
     writer.close()
