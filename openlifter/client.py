@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 import tornado.websocket
 
+from openlifter.auth.secrets import normalize_meet_id
 from openlifter.meet.jsonvalue import MISSING, copy_json, get_in, json_equal, set_in
 from openlifter.meet.keys import Path, format_key, parse_accepted_key
 from openlifter.protocol import messages as m
@@ -529,7 +530,10 @@ class LiveClient:
 
     @classmethod
     async def join(cls, url: str, meet_id: str, password: str, location: str) -> "LiveClient":
-        client = cls(url, location)
+        # At the meet's own address: with several server processes, a proxy sends it to the
+        # one that holds the meet (a join on /ws of another process is refused).
+        known = normalize_meet_id(meet_id)
+        client = cls(meet_socket_url(url, known) if known else url, location)
         await client._open()
         reply = await client._request(
             {"msgType": m.JOIN_MEET, "meetId": meet_id, "password": password, "locationName": location},

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import tornado.websocket
 
+from openlifter.client import LiveClient
 from openlifter.meet import errors
-from support import Client, RedisServer, ServerProcess, connect_url, create_message, free_port, join_message, update, update_message
+from support import PASSWORD, Client, RedisServer, ServerProcess, connect_url, create_message, free_port, join_message, update, update_message
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +105,24 @@ async def test_an_owner_paused_past_its_lease_is_fenced_and_stops_serving_the_me
     assert refused == {"msgType": "JOIN_REJECTED", "reason": errors.MEET_SERVED_ELSEWHERE}
     for client in (writer, taker, again):
         client.close()
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_the_client_joins_at_the_meets_own_address_so_a_join_sent_to_another_process_is_served(redis_processes) -> None:
+    owner, other = redis_processes("owner"), redis_processes("other")
+    creator, created = await admitted(owner.ws_url, create_message())
+    meet_id = created["meetId"]
+    _, refused = await admitted(other.ws_url, join_message(meet_id))  # a join frame on the other's /ws
+    assert refused == {"msgType": "JOIN_REJECTED", "reason": errors.MEET_SERVED_ELSEWHERE}
+
+    joiner = await LiveClient.join(other.ws_url, meet_id, PASSWORD, "Weigh-in")  # told the other process's /ws
+    assert joiner.url.endswith(f"/meets/{meet_id}/ws")
+    await joiner.edit("meet.name", "through the owner")
+    await joiner.settle()
+    relay = await creator.recv(5)
+    assert relay["msgType"] == "UPDATE_RELAY" and relay["updatesRelayed"][0]["updateValue"] == "through the owner"
+    await joiner.close()
+    creator.close()
 
 
 @pytest.mark.gen_test(timeout=90)

@@ -65,6 +65,8 @@ export class LiveClient {
     this._retargetNeeded = false;
     this._status = STATUS.OFFLINE;
     this._socket = null;
+    this._socketUrl = null; // where this._socket connects
+    this._address = null; // before a meet is joined: where to connect (null: this.url)
     this._closed = false;
     this._retries = 0;
     this._retryTimer = null;
@@ -143,6 +145,7 @@ export class LiveClient {
 
   async createMeet({ password, endpoints, thisLocationName = this.location }) {
     if (thisLocationName !== this.location) throw new TypeError(`this client is the location ${this.location}, not ${thisLocationName}`);
+    if (!this._session) this._useAddress(this.url); // meets are created on /ws
     const reply = await this._admit(
       { msgType: "CREATE_MEET", thisLocationName, password, endpoints },
       "MEET_CREATED", "CREATE_REJECTED",
@@ -153,8 +156,12 @@ export class LiveClient {
 
   async joinMeet({ meetId, password, locationName = this.location }) {
     if (locationName !== this.location) throw new TypeError(`this client is the location ${this.location}, not ${locationName}`);
+    const id = String(meetId).replace(/[\s-]/g, "");
+    // Joined at the meet's own address: with several server processes, a proxy sends it to
+    // the one that holds the meet (a join on /ws of another process is refused).
+    if (!this._session && /^\d{9}$/.test(id)) this._useAddress(meetSocketUrl(this.url, id));
     const reply = await this._admit(
-      { msgType: "JOIN_MEET", meetId: String(meetId).replace(/[\s-]/g, ""), password, locationName },
+      { msgType: "JOIN_MEET", meetId: id, password, locationName },
       "MEET_JOINED", "JOIN_REJECTED",
     );
     await this._admitted(reply, password);
@@ -281,12 +288,25 @@ export class LiveClient {
 
   // ---- the connection -------------------------------------------------------------------
 
+  /** Connect at `url` while no meet is joined (the meet's own address for a join, /ws for
+   * a create); an open socket elsewhere is replaced at once. */
+  _useAddress(url) {
+    this._address = url;
+    if (!this._socket || this._socketUrl === url) return;
+    const old = this._socket;
+    this._socket = null; // its close is no loss: _lost ignores a socket no longer ours
+    old.onmessage = null;
+    old.close();
+    this._connect();
+  }
+
   _connect() {
     if (this._closed || this._socket) return;
     this._retryAt = null;
     let socket;
     // Once the meet is known, its own address: a proxy routes it to the meet's process.
-    const url = this._session ? meetSocketUrl(this.url, this._session.meetId) : this.url;
+    const url = this._session ? meetSocketUrl(this.url, this._session.meetId) : this._address ?? this.url;
+    this._socketUrl = url;
     try {
       socket = new WebSocket(url);
     } catch (error) {
