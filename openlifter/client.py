@@ -212,14 +212,14 @@ class ClientSession:
         return [self.pull_frame()] if unknown or self._early else []
 
     def _rejected(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        pull = False
+        pull = retry = False
         for rejection in message["updatesRejected"]:
             edit = self.pending.get(rejection["localSeqNum"])
             if edit is None:
                 continue
             if rejection.get("retry") is True:  # nothing was decided: keep it, send it again later
                 edit.sent = False
-                self.resend_due = True
+                retry = True
                 continue
             del self.pending[edit.local_seq]
             omitted = rejection.get("serverValueOmitted") is True or "serverValue" not in rejection
@@ -230,7 +230,8 @@ class ClientSession:
                     rejection["conflict"], rejection["reason"], rejection.get("serverValue"),
                 )
             )
-        if self.resend_due:
+        if retry:
+            self.resend_due = True
             self.retries += 1
         return [self.pull_frame()] if pull else []
 
