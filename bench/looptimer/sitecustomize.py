@@ -71,10 +71,11 @@ def _install(limit: float) -> None:
 
     def timed_pass(self: Any) -> None:
         cpu = time.thread_time()
-        waiting = collections.Counter(_kind(handle) for handle in list(self._ready))
+        ready = list(self._ready)  # named only if the pass turns out long: naming costs
         run_once(self)
         took = time.perf_counter() - selected[0]
         if took > limit:
+            waiting = collections.Counter(_kind(handle) for handle in ready)
             log.write(f"pass {1000 * took:.1f}ms cpu={1000 * (time.thread_time() - cpu):.1f}ms ready before: {waiting.most_common(6)}")
 
     started = [0.0]

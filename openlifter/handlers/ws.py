@@ -32,7 +32,8 @@ class MeetSocket(AppContext, tornado.websocket.WebSocketHandler):
         sock = self.request.connection.stream.socket  # type: ignore[union-attr]
         if not strangers.arrive(sock, self.request.remote_ip or ""):
             self.quiet_refusal = True  # said now and then by the accept guard, not once per socket
-            self.settings["openlifter_metrics"].refused("max_strangers_per_address")
+            if self.observer is not None:
+                self.observer.refused("max_strangers_per_address")
             self.set_status(503)
             self.set_header("Retry-After", "1")
             self.finish(m.STRANGERS_REFUSED)

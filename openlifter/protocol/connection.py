@@ -30,12 +30,15 @@ MAX_IN_FLIGHT = 32
 
 
 class MessageObserver(Protocol):
-    """What a connection reports for metrics: each message by type, and how long its
-    handler took ("unknown" and "malformed" for frames that have no known type)."""
+    """What a connection reports for metrics: each message by type, how long its handler
+    took ("unknown" and "malformed" for frames that have no known type), and a socket
+    refused before it was served (by the option that refused it)."""
 
     def message(self, msg_type: str) -> None: ...
 
     def handled(self, msg_type: str, seconds: float) -> None: ...
+
+    def refused(self, limit: str) -> None: ...
 
 
 class InvalidSession(Exception):
